@@ -1,0 +1,109 @@
+package dev.assemblyline.app;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.git.GitRepo;
+import dev.assemblyline.git.ServiceTrees;
+import dev.assemblyline.model.Detection;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.ServiceName;
+import dev.assemblyline.pipeline.Scanner;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.eclipse.jgit.lib.ObjectId;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "scan", mixinStandardHelpOptions = true,
+        description = {"Print every service under the services root and its phase, read from git at one commit.",
+                "No tests are run, so a service with tests is TESTING."})
+final class ScanCommand implements Callable<Integer> {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Mixin
+    RepoOptions repo;
+
+    @Option(names = "--ref", paramLabel = "REF",
+            description = "Branch, tag or commit to read (default: main, else HEAD).")
+    String ref;
+
+    @Option(names = "--json", description = "Print a JSON array of {service, phase, reasons, tree}.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (GitRepo git = repo.open(); ServiceTrees trees = repo.trees(git)) {
+            ObjectId commit = RepoOptions.commit(git, ref);
+            List<Detection> detections;
+            if (commit == null) {
+                err.println("assembly: " + repo.repo + " has no commits yet: no services");
+                detections = List.of();
+            } else {
+                if (trees.rootTree(commit) == null) {
+                    err.println("assembly: no " + trees.root() + "/ folder at " + commit.abbreviate(12).name() + ": no services");
+                }
+                detections = new Scanner(trees, repo.detector()).scan(commit);
+            }
+            if (json) {
+                writeJson(out, detections);
+            } else {
+                writeTable(out, detections);
+            }
+            out.flush();
+            err.flush();
+            return 0;
+        }
+    }
+
+    static void writeJson(PrintWriter out, List<Detection> detections) throws IOException {
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+            g.writeStartArray();
+            for (Detection d : detections) {
+                g.writeStartObject();
+                g.writeStringField("service", d.service());
+                g.writeStringField("phase", d.phase().name());
+                g.writeArrayFieldStart("reasons");
+                for (String r : d.reasons()) {
+                    g.writeString(r);
+                }
+                g.writeEndArray();
+                g.writeStringField("tree", d.tree());
+                g.writeEndObject();
+                g.writeRaw('\n');
+            }
+            g.writeEndArray();
+        }
+        out.println();
+    }
+
+    static void writeTable(PrintWriter out, List<Detection> detections) {
+        int width = 7;
+        for (Detection d : detections) {
+            width = Math.max(width, Math.min(40, ServiceName.printable(d.service()).length()));
+        }
+        String row = "%-" + width + "s  %-17s  %s%n";
+        out.printf(row, "SERVICE", "PHASE", "WHY");
+        Map<Phase, Integer> counts = new EnumMap<>(Phase.class);
+        for (Detection d : detections) {
+            out.printf(row, ServiceName.printable(d.service()), d.phase(), String.join("; ", d.reasons()));
+            counts.merge(d.phase(), 1, Integer::sum);
+        }
+        StringBuilder sum = new StringBuilder();
+        counts.forEach((p, n) -> sum.append(sum.length() == 0 ? "" : ", ").append(n).append(' ').append(p));
+        out.println();
+        out.println(detections.size() + " entries" + (sum.length() == 0 ? "" : ": " + sum));
+    }
+}

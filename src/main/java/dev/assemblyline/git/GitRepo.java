@@ -1,0 +1,131 @@
+package dev.assemblyline.git;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jgit.errors.RevisionSyntaxException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+/**
+ * A repository opened for reading objects: never its work tree, so a bare repository works the same.
+ * Thread-safe; every call opens its own reader.
+ */
+public final class GitRepo implements AutoCloseable {
+    private final Repository repository;
+    private final Path location;
+
+    private GitRepo(Repository repository, Path location) {
+        this.repository = repository;
+        this.location = location;
+    }
+
+    /** Opens a work tree (with {@code .git}) or a bare repository at {@code dir}. */
+    public static GitRepo open(Path dir) {
+        File d = dir.toFile();
+        if (!d.isDirectory()) {
+            throw new GitException("not a directory: " + dir);
+        }
+        try {
+            FileRepositoryBuilder b = new FileRepositoryBuilder().setMustExist(true);
+            if (Files.exists(dir.resolve(".git"))) {
+                b.setWorkTree(d);
+            } else if (Files.isRegularFile(dir.resolve("HEAD")) && Files.isDirectory(dir.resolve("objects"))) {
+                b.setGitDir(d);
+            } else {
+                throw new GitException("not a git repository: " + dir);
+            }
+            return new GitRepo(b.build(), dir);
+        } catch (IOException e) {
+            throw new GitException("opening the git repository at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static GitRepo wrap(Repository repository) {
+        return new GitRepo(repository, repository.getDirectory().toPath());
+    }
+
+    public Repository repository() {
+        return repository;
+    }
+
+    public Path location() {
+        return location;
+    }
+
+    /** True when the repository has no refs at all (nothing pushed yet). */
+    public boolean isEmpty() {
+        try {
+            return !repository.getRefDatabase().hasRefs();
+        } catch (IOException e) {
+            throw new GitException("reading the refs of " + location, e);
+        }
+    }
+
+    /**
+     * The commit a ref names: a branch ({@code main}, {@code refs/heads/main}), a tag, {@code HEAD} or a
+     * commit id. Throws {@link GitException} with a one-line message when it names nothing.
+     */
+    public ObjectId resolveCommit(String ref) {
+        try {
+            Ref branch = repository.exactRef(Constants.R_HEADS + ref);
+            ObjectId id = branch != null ? branch.getObjectId() : null;
+            if (id == null) {
+                if (!ref.startsWith("-") && !ref.contains("..")) {
+                    id = repository.resolve(ref + "^{commit}");
+                }
+            }
+            if (id == null) {
+                throw new GitException("no branch or commit '" + ref + "' in " + location);
+            }
+            return id;
+        } catch (RevisionSyntaxException | IOException e) {
+            throw new GitException("no branch or commit '" + ref + "' in " + location + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The branch HEAD points to ("main"), or null if HEAD is detached or unborn. */
+    public String defaultBranch() {
+        try {
+            Ref head = repository.exactRef(Constants.HEAD);
+            if (head != null && head.isSymbolic()) {
+                return Repository.shortenRefName(head.getTarget().getName());
+            }
+            return null;
+        } catch (IOException e) {
+            throw new GitException("reading HEAD of " + location, e);
+        }
+    }
+
+    /** The tree id of {@code path} (a folder) at a commit, or null when there is no such folder. */
+    ObjectId folderAt(ObjectReader reader, ObjectId commit, String path) throws IOException {
+        if (commit == null || ObjectId.zeroId().equals(commit)) {
+            return null;
+        }
+        try (RevWalk rw = new RevWalk(reader)) {
+            RevCommit c = rw.parseCommit(commit);
+            if (path.isEmpty()) {
+                return c.getTree();
+            }
+            try (TreeWalk tw = TreeWalk.forPath(reader, path, c.getTree())) {
+                if (tw == null || !tw.isSubtree()) {
+                    return null;
+                }
+                return tw.getObjectId(0);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        repository.close();
+    }
+}

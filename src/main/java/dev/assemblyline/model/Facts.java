@@ -1,0 +1,37 @@
+package dev.assemblyline.model;
+
+/**
+ * What the coordinator knows about a service beyond its files: a claimed build ticket, the test result
+ * of a tree, the health of the deployment. {@link #NONE} is what {@code scan} uses.
+ *
+ * @param buildClaimedBy the session holding a claimed build ticket, or null
+ * @param tests          the last test result recorded for this service, for whatever tree; null if none
+ * @param health         the health of the production deployment
+ */
+public record Facts(String buildClaimedBy, TestVerdict tests, Health health, String healthDetail) {
+
+    public static final Facts NONE = new Facts(null, null, Health.UNKNOWN, null);
+
+    /** Health of a deployed service, from the last probes. */
+    public enum Health { UNKNOWN, HEALTHY, UNHEALTHY }
+
+    /**
+     * A finished test run of one service tree.
+     *
+     * @param summary a short human sentence ("3 passed, 1 failed: test_login")
+     */
+    public record TestVerdict(String treeId, boolean passed, String summary) {
+    }
+
+    public Facts withBuildClaimedBy(String session) {
+        return new Facts(session, tests, health, healthDetail);
+    }
+
+    public Facts withTests(TestVerdict verdict) {
+        return new Facts(buildClaimedBy, verdict, health, healthDetail);
+    }
+
+    public Facts withHealth(Health h, String detail) {
+        return new Facts(buildClaimedBy, tests, h, detail);
+    }
+}

@@ -1,0 +1,183 @@
+package dev.assemblyline.phase;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.commonmark.node.AbstractVisitor;
+import org.commonmark.node.Code;
+import org.commonmark.node.FencedCodeBlock;
+import org.commonmark.node.Heading;
+import org.commonmark.node.HtmlBlock;
+import org.commonmark.node.HtmlInline;
+import org.commonmark.node.IndentedCodeBlock;
+import org.commonmark.node.Node;
+import org.commonmark.node.Text;
+import org.commonmark.parser.Parser;
+
+/**
+ * The sections a SPEC.md must have, taken from the {@code ##} headings of {@code templates/SPEC.md}, and
+ * the check of one spec against them. Markdown is parsed (commonmark), so a heading inside a code block
+ * or a block quote does not count; headings match regardless of case and surrounding spaces; a section
+ * whose body is empty or only TBD / TODO counts as missing. Thread-safe.
+ */
+public final class SpecRules {
+    private static final Set<String> PLACEHOLDERS = Set.of("tbd", "todo", "tba", "wip");
+
+    private final List<String> required;
+    private final Parser parser = Parser.builder().build();
+
+    public SpecRules(List<String> requiredSections) {
+        if (requiredSections.isEmpty()) {
+            throw new IllegalArgumentException("the SPEC.md template has no ## headings: nothing to require");
+        }
+        this.required = List.copyOf(requiredSections);
+    }
+
+    /** The rules of the template bundled in the jar ({@code templates/SPEC.md}). */
+    public static SpecRules bundled() {
+        try (InputStream in = SpecRules.class.getResourceAsStream("/templates/SPEC.md")) {
+            if (in == null) {
+                throw new IllegalStateException("templates/SPEC.md is missing from the jar");
+            }
+            return fromTemplate(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException("reading the bundled templates/SPEC.md", e);
+        }
+    }
+
+    /** The rules of a template file on disk, for a team that changed its sections. */
+    public static SpecRules fromFile(Path template) throws IOException {
+        return fromTemplate(Files.readString(template, StandardCharsets.UTF_8));
+    }
+
+    public static SpecRules fromTemplate(String markdown) {
+        Node doc = Parser.builder().build().parse(markdown);
+        List<String> names = new ArrayList<>();
+        for (Node n = doc.getFirstChild(); n != null; n = n.getNext()) {
+            if (n instanceof Heading h && h.getLevel() == 2) {
+                String title = text(h).trim().replaceAll("\\s+", " ");
+                if (!title.isEmpty() && names.stream().noneMatch(x -> normalise(x).equals(normalise(title)))) {
+                    names.add(title);
+                }
+            }
+        }
+        return new SpecRules(names);
+    }
+
+    public List<String> required() {
+        return required;
+    }
+
+    /**
+     * The problems of one spec, one sentence per required section that is absent or empty, in the
+     * template's order; an empty list means the spec is complete.
+     */
+    public List<String> problems(String markdown) {
+        Map<String, Boolean> found = sections(markdown);
+        List<String> problems = new ArrayList<>();
+        for (String section : required) {
+            Boolean filled = found.get(normalise(section));
+            if (filled == null) {
+                problems.add("missing section: " + section);
+            } else if (!filled) {
+                problems.add("empty section: " + section + " (no content, or only TBD / TODO)");
+            }
+        }
+        return problems;
+    }
+
+    /** Every top-level {@code ##} heading (normalised) and whether any of its occurrences has content. */
+    private Map<String, Boolean> sections(String markdown) {
+        Node doc = parser.parse(markdown);
+        Map<String, Boolean> found = new LinkedHashMap<>();
+        Node n = doc.getFirstChild();
+        while (n != null) {
+            if (n instanceof Heading h && h.getLevel() == 2) {
+                String key = normalise(text(h));
+                StringBuilder body = new StringBuilder();
+                Node b = h.getNext();
+                while (b != null && !(b instanceof Heading bh && bh.getLevel() <= 2)) {
+                    body.append(' ').append(text(b));
+                    b = b.getNext();
+                }
+                found.merge(key, hasContent(body), Boolean::logicalOr);
+                n = b;
+            } else {
+                n = n.getNext();
+            }
+        }
+        return found;
+    }
+
+    static String normalise(String heading) {
+        return heading.trim().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+    }
+
+    /** True when the text holds a word that is not a placeholder (TBD, TODO, …). */
+    static boolean hasContent(CharSequence body) {
+        int i = 0;
+        int len = body.length();
+        while (i < len) {
+            while (i < len && !Character.isLetterOrDigit(body.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < len && Character.isLetterOrDigit(body.charAt(i))) {
+                i++;
+            }
+            if (i > start && !PLACEHOLDERS.contains(body.subSequence(start, i).toString().toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The visible text of a node: text, code, code blocks, HTML that is not a comment. */
+    private static String text(Node node) {
+        StringBuilder sb = new StringBuilder();
+        node.accept(new AbstractVisitor() {
+            @Override
+            public void visit(Text text) {
+                sb.append(text.getLiteral());
+            }
+
+            @Override
+            public void visit(Code code) {
+                sb.append(code.getLiteral());
+            }
+
+            @Override
+            public void visit(FencedCodeBlock block) {
+                sb.append(' ').append(block.getLiteral());
+            }
+
+            @Override
+            public void visit(IndentedCodeBlock block) {
+                sb.append(' ').append(block.getLiteral());
+            }
+
+            @Override
+            public void visit(HtmlBlock html) {
+                sb.append(' ').append(stripComments(html.getLiteral()));
+            }
+
+            @Override
+            public void visit(HtmlInline html) {
+                sb.append(stripComments(html.getLiteral()));
+            }
+        });
+        return sb.toString();
+    }
+
+    private static String stripComments(String html) {
+        return html.replaceAll("(?s)<!--.*?(-->|$)", " ").replaceAll("<[^>]*>", " ");
+    }
+}

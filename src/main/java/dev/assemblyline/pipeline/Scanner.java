@@ -1,0 +1,52 @@
+package dev.assemblyline.pipeline;
+
+import dev.assemblyline.git.ServiceEntry;
+import dev.assemblyline.git.ServiceTrees;
+import dev.assemblyline.model.Detection;
+import dev.assemblyline.model.Facts;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.phase.PhaseDetector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * Every entry under the services root at one commit, with its phase: services detected from their
+ * snapshot and the facts the caller knows, other entries reported as {@link Phase#SKIPPED}.
+ */
+public final class Scanner {
+    private final ServiceTrees trees;
+    private final PhaseDetector detector;
+
+    public Scanner(ServiceTrees trees, PhaseDetector detector) {
+        this.trees = trees;
+        this.detector = detector;
+    }
+
+    /** Scan with no facts: what the repository alone says (a service with tests is TESTING). */
+    public List<Detection> scan(ObjectId commit) {
+        return scan(commit, name -> Facts.NONE);
+    }
+
+    public List<Detection> scan(ObjectId commit, Function<String, Facts> facts) {
+        List<ServiceEntry> entries = trees.entries(commit);
+        List<ServiceEntry> services = new ArrayList<>(entries.size());
+        for (ServiceEntry e : entries) {
+            if (e.isService()) {
+                services.add(e);
+            }
+        }
+        List<Detection> detected = trees.mapServices(services, s -> detector.detect(s, facts.apply(s.name())));
+        if (services.size() == entries.size()) {
+            return detected;
+        }
+        List<Detection> all = new ArrayList<>(entries.size());
+        int i = 0;
+        for (ServiceEntry e : entries) {
+            all.add(e.isService() ? detected.get(i++)
+                    : new Detection(e.name(), Phase.SKIPPED, List.of("not a service: " + e.skipReason()), e.id().name()));
+        }
+        return all;
+    }
+}
