@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.commonmark.node.AbstractVisitor;
 import org.commonmark.node.Code;
 import org.commonmark.node.FencedCodeBlock;
@@ -32,7 +33,18 @@ public final class SpecRules {
     private static final Set<String> PLACEHOLDERS = Set.of("tbd", "todo", "tba", "wip");
 
     private final List<String> required;
-    private final Parser parser = Parser.builder().build();
+    private static final Pattern HTML = Pattern.compile("(?s)<!--.*?(-->|$)|<[^>]*>|&[#A-Za-z0-9]+;");
+    /** Inline markup that needs the full inline parser to read a heading's text. */
+    private static final String INLINE_MARKUP = "*_`[]<>&\\!";
+
+    /**
+     * Block structure only: inline content stays raw text. Headings with inline markup are re-read by
+     * {@link #fullParser}; bodies only need to know whether they hold a word, which raw text tells.
+     */
+    private final Parser blockParser = Parser.builder()
+            .inlineParserFactory(context -> (lines, node) -> node.appendChild(new Text(lines.getContent())))
+            .build();
+    private final Parser fullParser = Parser.builder().build();
 
     public SpecRules(List<String> requiredSections) {
         if (requiredSections.isEmpty()) {
@@ -95,13 +107,19 @@ public final class SpecRules {
     }
 
     /** Every top-level {@code ##} heading (normalised) and whether any of its occurrences has content. */
-    private Map<String, Boolean> sections(String markdown) {
-        Node doc = parser.parse(markdown);
+    Map<String, Boolean> sections(String markdown) {
+        Map<String, Boolean> plain = PlainSpec.sections(markdown);
+        return plain != null ? plain : parsedSections(markdown);
+    }
+
+    /** The same as {@link #sections}, always through the Markdown parser. */
+    Map<String, Boolean> parsedSections(String markdown) {
+        Node doc = blockParser.parse(markdown);
         Map<String, Boolean> found = new LinkedHashMap<>();
         Node n = doc.getFirstChild();
         while (n != null) {
             if (n instanceof Heading h && h.getLevel() == 2) {
-                String key = normalise(text(h));
+                String key = normalise(headingText(h));
                 StringBuilder body = new StringBuilder();
                 Node b = h.getNext();
                 while (b != null && !(b instanceof Heading bh && bh.getLevel() <= 2)) {
@@ -117,8 +135,34 @@ public final class SpecRules {
         return found;
     }
 
+    /** The heading's visible text; raw text unless it holds inline markup ({@code ## **Purpose**}). */
+    private String headingText(Heading h) {
+        String raw = text(h);
+        for (int i = 0; i < raw.length(); i++) {
+            if (INLINE_MARKUP.indexOf(raw.charAt(i)) >= 0) {
+                return text(fullParser.parse(raw));
+            }
+        }
+        return raw;
+    }
+
+    /** Trimmed, inner whitespace collapsed to one space, lower case. */
     static String normalise(String heading) {
-        return heading.trim().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+        StringBuilder sb = new StringBuilder(heading.length());
+        boolean space = false;
+        for (int i = 0; i < heading.length(); i++) {
+            char c = heading.charAt(i);
+            if (Character.isWhitespace(c)) {
+                space = sb.length() > 0;
+            } else {
+                if (space) {
+                    sb.append(' ');
+                    space = false;
+                }
+                sb.append(Character.toLowerCase(c));
+            }
+        }
+        return sb.toString();
     }
 
     /** True when the text holds a word that is not a placeholder (TBD, TODO, …). */
@@ -146,7 +190,8 @@ public final class SpecRules {
         node.accept(new AbstractVisitor() {
             @Override
             public void visit(Text text) {
-                sb.append(text.getLiteral());
+                String t = text.getLiteral();
+                sb.append(t.indexOf('<') >= 0 || t.indexOf('&') >= 0 ? stripHtml(t) : t);
             }
 
             @Override
@@ -166,18 +211,18 @@ public final class SpecRules {
 
             @Override
             public void visit(HtmlBlock html) {
-                sb.append(' ').append(stripComments(html.getLiteral()));
+                sb.append(' ').append(stripHtml(html.getLiteral()));
             }
 
             @Override
             public void visit(HtmlInline html) {
-                sb.append(stripComments(html.getLiteral()));
+                sb.append(stripHtml(html.getLiteral()));
             }
         });
         return sb.toString();
     }
 
-    private static String stripComments(String html) {
-        return html.replaceAll("(?s)<!--.*?(-->|$)", " ").replaceAll("<[^>]*>", " ");
+    static String stripHtml(String html) {
+        return HTML.matcher(html).replaceAll(" ");
     }
 }

@@ -1,0 +1,129 @@
+package dev.assemblyline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.TestRepos;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CommandLineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+    Path repoDir;
+    ObjectId first;
+    ObjectId second;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.newCommandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void repo() throws Exception {
+        repoDir = tmp.resolve("mono.git");
+        try (Repository r = TestRepos.bare(repoDir)) {
+            first = TestRepos.on(r).put("SERVICES/a/SPEC.md", TestRepos.completeSpec()).put("SERVICES/b/README.md", "# b").commit("one");
+            second = TestRepos.on(r).put("SERVICES/b/SPEC.md", TestRepos.specWithout("Purpose")).commit("two");
+        }
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run r = run("--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("scan", "changed", "bench", "demo");
+    }
+
+    @Test
+    void scanJsonHasServicePhaseReasonsAndTree() throws Exception {
+        Run r = run("scan", "--repo", repoDir.toString(), "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode arr = JSON.readTree(r.out());
+        assertThat(arr).hasSize(2);
+        assertThat(arr.get(0).get("service").asText()).isEqualTo("a");
+        assertThat(arr.get(0).get("phase").asText()).isEqualTo("READY_FOR_BUILD");
+        assertThat(arr.get(1).get("phase").asText()).isEqualTo("SPEC_INCOMPLETE");
+        assertThat(arr.get(1).get("reasons").get(0).asText()).isEqualTo("missing section: Purpose");
+        assertThat(arr.get(1).get("tree").asText()).hasSize(40);
+    }
+
+    @Test
+    void scanAtAnOlderRefAndAsATable() {
+        Run r = run("scan", "--repo", repoDir.toString(), "--ref", first.name());
+        assertThat(r.out()).contains("b        NEEDS_SPEC").contains("2 entries: 1 NEEDS_SPEC, 1 READY_FOR_BUILD");
+    }
+
+    @Test
+    void aMissingBranchIsOneLineAndExitCodeTwo() {
+        Run r = run("scan", "--repo", repoDir.toString(), "--ref", "nope");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).doesNotContain("\n").startsWith("assembly: no branch or commit 'nope'");
+    }
+
+    @Test
+    void notARepositoryIsOneLineAndExitCodeTwo() {
+        Run r = run("scan", "--repo", tmp.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("assembly: not a git repository");
+    }
+
+    @Test
+    void anEmptyRepositoryScansToNothing() throws Exception {
+        Path empty = tmp.resolve("empty.git");
+        TestRepos.bare(empty).close();
+        Run r = run("scan", "--repo", empty.toString(), "--json");
+        assertThat(r.exit()).isZero();
+        assertThat(JSON.readTree(r.out())).isEmpty();
+        assertThat(r.err()).contains("no commits yet");
+    }
+
+    @Test
+    void changedJsonNamesTheService() throws Exception {
+        Run r = run("changed", "--repo", repoDir.toString(), "--from", first.name(), "--to", second.name(), "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode arr = JSON.readTree(r.out());
+        assertThat(arr).hasSize(1);
+        assertThat(arr.get(0).get("service").asText()).isEqualTo("b");
+        assertThat(arr.get(0).get("change").asText()).isEqualTo("MODIFIED");
+        Run all = run("changed", "--repo", repoDir.toString(), "--from", "0".repeat(40), "--to", "main", "--json");
+        assertThat(JSON.readTree(all.out())).hasSize(2);
+    }
+
+    @Test
+    void benchPrintsOneJsonLineWithServicesAndMedian() throws Exception {
+        Run r = run("bench", "scan", "--repo", repoDir.toString(), "--iterations", "3", "--warmup", "1");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode line = JSON.readTree(r.out());
+        assertThat(line.get("services").asInt()).isEqualTo(2);
+        assertThat(line.get("median_ms").asDouble()).isPositive();
+        Run c = run("bench", "changed", "--repo", repoDir.toString(), "--from", first.name(), "--to", second.name(), "--iterations", "2");
+        assertThat(JSON.readTree(c.out()).get("services").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void demoMakesASampleAndScansIt() {
+        Run r = run("demo", "--dir", tmp.resolve("demo.git").toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("auth", "BUILD_IN_PROGRESS", "PRODUCTION", "SPEC_INCOMPLETE", "7 entries");
+        assertThat(run("demo", "--dir", tmp.resolve("demo.git").toString()).out()).contains("7 entries");
+    }
+}
