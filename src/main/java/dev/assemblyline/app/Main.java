@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         version = "assembly-line 0.1.0",
         description = "Keeps a monorepo's services moving from spec to production.",
         subcommands = {
+                ServeCommand.class,
                 DemoCommand.class,
                 ScanCommand.class,
                 ChangedCommand.class,

@@ -1,0 +1,127 @@
+package dev.assemblyline.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything {@code serve} reads from the environment, checked once: a bad value stops the start with a
+ * message naming the variable. Secrets are held here and nowhere else; {@link #toString} hides them.
+ */
+public record Config(
+        int port,
+        Path dataDir,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        String repoUrl,
+        String gitToken,
+        String branch,
+        String servicesRoot,
+        String githubSecret,
+        String gitlabSecret,
+        String giteaSecret,
+        String hookSecret,
+        boolean insecureWebhooks,
+        Duration resyncEvery) {
+
+    private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+    /** A configuration error, naming the variable. */
+    public static final class Invalid extends RuntimeException {
+        public Invalid(String message) {
+            super(message);
+        }
+    }
+
+    public static Config fromEnv(Map<String, String> env) {
+        List<String> errors = new ArrayList<>();
+        int port = 8900;
+        String p = blank(env.get("PORT"));
+        if (p != null) {
+            try {
+                port = Integer.parseInt(p);
+                if (port < 0 || port > 65535) {
+                    errors.add("PORT must be 0..65535, not " + p);
+                }
+            } catch (NumberFormatException e) {
+                errors.add("PORT must be a number, not '" + p + "'");
+            }
+        }
+        Duration resync = Duration.ofSeconds(60);
+        String r = blank(env.get("ASSEMBLY_RESYNC_SECONDS"));
+        if (r != null) {
+            try {
+                resync = r.matches("\\d+") ? Duration.ofSeconds(Long.parseLong(r)) : duration(r);
+                if (resync.isZero() || resync.isNegative()) {
+                    errors.add("ASSEMBLY_RESYNC_SECONDS must be positive");
+                }
+            } catch (IllegalArgumentException e) {
+                errors.add("ASSEMBLY_RESYNC_SECONDS: " + e.getMessage());
+            }
+        }
+        String db = blank(env.get("ASSEMBLY_DB_URL"));
+        if (db != null && !db.startsWith("jdbc:postgresql:") && !db.startsWith("jdbc:h2:")) {
+            errors.add("ASSEMBLY_DB_URL must start with jdbc:postgresql: or jdbc:h2:");
+        }
+        String root = env.getOrDefault("ASSEMBLY_SERVICES_ROOT", "SERVICES");
+        String branch = blank(env.get("ASSEMBLY_BRANCH"));
+        if (branch != null && !branch.matches("[A-Za-z0-9._/-]+")) {
+            errors.add("ASSEMBLY_BRANCH is not a branch name: '" + branch + "'");
+        }
+        if (!errors.isEmpty()) {
+            throw new Invalid(String.join("; ", errors));
+        }
+        return new Config(port, Path.of(env.getOrDefault("ASSEMBLY_DATA_DIR", "data")), db,
+                blank(env.get("ASSEMBLY_DB_USER")), blank(env.get("ASSEMBLY_DB_PASSWORD")),
+                blank(env.get("ASSEMBLY_REPO_URL")), blank(env.get("ASSEMBLY_GIT_TOKEN")), branch, root,
+                blank(env.get("ASSEMBLY_GITHUB_SECRET")), blank(env.get("ASSEMBLY_GITLAB_SECRET")),
+                blank(env.get("ASSEMBLY_GITEA_SECRET")), blank(env.get("ASSEMBLY_HOOK_SECRET")),
+                "1".equals(env.get("ASSEMBLY_INSECURE_WEBHOOKS")), resync);
+    }
+
+    /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 2d}, {@code 500ms} or ISO-8601 ({@code PT30M}). */
+    public static Duration duration(String text) {
+        String t = text.strip();
+        Matcher m = SHORT.matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+        try {
+            return Duration.parse(t);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration (write 90s, 30m, 24h or PT30M)");
+        }
+    }
+
+    public boolean followMode() {
+        return repoUrl != null;
+    }
+
+    public String effectiveDbUrl() {
+        return dbUrl != null ? dbUrl : dev.assemblyline.store.Database.h2Url(dataDir);
+    }
+
+    private static String blank(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    @Override
+    public String toString() {
+        return "Config[port=" + port + ", dataDir=" + dataDir + ", db=" + dev.assemblyline.store.Database.redact(effectiveDbUrl())
+                + ", repo=" + (repoUrl == null ? "hosted" : repoUrl.replaceAll("//[^/@]+@", "//***@")) + ", branch=" + branch
+                + ", root=" + servicesRoot + ", resync=" + resyncEvery + "]";
+    }
+}

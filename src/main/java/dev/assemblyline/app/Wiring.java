@@ -1,0 +1,85 @@
+package dev.assemblyline.app;
+
+import dev.assemblyline.git.HostedRepo;
+import dev.assemblyline.git.Mirror;
+import dev.assemblyline.git.RepoSource;
+import dev.assemblyline.ingest.Webhooks;
+import dev.assemblyline.phase.PhaseDetector;
+import dev.assemblyline.phase.SpecRules;
+import dev.assemblyline.pipeline.ReconcileLoop;
+import dev.assemblyline.pipeline.Reconciler;
+import dev.assemblyline.store.Database;
+import dev.assemblyline.store.Store;
+import dev.assemblyline.web.Server;
+import io.javalin.Javalin;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.servlet.http.HttpServlet;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the running coordinator from a {@link Config}, in one place, and takes it down again. */
+public final class Wiring implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Wiring.class);
+
+    public final Config config;
+    public final Database database;
+    public final Store store;
+    public final RepoSource source;
+    public final Reconciler reconciler;
+    public final ReconcileLoop loop;
+    public final Server server;
+    public final Javalin app;
+
+    /**
+     * @param startLoop false leaves accepted events in the inbox, unprocessed (a server that "crashes"
+     *                  between accepting and processing, for the restart test)
+     */
+    public Wiring(Config config, Clock clock, boolean startLoop) {
+        this.config = config;
+        this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword());
+        this.store = new Store(database.dataSource());
+        this.source = config.followMode()
+                ? Mirror.open(config.dataDir().resolve("repos/mirror.git"), config.repoUrl(), config.gitToken(), config.branch())
+                : HostedRepo.open(config.dataDir().resolve("repos/" + HostedRepo.NAME), config.branch() == null ? "main" : config.branch());
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics);
+        this.loop = new ReconcileLoop(reconciler, config.resyncEvery());
+        Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
+                config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
+        Server[] self = new Server[1];
+        HttpServlet git = source instanceof HostedRepo hosted ? hosted.servlet(e -> self[0].acceptInternal(e), clock) : null;
+        this.server = new Server(store, webhooks, loop::signal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
+                metrics, git);
+        self[0] = server;
+        this.app = server.create();
+        app.start(config.port());
+        if (startLoop) {
+            loop.start();
+        }
+        LOG.info("Assembly Line on http://localhost:{} ({})", app.port(), Database.redact(config.effectiveDbUrl()));
+        LOG.info("watching the {}", source.describe());
+        List<String> on = new ArrayList<>();
+        for (String p : List.of("github", "gitlab", "gitea", "git")) {
+            if (webhooks.secrets().enabled(p)) {
+                on.add("/webhooks/" + p + (webhooks.secrets().of(p) == null ? " (UNVERIFIED: ASSEMBLY_INSECURE_WEBHOOKS=1)" : ""));
+            }
+        }
+        LOG.info("webhooks on: {}", on.isEmpty() ? "none (set ASSEMBLY_GITHUB_SECRET, _GITLAB_, _GITEA_ or _HOOK_SECRET)" : String.join(", ", on));
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+        app.stop();
+        source.close();
+        database.close();
+    }
+}

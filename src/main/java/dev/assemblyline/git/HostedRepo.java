@@ -1,0 +1,112 @@
+package dev.assemblyline.git;
+
+import dev.assemblyline.model.InboxEvent;
+import jakarta.servlet.http.HttpServlet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.Consumer;
+import org.eclipse.jgit.http.server.GitServlet;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.transport.resolver.RepositoryResolver;
+
+/**
+ * The coordinator's own bare repository, served over smart HTTP. A push to the tracked branch becomes
+ * an inbox event from inside the receive hook, so it is processed with no webhook at all.
+ */
+public final class HostedRepo implements RepoSource {
+    public static final String NAME = "services.git";
+
+    private final GitRepo repo;
+    private final String branch;
+
+    private HostedRepo(GitRepo repo, String branch) {
+        this.repo = repo;
+        this.branch = branch;
+    }
+
+    /** Opens {@code dir}, creating an empty bare repository (HEAD → branch) the first time. */
+    public static HostedRepo open(Path dir, String branch) {
+        try {
+            Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
+            if (!Files.exists(dir.resolve("HEAD"))) {
+                Files.createDirectories(dir.getParent());
+                r.create(true);
+                r.updateRef(Constants.HEAD).link(Constants.R_HEADS + branch);
+            }
+            StoredConfig c = r.getConfig();
+            c.setBoolean("http", null, "receivepack", true);
+            c.setBoolean("receive", null, "denyNonFastForwards", false);
+            c.save();
+            return new HostedRepo(GitRepo.wrap(r), branch);
+        } catch (IOException e) {
+            throw new GitException("creating the hosted repository at " + dir, e);
+        }
+    }
+
+    @Override
+    public GitRepo repo() {
+        return repo;
+    }
+
+    @Override
+    public String trackedBranch() {
+        return branch;
+    }
+
+    @Override
+    public void refresh() {
+        // pushes land here directly
+    }
+
+    @Override
+    public String describe() {
+        return "hosted repository " + repo.location() + " (tracking " + branch + "), served at /git/" + NAME;
+    }
+
+    /**
+     * The smart-HTTP servlet for {@code /git/*}. {@code onPush} receives one event per push to the tracked
+     * branch, after the refs moved and before the client hears back.
+     */
+    public HttpServlet servlet(Consumer<InboxEvent> onPush, Clock clock) {
+        GitServlet servlet = new GitServlet();
+        RepositoryResolver<jakarta.servlet.http.HttpServletRequest> resolver = (req, name) -> {
+            if (!NAME.equals(name) && !NAME.equals(name + ".git")) {
+                throw new org.eclipse.jgit.errors.RepositoryNotFoundException(name);
+            }
+            Repository r = repo.repository();
+            r.incrementOpen();
+            return r;
+        };
+        servlet.setRepositoryResolver(resolver);
+        servlet.setReceivePackFactory((req, r) -> {
+            ReceivePack rp = new ReceivePack(r);
+            rp.setAllowNonFastForwards(true);
+            rp.setAllowDeletes(true);
+            rp.setPostReceiveHook((pack, commands) -> {
+                for (ReceiveCommand cmd : commands) {
+                    if (cmd.getResult() == ReceiveCommand.Result.OK && cmd.getRefName().equals(Constants.R_HEADS + branch)) {
+                        String before = cmd.getOldId().name();
+                        String after = cmd.getNewId().name();
+                        onPush.accept(InboxEvent.push("hosted", "hosted:" + before + ".." + after, cmd.getRefName(), before, after,
+                                clock.instant()));
+                    }
+                }
+            });
+            return rp;
+        });
+        return servlet;
+    }
+
+    @Override
+    public void close() {
+        repo.close();
+    }
+
+}

@@ -1,0 +1,78 @@
+package dev.assemblyline.pipeline;
+
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one reconcile thread: drains the inbox whenever it is signalled, and looks at everything once at
+ * start and every {@code resyncEvery}, so what happened while the server was down, or a lost webhook,
+ * is caught up from git.
+ */
+public final class ReconcileLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReconcileLoop.class);
+
+    private final Reconciler reconciler;
+    private final Duration resyncEvery;
+    private final Semaphore wake = new Semaphore(0);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public ReconcileLoop(Reconciler reconciler, Duration resyncEvery) {
+        this.reconciler = reconciler;
+        this.resyncEvery = resyncEvery;
+        this.thread = new Thread(this::run, "reconcile");
+        this.thread.setDaemon(true);
+    }
+
+    public ReconcileLoop start() {
+        thread.start();
+        return this;
+    }
+
+    /** Something new is in the inbox. */
+    public void signal() {
+        wake.release();
+    }
+
+    private void run() {
+        long nextResync = System.nanoTime();
+        while (running) {
+            try {
+                reconciler.drain();
+                if (System.nanoTime() - nextResync >= 0) {
+                    String outcome = reconciler.resync();
+                    LOG.debug("resync: {}", outcome);
+                    nextResync = System.nanoTime() + resyncEvery.toNanos();
+                }
+                long wait = Math.max(1, nextResync - System.nanoTime());
+                if (wake.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("reconcile failed; retrying in a second: {}", e.getMessage(), e);
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package dev.assemblyline.pipeline;
+
+import dev.assemblyline.git.ChangedServices;
+import dev.assemblyline.git.GitException;
+import dev.assemblyline.git.RepoSource;
+import dev.assemblyline.git.ServiceChange;
+import dev.assemblyline.git.ServiceTrees;
+import dev.assemblyline.model.Detection;
+import dev.assemblyline.model.Facts;
+import dev.assemblyline.model.InboxEvent;
+import dev.assemblyline.model.LogEntry;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.ServiceSnapshot;
+import dev.assemblyline.model.ServiceState;
+import dev.assemblyline.phase.PhaseDetector;
+import dev.assemblyline.store.Store;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jgit.lib.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Level-triggered reconcile: an event only says "look"; what is looked at is git's tracked head against
+ * the last head processed. A push reads just the services that changed between the two; a resync reads
+ * them all. Results go to the store in one transaction with the events they settle, so running it twice
+ * does nothing new and an event accepted before a crash is processed once after it. Not thread-safe by
+ * design: one {@link ReconcileLoop} thread calls it.
+ */
+public final class Reconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+
+    private final Store store;
+    private final RepoSource source;
+    private final ServiceTrees trees;
+    private final ChangedServices changed;
+    private final Scanner scanner;
+    private final PhaseDetector detector;
+    private final Clock clock;
+    private final Timer reconcileTimer;
+    private final Map<Phase, AtomicInteger> perPhase = new EnumMap<>(Phase.class);
+    private final Map<String, ServiceState> states = new ConcurrentHashMap<>();
+
+    public Reconciler(Store store, RepoSource source, String root, PhaseDetector detector, Clock clock, MeterRegistry metrics) {
+        this.store = store;
+        this.source = source;
+        this.trees = new ServiceTrees(source.repo(), root);
+        this.changed = new ChangedServices(source.repo(), root);
+        this.scanner = new Scanner(trees, detector);
+        this.detector = detector;
+        this.clock = clock;
+        this.reconcileTimer = Timer.builder("assembly_reconcile").description("one reconcile: event or resync")
+                .register(metrics);
+        for (Phase p : Phase.values()) {
+            AtomicInteger n = new AtomicInteger();
+            perPhase.put(p, n);
+            metrics.gauge("assembly_services", List.of(io.micrometer.core.instrument.Tag.of("phase", p.name())), n);
+        }
+        states.putAll(store.services());
+        recount();
+    }
+
+    /** Processes every pending inbox event, oldest first. Returns how many. */
+    public int drain() {
+        int done = 0;
+        List<InboxEvent> batch;
+        while (!(batch = store.pending(100)).isEmpty()) {
+            for (InboxEvent e : batch) {
+                process(e);
+                done++;
+            }
+        }
+        return done;
+    }
+
+    void process(InboxEvent e) {
+        Timer.Sample t = Timer.start();
+        String outcome;
+        try {
+            outcome = reconcile(List.of(e.id()), false, e.source() + " push " + shortId(e.after()));
+        } catch (RuntimeException ex) {
+            LOG.warn("event {} ({} {}) failed: {}", e.id(), e.source(), e.deliveryId(), ex.getMessage());
+            outcome = "failed: " + ex.getMessage();
+            store.apply(new Store.Batch(List.of(), List.of(),
+                    List.of(new LogEntry(0, clock.instant(), null, "error", "event " + e.id() + " from " + e.source() + " failed: " + ex.getMessage())),
+                    null, null, List.of(e.id()), outcome), clock.instant());
+        }
+        t.stop(reconcileTimer);
+    }
+
+    /** Looks at every service at the tracked head (fetching first in follow mode). */
+    public String resync() {
+        Timer.Sample t = Timer.start();
+        try {
+            return reconcile(List.of(), true, "resync");
+        } finally {
+            t.stop(reconcileTimer);
+        }
+    }
+
+    private String reconcile(List<Long> events, boolean full, String why) {
+        try {
+            source.refresh();
+        } catch (GitException ex) {
+            LOG.warn("{}: could not refresh, using what is already here: {}", why, ex.getMessage());
+        }
+        String branch = source.trackedBranch();
+        ObjectId head = source.head();
+        Instant now = clock.instant();
+        String last = store.head(branch).orElse(null);
+        List<ServiceState> upserts = new ArrayList<>();
+        List<String> removals = new ArrayList<>();
+        List<LogEntry> log = new ArrayList<>();
+        String outcome;
+        if (head == null) {
+            outcome = "branch " + branch + " does not exist; nothing to look at";
+            if (last != null) {
+                removals.addAll(states.keySet());
+                log.add(new LogEntry(0, now, null, "branch", "tracked branch " + branch + " is gone; " + removals.size() + " services dropped"));
+            }
+        } else if (full || last == null) {
+            List<Detection> all = scanner.scan(head, name -> Facts.NONE);
+            Set<String> seen = new LinkedHashSet<>();
+            for (Detection d : all) {
+                if (d.phase() != Phase.SKIPPED) {
+                    seen.add(d.service());
+                    compare(d, now, why, upserts, log);
+                }
+            }
+            for (String s : states.keySet()) {
+                if (!seen.contains(s)) {
+                    removals.add(s);
+                    log.add(new LogEntry(0, now, s, "removed", s + " is no longer under " + trees.root() + "/ (" + why + ")"));
+                }
+            }
+            outcome = "full look at " + shortId(head.name()) + ": " + upserts.size() + " updated, " + removals.size() + " removed";
+        } else if (last.equals(head.name())) {
+            outcome = "already at " + shortId(head.name());
+        } else {
+            List<ServiceChange> changes;
+            try {
+                changes = changed.between(ObjectId.fromString(last), head);
+            } catch (GitException | IllegalArgumentException ex) {
+                LOG.info("diffing {}..{} failed ({}); looking at every service", last, head.name(), ex.getMessage());
+                return reconcile(events, true, why);
+            }
+            for (ServiceChange c : changes) {
+                if (c.kind() == ServiceChange.Kind.RENAMED && states.containsKey(c.previousName())) {
+                    removals.add(c.previousName());
+                    log.add(new LogEntry(0, now, c.previousName(), "renamed", c.previousName() + " was renamed to " + c.service()));
+                }
+                if (c.kind() == ServiceChange.Kind.DELETED) {
+                    if (states.containsKey(c.service())) {
+                        removals.add(c.service());
+                        log.add(new LogEntry(0, now, c.service(), "removed", c.service() + " was deleted (" + why + ")"));
+                    }
+                    continue;
+                }
+                ServiceSnapshot s = trees.snapshot(head, c.service());
+                if (s != null) {
+                    compare(detector.detect(s, Facts.NONE), now, why, upserts, log);
+                }
+            }
+            outcome = changes.size() + " services changed " + shortId(last) + ".." + shortId(head.name()) + ": "
+                    + upserts.size() + " updated, " + removals.size() + " removed";
+        }
+        store.apply(new Store.Batch(upserts, removals, log, head == null ? null : branch, head == null ? null : head.name(),
+                events, outcome), now);
+        for (ServiceState s : upserts) {
+            states.put(s.service(), s);
+        }
+        removals.forEach(states::remove);
+        recount();
+        return outcome;
+    }
+
+    /** Records a detection when it differs from what is stored; logs phase changes with their reasons. */
+    private void compare(Detection d, Instant now, String why, List<ServiceState> upserts, List<LogEntry> log) {
+        ServiceState old = states.get(d.service());
+        if (old != null && old.phase() == d.phase() && old.reasons().equals(d.reasons()) && java.util.Objects.equals(old.tree(), d.tree())) {
+            return;
+        }
+        boolean moved = old == null || old.phase() != d.phase();
+        upserts.add(new ServiceState(d.service(), d.phase(), d.reasons(), d.tree(), moved ? now : old.since()));
+        if (moved) {
+            String from = old == null ? "new" : old.phase().name();
+            log.add(new LogEntry(0, now, d.service(), "phase",
+                    from + " → " + d.phase() + ": " + String.join("; ", d.reasons()) + " (" + why + ")"));
+        }
+    }
+
+    private void recount() {
+        Map<Phase, Integer> counts = new HashMap<>();
+        for (ServiceState s : states.values()) {
+            counts.merge(s.phase(), 1, Integer::sum);
+        }
+        perPhase.forEach((p, n) -> n.set(counts.getOrDefault(p, 0)));
+    }
+
+    /** The last reconciled state of every service, from memory. */
+    public Map<String, ServiceState> states() {
+        return states;
+    }
+
+    private static String shortId(String sha) {
+        return sha == null ? "none" : sha.substring(0, Math.min(12, sha.length()));
+    }
+}

@@ -1,0 +1,323 @@
+package dev.assemblyline.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.model.InboxEvent;
+import dev.assemblyline.model.LogEntry;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.ServiceState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The coordinator's durable state over JDBC: the inbox, each service's phase, the event log and the
+ * last processed head. Plain SQL that runs on H2 and PostgreSQL alike.
+ */
+public final class Store {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final DataSource ds;
+
+    public Store(DataSource ds) {
+        this.ds = ds;
+    }
+
+    /** What became of an event offered to the inbox. */
+    public record Accepted(long id, boolean duplicate) {
+    }
+
+    /** Stores the event unless its (source, delivery id) was seen before. Committed on return. */
+    public Accepted accept(InboxEvent e) {
+        String sql = "INSERT INTO inbox (source, delivery_id, kind, ref, before_sha, after_sha, received_at) VALUES (?,?,?,?,?,?,?)";
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement(sql, new String[] {"id"})) {
+            ps.setString(1, e.source());
+            ps.setString(2, e.deliveryId());
+            ps.setString(3, e.kind());
+            ps.setString(4, e.ref());
+            ps.setString(5, e.before());
+            ps.setString(6, e.after());
+            ps.setObject(7, ts(e.receivedAt()));
+            ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                keys.next();
+                return new Accepted(keys.getLong(1), false);
+            }
+        } catch (SQLException ex) {
+            if (UNIQUE_VIOLATION.equals(ex.getSQLState())) {
+                return new Accepted(0, true);
+            }
+            throw new StoreException("storing " + e.source() + " event " + e.deliveryId(), ex);
+        }
+    }
+
+    /** Unprocessed events, oldest first. */
+    public List<InboxEvent> pending(int limit) {
+        String sql = "SELECT id, source, delivery_id, kind, ref, before_sha, after_sha, received_at FROM inbox"
+                + " WHERE processed_at IS NULL ORDER BY id FETCH FIRST " + limit + " ROWS ONLY";
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            List<InboxEvent> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(new InboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7), instant(rs, 8)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("reading the inbox", e);
+        }
+    }
+
+    public int inboxDepth() {
+        return count("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL");
+    }
+
+    /** How many events of a delivery were processed (0 or 1): for tests and diagnostics. */
+    public Optional<String> outcome(String source, String deliveryId) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT outcome, processed_at FROM inbox WHERE source = ? AND delivery_id = ?")) {
+            ps.setString(1, source);
+            ps.setString(2, deliveryId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getObject(2) != null ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading delivery " + deliveryId, e);
+        }
+    }
+
+    public Map<String, ServiceState> services() {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT service, phase, reasons, tree, since FROM service_state ORDER BY service");
+             ResultSet rs = ps.executeQuery()) {
+            Map<String, ServiceState> out = new LinkedHashMap<>();
+            while (rs.next()) {
+                ServiceState s = state(rs);
+                out.put(s.service(), s);
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("reading service states", e);
+        }
+    }
+
+    public Optional<ServiceState> service(String name) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT service, phase, reasons, tree, since FROM service_state WHERE service = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(state(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading service " + name, e);
+        }
+    }
+
+    public Optional<String> head(String branch) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT head FROM branch_state WHERE branch = ?")) {
+            ps.setString(1, branch);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading the head of " + branch, e);
+        }
+    }
+
+    /**
+     * One reconcile's outcome, in one transaction: new and changed service states, removed services,
+     * log entries, the processed head, and the inbox events it settles.
+     */
+    public record Batch(List<ServiceState> upserts, List<String> removals, List<LogEntry> log, String branch, String head,
+                        List<Long> processed, String outcome) {
+    }
+
+    public void apply(Batch b, Instant now) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                write(c, b, now);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("saving a reconcile of " + b.upserts().size() + " services", e);
+        }
+    }
+
+    private static void write(Connection c, Batch b, Instant now) throws SQLException {
+        if (!b.upserts().isEmpty()) {
+            try (PreparedStatement up = c.prepareStatement(
+                    "UPDATE service_state SET phase = ?, reasons = ?, tree = ?, since = ?, updated_at = ? WHERE service = ?");
+                 PreparedStatement ins = c.prepareStatement(
+                         "INSERT INTO service_state (phase, reasons, tree, since, updated_at, service) VALUES (?,?,?,?,?,?)")) {
+                for (ServiceState s : b.upserts()) {
+                    bindState(up, s, now);
+                    if (up.executeUpdate() == 0) {
+                        bindState(ins, s, now);
+                        ins.executeUpdate();
+                    }
+                }
+            }
+        }
+        if (!b.removals().isEmpty()) {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM service_state WHERE service = ?")) {
+                for (String s : b.removals()) {
+                    del.setString(1, s);
+                    del.addBatch();
+                }
+                del.executeBatch();
+            }
+        }
+        if (!b.log().isEmpty()) {
+            try (PreparedStatement log = c.prepareStatement(
+                    "INSERT INTO event_log (at, service, kind, message, inbox_id) VALUES (?,?,?,?,?)")) {
+                Long inboxId = b.processed().isEmpty() ? null : b.processed().get(b.processed().size() - 1);
+                for (LogEntry e : b.log()) {
+                    log.setObject(1, ts(e.at()));
+                    log.setString(2, e.service());
+                    log.setString(3, e.kind());
+                    log.setString(4, truncate(e.message(), 4000));
+                    log.setObject(5, inboxId);
+                    log.addBatch();
+                }
+                log.executeBatch();
+            }
+        }
+        if (b.branch() != null) {
+            try (PreparedStatement up = c.prepareStatement("UPDATE branch_state SET head = ?, updated_at = ? WHERE branch = ?")) {
+                up.setString(1, b.head());
+                up.setObject(2, ts(now));
+                up.setString(3, b.branch());
+                if (up.executeUpdate() == 0) {
+                    try (PreparedStatement ins = c.prepareStatement("INSERT INTO branch_state (head, updated_at, branch) VALUES (?,?,?)")) {
+                        ins.setString(1, b.head());
+                        ins.setObject(2, ts(now));
+                        ins.setString(3, b.branch());
+                        ins.executeUpdate();
+                    }
+                }
+            }
+        }
+        if (!b.processed().isEmpty()) {
+            try (PreparedStatement done = c.prepareStatement(
+                    "UPDATE inbox SET processed_at = ?, outcome = ? WHERE id = ? AND processed_at IS NULL")) {
+                for (Long id : b.processed()) {
+                    done.setObject(1, ts(now));
+                    done.setString(2, truncate(b.outcome(), 1000));
+                    done.setLong(3, id);
+                    done.addBatch();
+                }
+                done.executeBatch();
+            }
+        }
+    }
+
+    /** Log entries after {@code afterId}, oldest first; only one service's when {@code service} is set. */
+    public List<LogEntry> events(long afterId, String service, int limit) {
+        String sql = "SELECT id, at, service, kind, message FROM event_log WHERE id > ?"
+                + (service == null ? "" : " AND service = ?") + " ORDER BY id FETCH FIRST " + limit + " ROWS ONLY";
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, afterId);
+            if (service != null) {
+                ps.setString(2, service);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                List<LogEntry> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new LogEntry(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5)));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading the event log", e);
+        }
+    }
+
+    /** Log entries at or after a time. */
+    public List<LogEntry> eventsSince(Instant since, int limit) {
+        String sql = "SELECT id, at, service, kind, message FROM event_log WHERE at >= ? ORDER BY id FETCH FIRST " + limit + " ROWS ONLY";
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, ts(since));
+            try (ResultSet rs = ps.executeQuery()) {
+                List<LogEntry> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new LogEntry(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5)));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading the event log", e);
+        }
+    }
+
+    /** True when the database answers. */
+    public boolean ping() {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            return s.execute("SELECT 1");
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private int count(String sql) {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new StoreException("counting: " + sql, e);
+        }
+    }
+
+    private static void bindState(PreparedStatement ps, ServiceState s, Instant now) throws SQLException {
+        ps.setString(1, s.phase().name());
+        try {
+            ps.setString(2, truncate(JSON.writeValueAsString(s.reasons()), 20000));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        ps.setString(3, s.tree());
+        ps.setObject(4, ts(s.since()));
+        ps.setObject(5, ts(now));
+        ps.setString(6, s.service());
+    }
+
+    private static ServiceState state(ResultSet rs) throws SQLException {
+        List<String> reasons;
+        try {
+            reasons = JSON.readValue(rs.getString(3), new TypeReference<List<String>>() { });
+        } catch (JsonProcessingException e) {
+            reasons = List.of(rs.getString(3));
+        }
+        return new ServiceState(rs.getString(1), Phase.valueOf(rs.getString(2)), reasons, rs.getString(4), instant(rs, 5));
+    }
+
+    private static OffsetDateTime ts(Instant i) {
+        return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet rs, int col) throws SQLException {
+        OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

@@ -1,0 +1,223 @@
+package dev.assemblyline.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.ingest.Webhooks;
+import dev.assemblyline.model.InboxEvent;
+import dev.assemblyline.model.LogEntry;
+import dev.assemblyline.model.ServiceName;
+import dev.assemblyline.model.ServiceState;
+import dev.assemblyline.store.Store;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.servlet.http.HttpServlet;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of the coordinator: webhooks (verified, stored, answered; the work happens after), the
+ * read API, health, metrics and the hosted git repository.
+ */
+public final class Server {
+    /** GitHub never sends more; anything bigger is refused before it is read. */
+    public static final int MAX_BODY = 25 * 1024 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Store store;
+    private final Webhooks webhooks;
+    private final Runnable onAccepted;
+    private final Supplier<Map<String, ServiceState>> states;
+    private final BooleanSupplier gitHealthy;
+    private final PrometheusMeterRegistry metrics;
+    private final HttpServlet gitServlet;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public Server(Store store, Webhooks webhooks, Runnable onAccepted, Supplier<Map<String, ServiceState>> states,
+                  BooleanSupplier gitHealthy, PrometheusMeterRegistry metrics, HttpServlet gitServlet) {
+        this.store = store;
+        this.webhooks = webhooks;
+        this.onAccepted = onAccepted;
+        this.states = states;
+        this.gitHealthy = gitHealthy;
+        this.metrics = metrics;
+        this.gitServlet = gitServlet;
+        metrics.gauge("assembly_inbox_depth", store, s -> s.inboxDepth());
+    }
+
+    public Javalin create() {
+        return Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_BODY;
+            if (gitServlet != null) {
+                config.jetty.modifyServletContextHandler(h -> h.addServlet(new ServletHolder(gitServlet), "/git/*"));
+            }
+            config.routes.post("/webhooks/{provider}", this::webhook);
+            config.routes.get("/api/services", this::services);
+            config.routes.get("/api/services/{name}", this::service);
+            config.routes.get("/api/events", this::events);
+            config.routes.get("/health", this::health);
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                json(ctx, 500, Map.of("error", "internal error: " + e.getClass().getSimpleName()));
+            });
+        });
+    }
+
+    /** Accepts an event from inside the server (the hosted repository's receive hook). */
+    public Store.Accepted acceptInternal(InboxEvent e) {
+        Store.Accepted a = store.accept(e);
+        count(e.source(), a.duplicate() ? "duplicate" : "accepted");
+        if (!a.duplicate()) {
+            onAccepted.run();
+        }
+        return a;
+    }
+
+    private void webhook(Context ctx) throws IOException {
+        String provider = ctx.pathParam("provider");
+        if (!List.of("github", "gitlab", "gitea", "git").contains(provider)) {
+            json(ctx, 404, Map.of("error", "no webhook endpoint " + ServiceName.printable(provider)));
+            return;
+        }
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > MAX_BODY) {
+            count(provider, "too_large");
+            json(ctx, 413, Map.of("error", "body over " + MAX_BODY + " bytes"));
+            return;
+        }
+        byte[] body;
+        try (InputStream in = ctx.req().getInputStream()) {
+            body = in.readNBytes(MAX_BODY + 1);
+        }
+        if (body.length > MAX_BODY) {
+            count(provider, "too_large");
+            json(ctx, 413, Map.of("error", "body over " + MAX_BODY + " bytes"));
+            return;
+        }
+        Webhooks.Outcome o = webhooks.handle(provider, ctx::header, body);
+        if (o.event() == null) {
+            count(provider, switch (o.status()) {
+                case 401 -> "unauthorized";
+                case 400 -> "malformed";
+                case 404 -> "disabled";
+                case 200 -> "ping";
+                default -> "ignored";
+            });
+            json(ctx, o.status(), o.body());
+            return;
+        }
+        Store.Accepted a = store.accept(o.event());
+        if (a.duplicate()) {
+            count(provider, "duplicate");
+            json(ctx, 200, Map.of("duplicate", true));
+            return;
+        }
+        count(provider, "accepted");
+        onAccepted.run();
+        json(ctx, 202, Map.of("accepted", true, "id", a.id()));
+    }
+
+    private void services(Context ctx) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ServiceState s : states.get().values().stream().sorted((a, b) -> a.service().compareTo(b.service())).toList()) {
+            out.add(view(s));
+        }
+        json(ctx, 200, out);
+    }
+
+    private void service(Context ctx) {
+        String name = ctx.pathParam("name");
+        if (!ServiceName.isValid(name)) {
+            json(ctx, 400, Map.of("error", "not a service name: " + ServiceName.printable(name)));
+            return;
+        }
+        ServiceState s = states.get().get(name);
+        if (s == null) {
+            s = store.service(name).orElse(null);
+        }
+        if (s == null) {
+            json(ctx, 404, Map.of("error", "no service " + name));
+            return;
+        }
+        Map<String, Object> v = view(s);
+        v.put("events", store.events(0, name, 500).stream().map(Server::view).toList());
+        json(ctx, 200, v);
+    }
+
+    private void events(Context ctx) {
+        String since = ctx.queryParam("since");
+        List<LogEntry> entries;
+        if (since == null || since.isBlank()) {
+            entries = store.events(0, null, 1000);
+        } else if (since.matches("\\d{1,18}")) {
+            entries = store.events(Long.parseLong(since), null, 1000);
+        } else {
+            try {
+                entries = store.eventsSince(Instant.parse(since), 1000);
+            } catch (DateTimeParseException e) {
+                json(ctx, 400, Map.of("error", "since must be an event id or an ISO-8601 time"));
+                return;
+            }
+        }
+        json(ctx, 200, entries.stream().map(Server::view).toList());
+    }
+
+    private void health(Context ctx) {
+        boolean db = store.ping();
+        boolean git = gitHealthy.getAsBoolean();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", db && git ? "ok" : "failing");
+        body.put("database", db ? "ok" : "unreachable");
+        body.put("git", git ? "ok" : "unreadable");
+        json(ctx, db && git ? 200 : 503, body);
+    }
+
+    private static Map<String, Object> view(ServiceState s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("service", s.service());
+        m.put("phase", s.phase().name());
+        m.put("reasons", s.reasons());
+        m.put("tree", s.tree());
+        m.put("since", s.since().toString());
+        return m;
+    }
+
+    private static Map<String, Object> view(LogEntry e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", e.id());
+        m.put("at", e.at().toString());
+        m.put("service", e.service());
+        m.put("kind", e.kind());
+        m.put("message", e.message());
+        return m;
+    }
+
+    private void count(String source, String outcome) {
+        counters.computeIfAbsent(source + "/" + outcome, k -> Counter.builder("assembly_events")
+                .tag("source", source).tag("outcome", outcome).register(metrics)).increment();
+    }
+
+    static void json(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
