@@ -63,11 +63,18 @@ final class BenchCommand implements Runnable {
             line.put("min_ms", round(ms[0]));
             line.put("max_ms", round(ms[ms.length - 1]));
             line.put("heap_used_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
-            try {
-                out.println(ScanCommand.JSON.writeValueAsString(line));
-            } catch (Exception e) {
+            try (com.fasterxml.jackson.core.JsonGenerator g = ScanCommand.JSON.createGenerator(out)) {
+                g.configure(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+                g.writeStartObject();
+                for (Map.Entry<String, Object> e : line.entrySet()) {
+                    g.writeFieldName(e.getKey());
+                    g.writeObject(e.getValue());
+                }
+                g.writeEndObject();
+            } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
+            out.println();
             out.flush();
         }
 

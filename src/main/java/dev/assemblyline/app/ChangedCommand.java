@@ -41,7 +41,7 @@ final class ChangedCommand implements Callable<Integer> {
         try (GitRepo git = repo.open()) {
             List<ServiceChange> changes = new ChangedServices(git, repo.root).between(commit(git, from), commit(git, to));
             if (json) {
-                try (JsonGenerator g = ScanCommand.JSON.getFactory().createGenerator(out)) {
+                try (JsonGenerator g = ScanCommand.JSON.createGenerator(out)) {
                     g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
                     g.writeStartArray();
                     for (ServiceChange c : changes) {
