@@ -1,0 +1,82 @@
+package dev.assemblyline.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.assemblyline.app.Config;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class WebhooksTest {
+    static Map<String, String> headers(String... kv) {
+        Map<String, String> m = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    final Webhooks hooks = new Webhooks(new Webhooks.Secrets("It's a Secret to Everybody", null, null, "h", false), () -> "main",
+            Clock.systemUTC());
+
+    @Test
+    void githubsDocumentedSignatureVectorIsAccepted() {
+        byte[] body = "Hello, World!".getBytes(StandardCharsets.UTF_8);
+        assertThat("sha256=" + Hmac.sha256Hex("It's a Secret to Everybody", body))
+                .isEqualTo("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+        Webhooks.Outcome o = hooks.handle("github", headers("X-GitHub-Event", "ping",
+                "X-Hub-Signature-256", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")::get, body);
+        assertThat(o.status()).isEqualTo(200);
+    }
+
+    @Test
+    void theSignatureIsCheckedBeforeTheBodyIsRead() {
+        Webhooks.Outcome o = hooks.handle("github", headers("X-GitHub-Event", "push", "X-Hub-Signature-256", "sha256=00")::get,
+                "{broken".getBytes());
+        assertThat(o.status()).as("a forged malformed body is a 401, not a 400").isEqualTo(401);
+    }
+
+    @Test
+    void postReceiveLinesPickTheTrackedBranch() {
+        String a = "a".repeat(40);
+        String b = "b".repeat(40);
+        byte[] body = (a + " " + b + " refs/heads/topic\n" + b + " " + a + " refs/heads/main\n").getBytes();
+        Webhooks.Outcome o = hooks.handle("git", headers("X-Assembly-Signature", "sha256=" + Hmac.sha256Hex("h", body))::get, body);
+        assertThat(o.status()).isEqualTo(202);
+        assertThat(o.event().after()).isEqualTo(a);
+        assertThat(o.event().deliveryId()).startsWith("sha256:");
+        byte[] other = (a + " " + b + " refs/heads/topic\n").getBytes();
+        assertThat(hooks.handle("git", headers("X-Assembly-Signature", "sha256=" + Hmac.sha256Hex("h", other))::get, other).event()).isNull();
+        byte[] junk = "rm -rf /\n".getBytes();
+        assertThat(hooks.handle("git", headers("X-Assembly-Signature", "sha256=" + Hmac.sha256Hex("h", junk))::get, junk).status()).isEqualTo(400);
+    }
+
+    @Test
+    void endpointsWithoutASecretAreOffUnlessInsecure() {
+        assertThat(hooks.handle("gitlab", headers()::get, new byte[0]).status()).isEqualTo(404);
+        Webhooks open = new Webhooks(new Webhooks.Secrets(null, null, null, null, true), () -> "main", Clock.systemUTC());
+        assertThat(open.handle("gitlab", headers("X-Gitlab-Event", "Push Hook")::get,
+                ("{\"object_kind\":\"push\",\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "1".repeat(40) + "\"}")
+                        .getBytes()).status()).isEqualTo(202);
+    }
+
+    @Test
+    void durationsAreWrittenShortOrIso() {
+        assertThat(Config.duration("90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Config.duration("30m")).isEqualTo(Duration.ofMinutes(30));
+        assertThat(Config.duration("24h")).isEqualTo(Duration.ofHours(24));
+        assertThat(Config.duration("PT30M")).isEqualTo(Duration.ofMinutes(30));
+    }
+
+    @Test
+    void aBadConfigurationNamesTheVariable() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of("PORT", "eighty")))
+                .isInstanceOf(Config.Invalid.class).hasMessageContaining("PORT");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of("ASSEMBLY_DB_URL", "jdbc:mysql://x")))
+                .hasMessageContaining("ASSEMBLY_DB_URL");
+        assertThat(Config.fromEnv(Map.of("ASSEMBLY_GITHUB_SECRET", "topsecret")).toString()).doesNotContain("topsecret");
+    }
+}

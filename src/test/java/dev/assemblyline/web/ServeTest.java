@@ -1,0 +1,256 @@
+package dev.assemblyline.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.TestRepos;
+import dev.assemblyline.Tools;
+import dev.assemblyline.app.Config;
+import dev.assemblyline.app.Wiring;
+import dev.assemblyline.ingest.Hmac;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code serve} end to end: real git pushes, real HTTP, the embedded H2. */
+class ServeTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path tmp;
+    Wiring server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    Wiring start(Map<String, String> extra, boolean loop) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("ASSEMBLY_DATA_DIR", tmp.resolve("data").toString());
+        env.putAll(extra);
+        return new Wiring(Config.fromEnv(env), Clock.systemUTC(), loop);
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    JsonNode get(String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+    }
+
+    HttpResponse<String> post(String path, Map<String, String> headers, byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    String phase(String service) throws Exception {
+        JsonNode n = get("/api/services/" + service);
+        return n == null ? null : n.get("phase").asText();
+    }
+
+    static void git(Path dir, String... args) throws Exception {
+        String[] full = new String[args.length + 5];
+        full[0] = "git";
+        full[1] = "-c";
+        full[2] = "user.name=Test";
+        full[3] = "-c";
+        full[4] = "user.email=test@example.invalid";
+        System.arraycopy(args, 0, full, 5, args.length);
+        Tools.ok(dir, full);
+    }
+
+    @Test
+    void aPlainGitPushToTheHostedRepositoryIsProcessedAtOnce() throws Exception {
+        server = start(Map.of(), true);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Files.createDirectories(work.resolve("SERVICES/hello"));
+        Files.writeString(work.resolve("SERVICES/hello/SPEC.md"), TestRepos.completeSpec());
+        git(work, "add", ".");
+        git(work, "commit", "-qm", "hello");
+        git(work, "push", "-q", "origin", "HEAD:main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("hello")));
+
+        Files.writeString(work.resolve("SERVICES/hello/SPEC.md"), TestRepos.specWithout("Dependencies"));
+        git(work, "commit", "-qam", "break the spec");
+        git(work, "push", "-q", "origin", "HEAD:main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "SPEC_INCOMPLETE".equals(phase("hello")));
+        JsonNode svc = get("/api/services/hello");
+        assertThat(svc.get("reasons").get(0).asText()).isEqualTo("missing section: Dependencies");
+        assertThat(svc.get("events")).hasSize(2);
+        assertThat(svc.get("events").get(1).get("message").asText()).startsWith("READY_FOR_BUILD → SPEC_INCOMPLETE");
+
+        git(work, "push", "-q", "origin", "HEAD:feature");
+        assertThat(get("/api/services")).hasSize(1);
+        assertThat(get("/health").get("status").asText()).isEqualTo("ok");
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("assembly_events_total{outcome=\"accepted\",source=\"hosted\"} 2.0")
+                .contains("assembly_services{phase=\"SPEC_INCOMPLETE\"} 1.0").contains("assembly_inbox_depth");
+        assertThat(get("/api/services/nope")).isNull();
+    }
+
+    @Test
+    void aPushAcceptedBeforeACrashIsProcessedExactlyOnceAfterTheRestart() throws Exception {
+        server = start(Map.of(), false);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Files.createDirectories(work.resolve("SERVICES/billing"));
+        Files.writeString(work.resolve("SERVICES/billing/SPEC.md"), TestRepos.completeSpec());
+        git(work, "add", ".");
+        git(work, "commit", "-qm", "billing");
+        git(work, "push", "-q", "origin", "HEAD:main");
+        assertThat(server.store.inboxDepth()).isEqualTo(1);
+        assertThat(server.store.services()).isEmpty();
+        server.close();
+
+        server = start(Map.of(), true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("billing")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.store.inboxDepth() == 0);
+        server.reconciler.resync();
+        server.reconciler.drain();
+        assertThat(server.store.events(0, "billing", 100)).hasSize(1);
+        server.close();
+        server = start(Map.of(), true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> "READY_FOR_BUILD".equals(phase("billing")));
+        assertThat(server.store.events(0, "billing", 100)).as("a restart adds nothing").hasSize(1);
+    }
+
+    @Test
+    void githubDeliveriesAreVerifiedStoredOnceAndAnswered() throws Exception {
+        server = start(Map.of("ASSEMBLY_GITHUB_SECRET", "It's a Secret to Everybody"), true);
+        String secret = "It's a Secret to Everybody";
+        byte[] body = ("{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "1".repeat(40)
+                + "\",\"created\":true,\"repository\":{\"full_name\":\"o/r\"},\"commits\":[]}").getBytes();
+        Map<String, String> h = new HashMap<>(Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+                "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex(secret, body), "Content-Type", "application/json"));
+        HttpResponse<String> first = post("/webhooks/github", h, body);
+        assertThat(first.statusCode()).isEqualTo(202);
+        HttpResponse<String> again = post("/webhooks/github", h, body);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(again.body()).get("duplicate").asBoolean()).isTrue();
+
+        h.put("X-Hub-Signature-256", "sha256=" + "0".repeat(64));
+        HttpResponse<String> forged = post("/webhooks/github", h, body);
+        assertThat(forged.statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(forged.body()).get("error").asText()).contains("signature");
+        h.remove("X-Hub-Signature-256");
+        assertThat(post("/webhooks/github", h, body).statusCode()).as("missing signature").isEqualTo(401);
+
+        byte[] notJson = "{not json".getBytes();
+        h.put("X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex(secret, notJson));
+        h.put("X-GitHub-Delivery", "other");
+        assertThat(post("/webhooks/github", h, notJson).statusCode()).isEqualTo(400);
+
+        byte[] ping = "{\"zen\":\"Keep it logically awesome.\"}".getBytes();
+        h.put("X-GitHub-Event", "ping");
+        h.put("X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex(secret, ping));
+        assertThat(post("/webhooks/github", h, ping).statusCode()).isEqualTo(200);
+
+        byte[] branch = body.clone();
+        byte[] other = new String(branch).replace("refs/heads/main", "refs/heads/topic").getBytes();
+        h.put("X-GitHub-Event", "push");
+        h.put("X-GitHub-Delivery", "topic-1");
+        h.put("X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex(secret, other));
+        HttpResponse<String> untracked = post("/webhooks/github", h, other);
+        assertThat(untracked.statusCode()).isEqualTo(202);
+        assertThat(untracked.body()).contains("ignored");
+
+        h.put("X-GitHub-Event", "issues");
+        assertThat(post("/webhooks/github", h, other).statusCode()).isEqualTo(202);
+        assertThat(server.store.outcome("github", "72d3162e-cc78-11e3-81ab-4c9367dc0958")).isPresent();
+
+        assertThat(post("/webhooks/gitlab", Map.of("X-Gitlab-Event", "Push Hook"), body).statusCode())
+                .as("an endpoint without its secret is off").isEqualTo(404);
+    }
+
+    @Test
+    void aBodyOverTwentyFiveMegabytesIsRefusedUnread() throws Exception {
+        server = start(Map.of("ASSEMBLY_GITHUB_SECRET", "s"), true);
+        // Only the headers are sent: the answer must come without the server waiting for (or buffering) the body.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("POST /webhooks/github HTTP/1.1\r\nHost: localhost\r\nX-GitHub-Event: push\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + (25 * 1024 * 1024 + 1) + "\r\n\r\n{").getBytes());
+            socket.getOutputStream().flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream())).readLine();
+            assertThat(status).isEqualTo("HTTP/1.1 413 Payload Too Large");
+        }
+    }
+
+    @Test
+    void gitlabAndGiteaPushesInTheirDocumentedShapes() throws Exception {
+        server = start(Map.of("ASSEMBLY_GITLAB_SECRET", "gl-token", "ASSEMBLY_GITEA_SECRET", "gt-secret"), true);
+        byte[] gitlab = ("{\"object_kind\":\"push\",\"event_name\":\"push\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "2".repeat(40)
+                + "\",\"ref\":\"refs/heads/main\",\"checkout_sha\":\"" + "2".repeat(40)
+                + "\",\"project\":{\"git_http_url\":\"http://example.com/mike/diaspora.git\"},\"commits\":[],\"total_commits_count\":0}").getBytes();
+        Map<String, String> gl = Map.of("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "gl-token", "X-Gitlab-Event-UUID", "uuid-1");
+        assertThat(post("/webhooks/gitlab", gl, gitlab).statusCode()).isEqualTo(202);
+        assertThat(post("/webhooks/gitlab", gl, gitlab).statusCode()).isEqualTo(200);
+        assertThat(post("/webhooks/gitlab", Map.of("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "wrong"), gitlab).statusCode()).isEqualTo(401);
+
+        byte[] gitea = ("{\"ref\":\"refs/heads/main\",\"before\":\"" + "2".repeat(40) + "\",\"after\":\"" + "3".repeat(40)
+                + "\",\"commits\":[],\"repository\":{\"clone_url\":\"http://localhost:3000/o/r.git\"}}").getBytes();
+        Map<String, String> gt = Map.of("X-Gitea-Event", "push", "X-Gitea-Delivery", "g-1", "X-Gitea-Signature", Hmac.sha256Hex("gt-secret", gitea));
+        assertThat(post("/webhooks/gitea", gt, gitea).statusCode()).isEqualTo(202);
+        Map<String, String> fj = Map.of("X-Forgejo-Event", "push", "X-Forgejo-Delivery", "f-1", "X-Forgejo-Signature", Hmac.sha256Hex("gt-secret", gitea));
+        assertThat(post("/webhooks/gitea", fj, gitea).statusCode()).isEqualTo(202);
+        assertThat(post("/webhooks/gitea", Map.of("X-Gitea-Event", "push", "X-Gitea-Signature", "00"), gitea).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void followModeMirrorsABareRepositoryWhosePostReceiveHookReportsPushes() throws Exception {
+        Path origin = tmp.resolve("origin.git");
+        Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
+        Files.createDirectories(work.resolve("SERVICES/search"));
+        Files.writeString(work.resolve("SERVICES/search/README.md"), "# search\n");
+        git(work, "add", ".");
+        git(work, "commit", "-qm", "search without a spec");
+        git(work, "push", "-q", "origin", "HEAD:main");
+
+        server = start(Map.of("ASSEMBLY_REPO_URL", origin.toString(), "ASSEMBLY_HOOK_SECRET", "hook-secret"), true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_SPEC".equals(phase("search")));
+
+        Path hook = origin.resolve("hooks/post-receive");
+        Files.copy(Tools.projectDir().resolve("hooks/post-receive"), hook);
+        hook.toFile().setExecutable(true);
+        Tools.ok(null, "git", "-C", origin.toString(), "config", "assembly.url", base());
+        Tools.ok(null, "git", "-C", origin.toString(), "config", "assembly.secret", "hook-secret");
+
+        Files.writeString(work.resolve("SERVICES/search/SPEC.md"), TestRepos.completeSpec());
+        git(work, "add", ".");
+        git(work, "commit", "-qm", "search spec");
+        Tools.Result push = Tools.run(work, List.of("git", "push", "origin", "HEAD:main"));
+        assertThat(push.exit()).isZero();
+        assertThat(push.err()).contains("assembly: push reported to " + base() + " (202)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("search")));
+
+        git(work, "commit", "-q", "--amend", "-m", "rewritten");
+        Files.writeString(work.resolve("SERVICES/search/SPEC.md"), TestRepos.specWithout("Purpose"));
+        git(work, "commit", "-qam", "forced");
+        git(work, "push", "-q", "-f", "origin", "HEAD:main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "SPEC_INCOMPLETE".equals(phase("search")));
+    }
+}
