@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time an operation in-process: warm-up runs, then timed runs; prints one JSON line.",
-        subcommands = {BenchCommand.Scan.class, BenchCommand.Changed.class})
+        subcommands = {BenchCommand.Scan.class, BenchCommand.Changed.class, BenchCommand.Resync.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -145,6 +145,43 @@ final class BenchCommand implements Runnable {
                 ObjectId b = ChangedCommand.commit(git, to);
                 ChangedServices changed = new ChangedServices(git, repo.root);
                 timing.report(spec.commandLine().getOut(), "changed", () -> changed.between(a, b).size());
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "resync", mixinStandardHelpOptions = true,
+            description = {"Follow mode's periodic resync with nothing changed: fetch from the remote, look at every service,",
+                    "compare with the store. Uses a throw-away H2 database and mirror under --data."})
+    static final class Resync implements Callable<Integer> {
+        @Option(names = "--repo-url", required = true, paramLabel = "URL", description = "Repository to follow (URL or path).")
+        String url;
+
+        @Option(names = "--data", required = true, paramLabel = "DIR", description = "Scratch folder for the mirror and database.")
+        java.nio.file.Path data;
+
+        @Option(names = "--root", defaultValue = "SERVICES", paramLabel = "FOLDER")
+        String root;
+
+        @Mixin
+        Timing timing;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (dev.assemblyline.store.Database db = dev.assemblyline.store.Database.open(
+                    dev.assemblyline.store.Database.h2Url(data), null, null);
+                 dev.assemblyline.git.Mirror mirror = dev.assemblyline.git.Mirror.open(data.resolve("mirror.git"), url, null, null)) {
+                var reconciler = new dev.assemblyline.pipeline.Reconciler(new dev.assemblyline.store.Store(db.dataSource()), mirror, root,
+                        new dev.assemblyline.phase.PhaseDetector(dev.assemblyline.phase.SpecRules.bundled()), java.time.Clock.systemUTC(),
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                reconciler.resync();
+                timing.report(spec.commandLine().getOut(), "resync", () -> {
+                    reconciler.resync();
+                    return reconciler.states().size();
+                });
                 return 0;
             }
         }
