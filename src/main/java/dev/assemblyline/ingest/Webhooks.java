@@ -160,6 +160,9 @@ public final class Webhooks {
         if (ref == null || before == null || after == null) {
             return Outcome.answer(400, "error", "push payload lacks ref, before or after");
         }
+        if (!SHA.matcher(before).matches() || !SHA.matcher(after).matches() || ref.length() > 1000) {
+            return Outcome.answer(400, "error", "before and after must be commit ids");
+        }
         if (!ref.equals("refs/heads/" + trackedBranch.get())) {
             return Outcome.answer(202, "ignored", "push to " + ref + ", tracked branch is " + trackedBranch.get());
         }

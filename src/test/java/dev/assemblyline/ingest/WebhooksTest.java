@@ -55,6 +55,14 @@ class WebhooksTest {
     }
 
     @Test
+    void aSignedPushWhoseIdsAreNotCommitIdsIsMalformed() {
+        byte[] body = "{\"ref\":\"refs/heads/main\",\"before\":\"x\",\"after\":\"y\"}".getBytes();
+        Webhooks.Outcome o = hooks.handle("github", headers("X-GitHub-Event", "push",
+                "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex("It's a Secret to Everybody", body))::get, body);
+        assertThat(o.status()).isEqualTo(400);
+    }
+
+    @Test
     void endpointsWithoutASecretAreOffUnlessInsecure() {
         assertThat(hooks.handle("gitlab", headers()::get, new byte[0]).status()).isEqualTo(404);
         Webhooks open = new Webhooks(new Webhooks.Secrets(null, null, null, null, true), () -> "main", Clock.systemUTC());

@@ -111,6 +111,22 @@ class ServeTest {
     }
 
     @Test
+    void anEmptyHostedRepositoryAcceptsAFirstPushOfAnyBranch() throws Exception {
+        server = start(Map.of(), true);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "init", "-q", "-b", "topic", work.toString());
+        Files.createDirectories(work.resolve("SERVICES/x"));
+        Files.writeString(work.resolve("SERVICES/x/SPEC.md"), TestRepos.completeSpec());
+        git(work, "add", ".");
+        git(work, "commit", "-qm", "x");
+        git(work, "push", "-q", base() + "/git/services.git", "topic");
+        assertThat(Tools.ok(null, "git", "ls-remote", base() + "/git/services.git")).contains("refs/heads/topic");
+        assertThat(get("/api/services")).as("topic is not the tracked branch").isEmpty();
+        git(work, "push", "-q", base() + "/git/services.git", "topic:main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("x")));
+    }
+
+    @Test
     void aPushAcceptedBeforeACrashIsProcessedExactlyOnceAfterTheRestart() throws Exception {
         server = start(Map.of(), false);
         Path work = tmp.resolve("work");
