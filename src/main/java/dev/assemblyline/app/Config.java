@@ -61,7 +61,10 @@ public record Config(
                 if (resync.isZero() || resync.isNegative()) {
                     errors.add("ASSEMBLY_RESYNC_SECONDS must be positive");
                 }
-            } catch (IllegalArgumentException e) {
+                if (resync.compareTo(Duration.ofDays(365)) > 0) {
+                    errors.add("ASSEMBLY_RESYNC_SECONDS must be at most a year");
+                }
+            } catch (IllegalArgumentException | ArithmeticException e) {
                 errors.add("ASSEMBLY_RESYNC_SECONDS: " + e.getMessage());
             }
         }
@@ -89,6 +92,9 @@ public record Config(
     public static Duration duration(String text) {
         String t = text.strip();
         Matcher m = SHORT.matcher(t);
+        if (m.matches() && m.group(1).length() > 12) {
+            throw new IllegalArgumentException("'" + text + "' is too long a duration");
+        }
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
             return switch (m.group(2)) {
@@ -101,7 +107,7 @@ public record Config(
         }
         try {
             return Duration.parse(t);
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeParseException | ArithmeticException e) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (write 90s, 30m, 24h or PT30M)");
         }
     }

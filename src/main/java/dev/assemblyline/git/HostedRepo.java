@@ -94,8 +94,13 @@ public final class HostedRepo implements RepoSource {
                     if (cmd.getResult() == ReceiveCommand.Result.OK && cmd.getRefName().equals(Constants.R_HEADS + branch)) {
                         String before = cmd.getOldId().name();
                         String after = cmd.getNewId().name();
-                        onPush.accept(InboxEvent.push("hosted", "hosted:" + before + ".." + after, cmd.getRefName(), before, after,
-                                clock.instant()));
+                        try {
+                            onPush.accept(InboxEvent.push("hosted", "hosted:" + java.util.UUID.randomUUID(), cmd.getRefName(), before,
+                                    after, clock.instant()));
+                        } catch (RuntimeException e) {
+                            // the refs have moved: the push succeeded; the next resync sees it
+                            org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("push {}..{} not queued: {}", before, after, e.getMessage());
+                        }
                     }
                 }
             });

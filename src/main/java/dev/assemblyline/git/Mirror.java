@@ -56,7 +56,7 @@ public final class Mirror implements RepoSource {
             m.refresh();
             return m;
         } catch (IOException | GitAPIException e) {
-            throw new GitException("mirroring " + redact(url) + " into " + dir + ": " + e.getMessage(), e);
+            throw new GitException("mirroring " + redact(url) + " into " + dir + ": " + redact(String.valueOf(e.getMessage())), e);
         }
     }
 
@@ -76,8 +76,8 @@ public final class Mirror implements RepoSource {
             g.fetch().setRemote(url).setRefSpecs(new RefSpec("+refs/heads/*:refs/heads/*"))
                     .setRemoveDeletedRefs(true).setCredentialsProvider(credentials).call();
         } catch (GitAPIException | RuntimeException e) {
-            LOG.warn("fetching {} failed: {}", redact(url), e.getMessage());
-            throw new GitException("fetching " + redact(url) + ": " + e.getMessage(), e);
+            LOG.warn("fetching {} failed: {}", redact(url), redact(String.valueOf(e.getMessage())));
+            throw new GitException("fetching " + redact(url) + ": " + redact(String.valueOf(e.getMessage())), e);
         }
     }
 
@@ -86,8 +86,8 @@ public final class Mirror implements RepoSource {
         return "mirror of " + redact(url) + " at " + repo.location() + " (tracking " + branch + ")";
     }
 
-    static String redact(String url) {
-        return url.replaceAll("//[^/@]+@", "//***@");
+    static String redact(String text) {
+        return text.replaceAll("//[^/@\\s]+@", "//***@");
     }
 
     @Override

@@ -40,27 +40,29 @@ public final class ReconcileLoop implements AutoCloseable {
     private void run() {
         long nextResync = System.nanoTime();
         while (running) {
+            boolean failed = false;
             try {
                 reconciler.drain();
-                if (System.nanoTime() - nextResync >= 0) {
-                    String outcome = reconciler.resync();
-                    LOG.debug("resync: {}", outcome);
-                    nextResync = System.nanoTime() + resyncEvery.toNanos();
+            } catch (Throwable e) {
+                failed = true;
+                LOG.error("processing the inbox failed; the events stay pending and are retried: {}", e.getMessage(), e);
+            }
+            if (System.nanoTime() - nextResync >= 0) {
+                try {
+                    LOG.debug("resync: {}", reconciler.resync());
+                } catch (Throwable e) {
+                    LOG.error("resync failed; retrying at the next one: {}", e.getMessage(), e);
                 }
-                long wait = Math.max(1, nextResync - System.nanoTime());
-                if (wake.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
+                nextResync = System.nanoTime() + resyncEvery.toNanos();
+            }
+            try {
+                long wait = failed ? TimeUnit.SECONDS.toNanos(1) : Math.max(1, nextResync - System.nanoTime());
+                if (wake.tryAcquire(Math.min(wait, Math.max(1, nextResync - System.nanoTime())), TimeUnit.NANOSECONDS) && !failed) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
-                LOG.error("reconcile failed; retrying in a second: {}", e.getMessage(), e);
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
             }
         }
     }

@@ -92,14 +92,11 @@ public final class Reconciler {
         InboxEvent last = events.get(events.size() - 1);
         String why = last.source() + " push " + shortId(last.after()) + (events.size() > 1 ? " and " + (events.size() - 1) + " more" : "");
         try {
+            // A failure (git or database unreachable) leaves the events pending: the loop retries them.
             reconcile(ids, false, why);
-        } catch (RuntimeException ex) {
-            LOG.warn("{} failed: {}", why, ex.getMessage());
-            store.apply(new Store.Batch(List.of(), List.of(),
-                    List.of(new LogEntry(0, clock.instant(), null, "error", why + " failed: " + ex.getMessage())),
-                    null, null, ids, "failed: " + ex.getMessage()), clock.instant());
+        } finally {
+            t.stop(reconcileTimer);
         }
-        t.stop(reconcileTimer);
     }
 
     /** Looks at every service at the tracked head (fetching first in follow mode). */
@@ -116,6 +113,9 @@ public final class Reconciler {
         try {
             source.refresh();
         } catch (GitException ex) {
+            if (!events.isEmpty()) {
+                throw ex; // the pushed commits are not here yet: keep the events until a fetch works
+            }
             LOG.warn("{}: could not refresh, using what is already here: {}", why, ex.getMessage());
         }
         String branch = source.trackedBranch();
@@ -178,8 +178,7 @@ public final class Reconciler {
             outcome = changes.size() + " services changed " + shortId(last) + ".." + shortId(head.name()) + ": "
                     + upserts.size() + " updated, " + removals.size() + " removed";
         }
-        store.apply(new Store.Batch(upserts, removals, log, head == null ? null : branch, head == null ? null : head.name(),
-                events, outcome), now);
+        store.apply(new Store.Batch(upserts, removals, log, branch, head == null ? null : head.name(), events, outcome), now);
         for (ServiceState s : upserts) {
             states.put(s.service(), s);
         }

@@ -250,6 +250,26 @@ public final class Store {
         }
     }
 
+    /** The newest {@code limit} log entries (of one service when set), oldest first. */
+    public List<LogEntry> latestEvents(String service, int limit) {
+        String sql = "SELECT id, at, service, kind, message FROM event_log" + (service == null ? "" : " WHERE service = ?")
+                + " ORDER BY id DESC FETCH FIRST " + limit + " ROWS ONLY";
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            if (service != null) {
+                ps.setString(1, service);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                List<LogEntry> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(0, new LogEntry(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5)));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading the event log", e);
+        }
+    }
+
     /** Log entries at or after a time. */
     public List<LogEntry> eventsSince(Instant since, int limit) {
         String sql = "SELECT id, at, service, kind, message FROM event_log WHERE at >= ? ORDER BY id FETCH FIRST " + limit + " ROWS ONLY";
@@ -300,10 +320,11 @@ public final class Store {
 
     private static ServiceState state(ResultSet rs) throws SQLException {
         List<String> reasons;
+        String raw = rs.getString(3);
         try {
-            reasons = JSON.readValue(rs.getString(3), new TypeReference<List<String>>() { });
+            reasons = raw == null ? List.of() : JSON.readValue(raw, new TypeReference<List<String>>() { });
         } catch (JsonProcessingException e) {
-            reasons = List.of(rs.getString(3));
+            reasons = List.of(raw);
         }
         return new ServiceState(rs.getString(1), Phase.valueOf(rs.getString(2)), reasons, rs.getString(4), instant(rs, 5));
     }

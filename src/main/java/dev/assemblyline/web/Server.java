@@ -95,6 +95,11 @@ public final class Server {
             json(ctx, 404, Map.of("error", "no webhook endpoint " + ServiceName.printable(provider)));
             return;
         }
+        if (!webhooks.secrets().enabled(provider)) {
+            count(provider, "disabled");
+            json(ctx, 404, Map.of("error", "the " + provider + " webhook is off: its secret is not set"));
+            return;
+        }
         long declared = ctx.req().getContentLengthLong();
         if (declared > MAX_BODY) {
             count(provider, "too_large");
@@ -156,7 +161,7 @@ public final class Server {
             return;
         }
         Map<String, Object> v = view(s);
-        v.put("events", store.events(0, name, 500).stream().map(Server::view).toList());
+        v.put("events", store.latestEvents(name, 500).stream().map(Server::view).toList());
         json(ctx, 200, v);
     }
 
@@ -164,7 +169,7 @@ public final class Server {
         String since = ctx.queryParam("since");
         List<LogEntry> entries;
         if (since == null || since.isBlank()) {
-            entries = store.events(0, null, 1000);
+            entries = store.latestEvents(null, 1000);
         } else if (since.matches("\\d{1,18}")) {
             entries = store.events(Long.parseLong(since), null, 1000);
         } else {
