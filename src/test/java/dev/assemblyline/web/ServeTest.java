@@ -101,6 +101,10 @@ class ServeTest {
         assertThat(svc.get("events")).hasSize(2);
         assertThat(svc.get("events").get(1).get("message").asText()).startsWith("READY_FOR_BUILD → SPEC_INCOMPLETE");
 
+        JsonNode events = get("/api/events?since=0");
+        assertThat(events).hasSize(2);
+        assertThat(get("/api/events?since=" + events.get(0).get("id").asLong())).hasSize(1);
+
         git(work, "push", "-q", "origin", "HEAD:feature");
         assertThat(get("/api/services")).hasSize(1);
         assertThat(get("/health").get("status").asText()).isEqualTo("ok");
@@ -108,6 +112,33 @@ class ServeTest {
         assertThat(metrics.body()).contains("assembly_events_total{outcome=\"accepted\",source=\"hosted\"} 2.0")
                 .contains("assembly_services{phase=\"SPEC_INCOMPLETE\"} 1.0").contains("assembly_inbox_depth");
         assertThat(get("/api/services/nope")).isNull();
+    }
+
+    @Test
+    void aPushThatCannotBeFetchedStaysInTheInboxUntilItCan() throws Exception {
+        Path origin = tmp.resolve("origin.git");
+        Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
+        Files.createDirectories(work.resolve("SERVICES/a"));
+        Files.writeString(work.resolve("SERVICES/a/README.md"), "# a\n");
+        git(work, "add", ".");
+        git(work, "commit", "-qm", "a");
+        git(work, "push", "-q", "origin", "HEAD:main");
+        server = start(Map.of("ASSEMBLY_REPO_URL", origin.toString(), "ASSEMBLY_HOOK_SECRET", "k"), true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_SPEC".equals(phase("a")));
+
+        Path moved = tmp.resolve("moved.git");
+        Files.move(origin, moved);
+        String line = "0".repeat(40) + " " + "1".repeat(40) + " refs/heads/main\n";
+        HttpResponse<String> r = post("/webhooks/git", Map.of("X-Assembly-Signature", "sha256=" + Hmac.sha256Hex("k", line.getBytes())),
+                line.getBytes());
+        assertThat(r.statusCode()).isEqualTo(202);
+        Thread.sleep(1500);
+        assertThat(server.store.inboxDepth()).as("the fetch failed, so the push is not settled").isEqualTo(1);
+
+        Files.move(moved, origin);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.store.inboxDepth() == 0);
     }
 
     @Test
