@@ -1,11 +1,12 @@
 #!/bin/sh
 # Signed GitHub push deliveries, each with its own delivery id, against a running `assembly serve`.
 #   ASSEMBLY_GITHUB_SECRET=s assembly serve &          (the coordinator)
-#   bench/webhook-load.sh http://localhost:8900 s 30s  (wrk from Debian's packages: apt-get install wrk)
+#   bench/webhook-load.sh http://localhost:8900 s 30s [connections=32]  (wrk from Debian's packages: apt-get install wrk)
 set -eu
 url=${1:-http://localhost:8900}
 secret=${2:?the GitHub webhook secret the server was started with}
 duration=${3:-30s}
+connections=${4:-32}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 body='{"ref":"refs/heads/main","before":"1111111111111111111111111111111111111111","after":"2222222222222222222222222222222222222222","commits":[],"repository":{"full_name":"bench/mono"}}'
@@ -32,4 +33,4 @@ request = function()
   }, body)
 end
 LUA
-wrk -t2 -c32 -d"$duration" --latency -s "$dir/push.lua" "$url"
+wrk -t2 -c"$connections" -d"$duration" --latency -s "$dir/push.lua" "$url"
