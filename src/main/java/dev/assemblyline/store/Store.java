@@ -238,13 +238,7 @@ public final class Store {
             if (service != null) {
                 ps.setString(2, service);
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                List<LogEntry> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(new LogEntry(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5)));
-                }
-                return out;
-            }
+            return readLog(ps);
         } catch (SQLException e) {
             throw new StoreException("reading the event log", e);
         }
@@ -258,13 +252,9 @@ public final class Store {
             if (service != null) {
                 ps.setString(1, service);
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                List<LogEntry> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(0, new LogEntry(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5)));
-                }
-                return out;
-            }
+            List<LogEntry> newestFirst = readLog(ps);
+            java.util.Collections.reverse(newestFirst);
+            return newestFirst;
         } catch (SQLException e) {
             throw new StoreException("reading the event log", e);
         }
@@ -275,15 +265,19 @@ public final class Store {
         String sql = "SELECT id, at, service, kind, message FROM event_log WHERE at >= ? ORDER BY id FETCH FIRST " + limit + " ROWS ONLY";
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, ts(since));
-            try (ResultSet rs = ps.executeQuery()) {
-                List<LogEntry> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(new LogEntry(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5)));
-                }
-                return out;
-            }
+            return readLog(ps);
         } catch (SQLException e) {
             throw new StoreException("reading the event log", e);
+        }
+    }
+
+    private static List<LogEntry> readLog(PreparedStatement ps) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            List<LogEntry> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(new LogEntry(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5)));
+            }
+            return out;
         }
     }
 
