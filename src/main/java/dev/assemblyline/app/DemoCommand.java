@@ -3,6 +3,8 @@ package dev.assemblyline.app;
 import dev.assemblyline.git.CommitWriter;
 import dev.assemblyline.git.GitRepo;
 import dev.assemblyline.git.ServiceTrees;
+import dev.assemblyline.phase.PhaseDetector;
+import dev.assemblyline.phase.SpecRules;
 import dev.assemblyline.pipeline.Scanner;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +42,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         try (GitRepo git = GitRepo.open(dir); ServiceTrees trees = new ServiceTrees(git, "SERVICES")) {
-            RepoOptions opts = new RepoOptions();
-            ScanCommand.writeTable(out, new Scanner(trees, opts.detector()).scan(git.resolveCommit("main")));
+            PhaseDetector detector = new PhaseDetector(SpecRules.bundled());
+            ScanCommand.writeTable(out, new Scanner(trees, detector).scan(git.resolveCommit("main")));
         }
         out.println();
         out.println("Next: java -jar target/assembly-line.jar scan --repo <your monorepo> [--json]");

@@ -56,8 +56,11 @@ public final class ReconcileLoop implements AutoCloseable {
                 nextResync = System.nanoTime() + resyncEvery.toNanos();
             }
             try {
-                long wait = failed ? TimeUnit.SECONDS.toNanos(1) : Math.max(1, nextResync - System.nanoTime());
-                if (wake.tryAcquire(Math.min(wait, Math.max(1, nextResync - System.nanoTime())), TimeUnit.NANOSECONDS) && !failed) {
+                long untilResync = Math.max(1, nextResync - System.nanoTime());
+                if (failed) {
+                    // back off a second before retrying, whatever arrives meanwhile
+                    TimeUnit.NANOSECONDS.sleep(Math.min(untilResync, TimeUnit.SECONDS.toNanos(1)));
+                } else if (wake.tryAcquire(untilResync, TimeUnit.NANOSECONDS)) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {

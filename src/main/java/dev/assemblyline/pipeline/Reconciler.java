@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -133,7 +134,7 @@ public final class Reconciler {
                 log.add(new LogEntry(0, now, null, "branch", "tracked branch " + branch + " is gone; " + removals.size() + " services dropped"));
             }
         } else if (full || last == null) {
-            List<Detection> all = scanner.scan(head, name -> Facts.NONE);
+            List<Detection> all = scanner.scan(head);
             Set<String> seen = new LinkedHashSet<>();
             for (Detection d : all) {
                 if (d.phase() != Phase.SKIPPED) {
@@ -190,7 +191,7 @@ public final class Reconciler {
     /** Records a detection when it differs from what is stored; logs phase changes with their reasons. */
     private void compare(Detection d, Instant now, String why, List<ServiceState> upserts, List<LogEntry> log) {
         ServiceState old = states.get(d.service());
-        if (old != null && old.phase() == d.phase() && old.reasons().equals(d.reasons()) && java.util.Objects.equals(old.tree(), d.tree())) {
+        if (old != null && old.phase() == d.phase() && old.reasons().equals(d.reasons()) && Objects.equals(old.tree(), d.tree())) {
             return;
         }
         boolean moved = old == null || old.phase() != d.phase();

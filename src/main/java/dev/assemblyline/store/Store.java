@@ -85,7 +85,7 @@ public final class Store {
         return count("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL");
     }
 
-    /** How many events of a delivery were processed (0 or 1): for tests and diagnostics. */
+    /** The outcome of a delivery once it is processed; empty while pending or unknown. */
     public Optional<String> outcome(String source, String deliveryId) {
         try (Connection c = ds.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT outcome, processed_at FROM inbox WHERE source = ? AND delivery_id = ?")) {
