@@ -28,7 +28,13 @@ public record Config(
         String giteaSecret,
         String hookSecret,
         boolean insecureWebhooks,
-        Duration resyncEvery) {
+        Duration resyncEvery,
+        String adminToken,
+        Path sessionsFile,
+        Duration lease,
+        Duration ticketDeadline,
+        Duration offerTimeout,
+        boolean autoclaim) {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
@@ -77,6 +83,13 @@ public record Config(
         if (branch != null && !branch.matches("[A-Za-z0-9._/-]+")) {
             errors.add("ASSEMBLY_BRANCH is not a branch name: '" + branch + "'");
         }
+        Duration lease = durationVar(env, "ASSEMBLY_LEASE", Duration.ofMinutes(30), errors);
+        Duration deadline = durationVar(env, "ASSEMBLY_TICKET_DEADLINE", Duration.ofHours(24), errors);
+        Duration offer = durationVar(env, "ASSEMBLY_OFFER_TIMEOUT", Duration.ofMinutes(15), errors);
+        String admin = blank(env.get("ASSEMBLY_ADMIN_TOKEN"));
+        if (admin != null && admin.length() < 16) {
+            errors.add("ASSEMBLY_ADMIN_TOKEN must be at least 16 characters");
+        }
         if (!errors.isEmpty()) {
             throw new Invalid(String.join("; ", errors));
         }
@@ -85,7 +98,26 @@ public record Config(
                 blank(env.get("ASSEMBLY_REPO_URL")), blank(env.get("ASSEMBLY_GIT_TOKEN")), branch, root,
                 blank(env.get("ASSEMBLY_GITHUB_SECRET")), blank(env.get("ASSEMBLY_GITLAB_SECRET")),
                 blank(env.get("ASSEMBLY_GITEA_SECRET")), blank(env.get("ASSEMBLY_HOOK_SECRET")),
-                "1".equals(env.get("ASSEMBLY_INSECURE_WEBHOOKS")), resync);
+                "1".equals(env.get("ASSEMBLY_INSECURE_WEBHOOKS")), resync, admin,
+                Path.of(env.getOrDefault("ASSEMBLY_SESSIONS_FILE", "sessions.json")), lease, deadline, offer,
+                "1".equals(env.get("ASSEMBLY_AUTOCLAIM")));
+    }
+
+    private static Duration durationVar(Map<String, String> env, String name, Duration fallback, List<String> errors) {
+        String v = blank(env.get(name));
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            Duration d = duration(v);
+            if (d.isNegative() || d.isZero()) {
+                errors.add(name + " must be positive");
+            }
+            return d;
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            errors.add(name + ": " + e.getMessage());
+            return fallback;
+        }
     }
 
     /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 2d}, {@code 500ms} or ISO-8601 ({@code PT30M}). */

@@ -42,6 +42,10 @@ public final class Main implements Runnable {
         COMMANDS.put("demo", DemoCommand::new);
         COMMANDS.put("scan", ScanCommand::new);
         COMMANDS.put("changed", ChangedCommand::new);
+        COMMANDS.put("claim", TicketCommands.Claim::new);
+        COMMANDS.put("release", TicketCommands.Release::new);
+        COMMANDS.put("done", TicketCommands.Done::new);
+        COMMANDS.put("progress", TicketCommands.Progress::new);
         COMMANDS.put("bench", BenchCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }

@@ -6,7 +6,13 @@ import dev.assemblyline.git.RepoSource;
 import dev.assemblyline.ingest.Webhooks;
 import dev.assemblyline.phase.PhaseDetector;
 import dev.assemblyline.phase.SpecRules;
+import dev.assemblyline.pipeline.ConsoleNotifier;
+import dev.assemblyline.pipeline.Notifier;
 import dev.assemblyline.pipeline.ReconcileLoop;
+import dev.assemblyline.pipeline.SessionRegistry;
+import dev.assemblyline.pipeline.TicketDesk;
+import dev.assemblyline.store.TicketStore;
+import dev.assemblyline.web.ApiRoutes;
 import dev.assemblyline.pipeline.Reconciler;
 import dev.assemblyline.store.Database;
 import dev.assemblyline.store.Store;
@@ -30,6 +36,8 @@ public final class Wiring implements AutoCloseable {
     public final Store store;
     public final RepoSource source;
     public final Reconciler reconciler;
+    public final TicketDesk desk;
+    public final SessionRegistry sessions;
     public final ReconcileLoop loop;
     public final Server server;
     public final Javalin app;
@@ -39,6 +47,10 @@ public final class Wiring implements AutoCloseable {
      *                  between accepting and processing, for the restart test)
      */
     public Wiring(Config config, Clock clock, boolean startLoop) {
+        this(config, clock, startLoop, new ConsoleNotifier());
+    }
+
+    public Wiring(Config config, Clock clock, boolean startLoop, Notifier notifier) {
         this.config = config;
         this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword());
         this.store = new Store(database.dataSource());
@@ -47,13 +59,25 @@ public final class Wiring implements AutoCloseable {
                 : HostedRepo.open(config.dataDir().resolve("repos/" + HostedRepo.NAME), config.branch() == null ? "main" : config.branch());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics);
-        this.loop = new ReconcileLoop(reconciler, config.resyncEvery());
+        TicketStore ticketStore = new TicketStore(database.dataSource());
+        this.desk = new TicketDesk(ticketStore, store, notifier, clock,
+                new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()));
+        reconciler.factsFrom(desk::buildClaims);
+        ReconcileLoop[] loopRef = new ReconcileLoop[1];
+        this.sessions = new SessionRegistry(ticketStore, desk, config.sessionsFile(), config.dataDir().resolve("tokens"),
+                config.adminToken(), clock, () -> {
+                    if (loopRef[0] != null) {
+                        loopRef[0].signal();
+                    }
+                });
+        this.loop = new ReconcileLoop(reconciler, desk, sessions, config.resyncEvery());
+        loopRef[0] = loop;
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
         Server[] self = new Server[1];
         HttpServlet git = source instanceof HostedRepo hosted ? hosted.servlet(e -> self[0].acceptInternal(e), clock) : null;
         this.server = new Server(store, webhooks, loop::signal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
-                metrics, git);
+                metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal));
         self[0] = server;
         this.app = server.create();
         app.start(config.port());
@@ -68,6 +92,8 @@ public final class Wiring implements AutoCloseable {
                 on.add("/webhooks/" + p + (webhooks.secrets().of(p) == null ? " (UNVERIFIED: ASSEMBLY_INSECURE_WEBHOOKS=1)" : ""));
             }
         }
+        LOG.info("sessions from {}{}", config.sessionsFile().toAbsolutePath(), sessions.adminConfigured() ? " and POST /api/sessions"
+                : " only: POST /api/sessions is off (set ASSEMBLY_ADMIN_TOKEN to register sessions over the API)");
         LOG.info("webhooks on: {}", on.isEmpty() ? "none (set ASSEMBLY_GITHUB_SECRET, _GITLAB_, _GITEA_ or _HOOK_SECRET)" : String.join(", ", on));
     }
 

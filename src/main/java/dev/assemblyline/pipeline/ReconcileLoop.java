@@ -1,30 +1,45 @@
 package dev.assemblyline.pipeline;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one reconcile thread: drains the inbox whenever it is signalled, and looks at everything once at
- * start and every {@code resyncEvery}, so what happened while the server was down, or a lost webhook,
- * is caught up from git.
+ * The one reconcile thread. Each turn: settle the inbox, look again at services whose tickets changed,
+ * look at everything when the resync is due (at start, then every {@code resyncEvery}, so what happened
+ * while the server was down or a lost webhook is caught up from git), bring tickets in line with the
+ * phases, take back lapsed offers and silent claims, offer what waits, re-read sessions.json. It sleeps
+ * until signalled or a second passes.
  */
 public final class ReconcileLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileLoop.class);
+    private static final long TICK = TimeUnit.SECONDS.toNanos(1);
 
     private final Reconciler reconciler;
+    private final TicketDesk desk;
+    private final SessionRegistry sessions;
     private final Duration resyncEvery;
     private final Semaphore wake = new Semaphore(0);
+    private final Set<String> recheck = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean running = true;
 
-    public ReconcileLoop(Reconciler reconciler, Duration resyncEvery) {
+    public ReconcileLoop(Reconciler reconciler, TicketDesk desk, SessionRegistry sessions, Duration resyncEvery) {
         this.reconciler = reconciler;
+        this.desk = desk;
+        this.sessions = sessions;
         this.resyncEvery = resyncEvery;
         this.thread = new Thread(this::run, "reconcile");
         this.thread.setDaemon(true);
+        desk.onServiceChanged(s -> {
+            recheck.add(s);
+            signal();
+        });
     }
 
     public ReconcileLoop start() {
@@ -32,7 +47,7 @@ public final class ReconcileLoop implements AutoCloseable {
         return this;
     }
 
-    /** Something new is in the inbox. */
+    /** Something new is in the inbox, or a session or ticket changed. */
     public void signal() {
         wake.release();
     }
@@ -40,27 +55,15 @@ public final class ReconcileLoop implements AutoCloseable {
     private void run() {
         long nextResync = System.nanoTime();
         while (running) {
-            boolean failed = false;
-            try {
-                reconciler.drain();
-            } catch (Throwable e) {
-                failed = true;
-                LOG.error("processing the inbox failed; the events stay pending and are retried: {}", e.getMessage(), e);
-            }
+            boolean failed = !turn(System.nanoTime() - nextResync >= 0);
             if (System.nanoTime() - nextResync >= 0) {
-                try {
-                    LOG.debug("resync: {}", reconciler.resync());
-                } catch (Throwable e) {
-                    LOG.error("resync failed; retrying at the next one: {}", e.getMessage(), e);
-                }
                 nextResync = System.nanoTime() + resyncEvery.toNanos();
             }
             try {
-                long untilResync = Math.max(1, nextResync - System.nanoTime());
+                long wait = Math.min(TICK, Math.max(1, nextResync - System.nanoTime()));
                 if (failed) {
-                    // back off a second before retrying, whatever arrives meanwhile
-                    TimeUnit.NANOSECONDS.sleep(Math.min(untilResync, TimeUnit.SECONDS.toNanos(1)));
-                } else if (wake.tryAcquire(untilResync, TimeUnit.NANOSECONDS)) {
+                    TimeUnit.NANOSECONDS.sleep(wait); // back off before retrying, whatever arrives meanwhile
+                } else if (wake.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -68,6 +71,40 @@ public final class ReconcileLoop implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** One turn of the loop; false when a step failed (its work stays for the next turn). */
+    boolean turn(boolean resync) {
+        boolean ok = step("reloading sessions.json", sessions::reloadIfChanged);
+        ok &= step("processing the inbox (events stay pending and are retried)", reconciler::drain);
+        if (!recheck.isEmpty()) {
+            Set<String> batch = new HashSet<>(recheck);
+            recheck.removeAll(batch);
+            if (!step("rechecking " + batch, () -> reconciler.recheck(batch))) {
+                recheck.addAll(batch);
+                ok = false;
+            }
+        }
+        if (resync) {
+            ok &= step("resync", reconciler::resync);
+        }
+        ok &= step("syncing tickets with phases", () -> desk.sync(reconciler.states()));
+        ok &= step("leases and offers", desk::tick);
+        return ok;
+    }
+
+    private static boolean step(String what, Runnable r) {
+        try {
+            r.run();
+            return true;
+        } catch (Throwable e) {
+            LOG.error("{} failed: {}", what, e.getMessage(), e);
+            return false;
+        }
+    }
+
+    private static boolean step(String what, java.util.function.Supplier<?> r) {
+        return step(what, (Runnable) r::get);
     }
 
     @Override

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jgit.lib.ObjectId;
@@ -52,6 +54,7 @@ public final class Reconciler {
     private final Timer reconcileTimer;
     private final Map<Phase, AtomicInteger> perPhase = new EnumMap<>(Phase.class);
     private final Map<String, ServiceState> states = new ConcurrentHashMap<>();
+    private volatile Supplier<Map<String, String>> buildClaims = Map::of;
 
     public Reconciler(Store store, RepoSource source, String root, PhaseDetector detector, Clock clock, MeterRegistry metrics) {
         this.store = store;
@@ -70,6 +73,43 @@ public final class Reconciler {
         }
         states.putAll(store.services());
         recount();
+    }
+
+    /** Where claimed build tickets come from (service → holder): a fact that makes BUILD_IN_PROGRESS. */
+    public void factsFrom(Supplier<Map<String, String>> buildClaims) {
+        this.buildClaims = buildClaims;
+    }
+
+    private Function<String, Facts> facts() {
+        Map<String, String> claims = buildClaims.get();
+        return name -> {
+            String holder = claims.get(name);
+            return holder == null ? Facts.NONE : Facts.NONE.withBuildClaimedBy(holder);
+        };
+    }
+
+    /** Looks again at some services at the last processed head, because their facts changed. */
+    public String recheck(Set<String> services) {
+        String branch = source.trackedBranch();
+        String last = store.head(branch).orElse(null);
+        if (last == null || services.isEmpty()) {
+            return "nothing to recheck";
+        }
+        ObjectId head = ObjectId.fromString(last);
+        Function<String, Facts> facts = facts();
+        Instant now = clock.instant();
+        List<ServiceState> upserts = new ArrayList<>();
+        List<LogEntry> log = new ArrayList<>();
+        for (String name : services) {
+            ServiceSnapshot s = trees.snapshot(head, name);
+            if (s != null) {
+                compare(detector.detect(s, facts.apply(name)), now, "ticket change", upserts, log);
+            }
+        }
+        store.apply(new Store.Batch(upserts, List.of(), log, null, null, List.of(), null), now);
+        upserts.forEach(s -> states.put(s.service(), s));
+        recount();
+        return upserts.size() + " of " + services.size() + " rechecked services changed";
     }
 
     /**
@@ -126,6 +166,7 @@ public final class Reconciler {
         List<ServiceState> upserts = new ArrayList<>();
         List<String> removals = new ArrayList<>();
         List<LogEntry> log = new ArrayList<>();
+        Function<String, Facts> facts = facts();
         String outcome;
         if (head == null) {
             outcome = "branch " + branch + " does not exist; nothing to look at";
@@ -134,7 +175,7 @@ public final class Reconciler {
                 log.add(new LogEntry(0, now, null, "branch", "tracked branch " + branch + " is gone; " + removals.size() + " services dropped"));
             }
         } else if (full || last == null) {
-            List<Detection> all = scanner.scan(head);
+            List<Detection> all = scanner.scan(head, facts);
             Set<String> seen = new LinkedHashSet<>();
             for (Detection d : all) {
                 if (d.phase() != Phase.SKIPPED) {
@@ -173,7 +214,7 @@ public final class Reconciler {
                 }
                 ServiceSnapshot s = trees.snapshot(head, c.service());
                 if (s != null) {
-                    compare(detector.detect(s, Facts.NONE), now, why, upserts, log);
+                    compare(detector.detect(s, facts.apply(c.service())), now, why, upserts, log);
                 }
             }
             outcome = changes.size() + " services changed " + shortId(last) + ".." + shortId(head.name()) + ": "

@@ -229,6 +229,13 @@ public final class Store {
         }
     }
 
+    /** Appends entries to the event log. */
+    public void log(List<LogEntry> entries, Instant now) {
+        if (!entries.isEmpty()) {
+            apply(new Batch(List.of(), List.of(), entries, null, null, List.of(), null), now);
+        }
+    }
+
     /** Log entries after {@code afterId}, oldest first; only one service's when {@code service} is set. */
     public List<LogEntry> events(long afterId, String service, int limit) {
         String sql = "SELECT id, at, service, kind, message FROM event_log WHERE id > ?"

@@ -45,10 +45,12 @@ public final class Server {
     private final BooleanSupplier gitHealthy;
     private final PrometheusMeterRegistry metrics;
     private final HttpServlet gitServlet;
+    private final ApiRoutes api;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public Server(Store store, Webhooks webhooks, Runnable onAccepted, Supplier<Map<String, ServiceState>> states,
-                  BooleanSupplier gitHealthy, PrometheusMeterRegistry metrics, HttpServlet gitServlet) {
+                  BooleanSupplier gitHealthy, PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api) {
+        this.api = api;
         this.store = store;
         this.webhooks = webhooks;
         this.onAccepted = onAccepted;
@@ -69,6 +71,7 @@ public final class Server {
             config.routes.post("/webhooks/{provider}", this::webhook);
             config.routes.get("/api/services", this::services);
             config.routes.get("/api/services/{name}", this::service);
+            api.register(config.routes);
             config.routes.get("/api/events", this::events);
             config.routes.get("/health", this::health);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));

@@ -1,0 +1,239 @@
+package dev.assemblyline.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.ingest.Hmac;
+import dev.assemblyline.model.ServiceName;
+import dev.assemblyline.model.Session;
+import dev.assemblyline.store.TicketStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sessions from sessions.json (the seed's claude_sessions.json shape, re-read when it changes), from the
+ * REST API and (later) Slack; their tokens. A token is shown once and stored only as its SHA-256. A
+ * session from the file without a {@code token} field gets one written to {@code <data>/tokens/<id>}
+ * (mode 600), never to the log.
+ */
+public final class SessionRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionRegistry.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final TicketStore store;
+    private final TicketDesk desk;
+    private final Path file;
+    private final Path tokenDir;
+    private final String adminToken;
+    private final Clock clock;
+    private final Runnable onChange;
+    private FileTime loaded;
+
+    public SessionRegistry(TicketStore store, TicketDesk desk, Path file, Path tokenDir, String adminToken, Clock clock, Runnable onChange) {
+        this.store = store;
+        this.desk = desk;
+        this.file = file;
+        this.tokenDir = tokenDir;
+        this.adminToken = adminToken;
+        this.clock = clock;
+        this.onChange = onChange;
+    }
+
+    /** A session and the token to give it (null when it keeps the one it has). */
+    public record Registered(Session session, String token) {
+    }
+
+    public boolean adminConfigured() {
+        return adminToken != null;
+    }
+
+    public boolean isAdmin(String bearer) {
+        return adminToken != null && Hmac.equal(adminToken, bearer);
+    }
+
+    public Optional<Session> authenticate(String bearer) {
+        if (bearer == null || bearer.isBlank() || bearer.length() > 200) {
+            return Optional.empty();
+        }
+        return store.sessionByToken(Hmac.sha256(bearer.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** Re-reads the sessions file when its modification time changed; a bad file is reported and ignored. */
+    public synchronized void reloadIfChanged() {
+        if (file == null) {
+            return;
+        }
+        FileTime mtime;
+        try {
+            mtime = Files.exists(file) ? Files.getLastModifiedTime(file) : null;
+        } catch (IOException e) {
+            return;
+        }
+        if (mtime == null || mtime.equals(loaded)) {
+            return;
+        }
+        loaded = mtime;
+        try {
+            JsonNode root = JSON.readTree(Files.readAllBytes(file));
+            if (root == null || !root.isObject()) {
+                LOG.warn("{} is not a JSON object keyed by session id; ignored", file);
+                return;
+            }
+            Set<String> seen = new HashSet<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                try {
+                    Session s = parse(e.getKey(), e.getValue(), "file");
+                    String token = text(e.getValue(), "token");
+                    String hash = token != null ? Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+                    store.saveSession(s, hash, clock.instant());
+                    if (hash == null && !store.hasToken(s.id())) {
+                        writeToken(s.id());
+                    }
+                    seen.add(s.id());
+                } catch (IllegalArgumentException bad) {
+                    LOG.warn("{}: session '{}' skipped: {}", file, ServiceName.printable(e.getKey()), bad.getMessage());
+                }
+            }
+            for (Session s : store.sessions()) {
+                if ("file".equals(s.origin()) && !seen.contains(s.id())) {
+                    desk.leave(s.id(), "removed from " + file.getFileName());
+                    store.deleteSession(s.id());
+                }
+            }
+            LOG.info("sessions from {}: {}", file, seen);
+            onChange.run();
+        } catch (IOException e) {
+            LOG.warn("{} could not be read ({}); keeping the sessions loaded before", file, e.getMessage());
+        }
+    }
+
+    /**
+     * Registers or updates a session from the API. An admin may register anyone and gets a fresh token;
+     * a session may update itself and keeps its token.
+     */
+    public Registered register(JsonNode body, boolean admin, Session self) {
+        String id = text(body, "session_id");
+        if (id == null && self != null) {
+            id = self.id();
+        }
+        if (!admin && (self == null || !self.id().equals(id))) {
+            throw new SecurityException("a session may only update itself");
+        }
+        Session old = id == null ? null : store.session(id).orElse(null);
+        Session s = parse(id, body, old == null ? "api" : old.origin(), old);
+        String token = null;
+        if (admin) {
+            token = newToken();
+        }
+        store.saveSession(s, token == null ? null : Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)), clock.instant());
+        onChange.run();
+        return new Registered(store.session(s.id()).orElseThrow(), token);
+    }
+
+    public boolean remove(String id) {
+        desk.leave(id, "deregistered");
+        boolean gone = store.deleteSession(id);
+        onChange.run();
+        return gone;
+    }
+
+    static Session parse(String id, JsonNode n, String origin) {
+        return parse(id, n, origin, null);
+    }
+
+    /** A session from JSON; fields missing from an update keep their old values. */
+    static Session parse(String id, JsonNode n, String origin, Session old) {
+        if (id == null || !ServiceName.isValid(id)) {
+            throw new IllegalArgumentException("session_id must match [A-Za-z0-9][A-Za-z0-9._-]* (at most 100 characters)");
+        }
+        String inner = text(n, "session_id");
+        if (inner != null && !inner.equals(id)) {
+            throw new IllegalArgumentException("session_id '" + inner + "' differs from its key '" + id + "'");
+        }
+        List<String> caps = new ArrayList<>();
+        JsonNode c = n.get("capabilities");
+        if (c != null && c.isArray()) {
+            for (JsonNode x : c) {
+                String cap = x.asText().strip().toLowerCase();
+                if (!Session.CAPABILITIES.contains(cap)) {
+                    throw new IllegalArgumentException("unknown capability '" + ServiceName.printable(cap) + "' (known: "
+                            + String.join(", ", Session.CAPABILITIES) + ")");
+                }
+                if (!caps.contains(cap)) {
+                    caps.add(cap);
+                }
+            }
+        } else if (old != null) {
+            caps.addAll(old.capabilities());
+        }
+        String status = text(n, "status");
+        if (status == null) {
+            status = old == null ? "active" : old.status();
+        }
+        if (!status.equals("active") && !status.equals("away")) {
+            throw new IllegalArgumentException("status must be active or away, not '" + ServiceName.printable(status) + "'");
+        }
+        int wip = n.has("wip_limit") ? n.get("wip_limit").asInt(-1) : old == null ? 1 : old.wipLimit();
+        if (wip < 1 || wip > 100) {
+            throw new IllegalArgumentException("wip_limit must be 1..100");
+        }
+        String name = text(n, "name");
+        JsonNode work = n.get("current_work");
+        String current = work == null || work.isNull() ? old == null ? null : old.currentWork() : work.isTextual() ? work.asText() : work.toString();
+        String slack = text(n, "slack_user");
+        return new Session(id, name != null ? limit(name, 200) : old != null ? old.name() : id, caps, status,
+                current == null ? null : limit(current, 1000), slack != null ? limit(slack, 64) : old == null ? null : old.slackUser(),
+                wip, origin, null, null);
+    }
+
+    private void writeToken(String id) {
+        String token = newToken();
+        try {
+            Files.createDirectories(tokenDir);
+            Path f = tokenDir.resolve(ServiceName.require(id));
+            Files.deleteIfExists(f);
+            try {
+                Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                Files.createFile(f);
+            }
+            Files.writeString(f, token + "\n");
+            store.saveSession(store.session(id).orElseThrow(), Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    clock.instant());
+            LOG.info("session {} has no token in {}: one was written to {}", id, file.getFileName(), f);
+        } catch (IOException e) {
+            LOG.warn("could not write a token for session {}: {}", id, e.getMessage());
+        }
+    }
+
+    static String newToken() {
+        byte[] b = new byte[24];
+        RANDOM.nextBytes(b);
+        return "as_" + HexFormat.of().formatHex(b);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        return v == null || v.isNull() ? null : v.asText().strip();
+    }
+
+    private static String limit(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+}

@@ -1,0 +1,405 @@
+package dev.assemblyline.pipeline;
+
+import dev.assemblyline.assign.Matching;
+import dev.assemblyline.model.LogEntry;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.ServiceState;
+import dev.assemblyline.model.Session;
+import dev.assemblyline.model.Ticket;
+import dev.assemblyline.store.Store;
+import dev.assemblyline.store.TicketStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Tickets: opened and superseded from the phases, offered to the best free session, taken back when
+ * offers lapse or holders go quiet, and acted on (claim, release, done, progress) from whatever channel.
+ * Every action is one conditional write, so REST, the command line and Slack can race safely.
+ */
+public final class TicketDesk {
+    private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("MMM d HH:mm").withZone(ZoneOffset.UTC);
+
+    /** Lease, deadline and offer durations; autoclaim turns offers straight into claims. */
+    public record Timing(Duration lease, Duration deadline, Duration offer, boolean autoclaim) {
+        public static final Timing DEFAULT = new Timing(Duration.ofMinutes(30), Duration.ofHours(24), Duration.ofMinutes(15), false);
+    }
+
+    /** The answer to an action: an HTTP-like status and a sentence. */
+    public record Outcome(int status, String message, Ticket ticket) {
+        public boolean ok() {
+            return status == 200;
+        }
+    }
+
+    private final TicketStore tickets;
+    private final Store store;
+    private final Notifier notifier;
+    private final Clock clock;
+    private final Timing timing;
+    private volatile Consumer<String> onServiceChanged = s -> { };
+
+    public TicketDesk(TicketStore tickets, Store store, Notifier notifier, Clock clock, Timing timing) {
+        this.tickets = tickets;
+        this.store = store;
+        this.notifier = notifier;
+        this.clock = clock;
+        this.timing = timing;
+    }
+
+    public TicketStore tickets() {
+        return tickets;
+    }
+
+    public Timing timing() {
+        return timing;
+    }
+
+    /** Called with a service whose facts changed (a build claimed or done), so it is looked at again. */
+    public void onServiceChanged(Consumer<String> listener) {
+        this.onServiceChanged = listener;
+    }
+
+    /** Who holds a claimed build ticket, per service: the fact that makes BUILD_IN_PROGRESS without a push. */
+    public Map<String, String> buildClaims() {
+        Map<String, String> out = new HashMap<>();
+        for (Ticket t : tickets.openTickets()) {
+            if (t.kind() == Ticket.Kind.BUILD && t.state() == Ticket.State.CLAIMED) {
+                out.put(t.service(), t.assignee());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Makes the open tickets match the phases: the ticket a phase asks for is opened when missing, tickets
+     * of an old phase are superseded, services that are gone lose theirs. Idempotent.
+     */
+    public void sync(Map<String, ServiceState> states) {
+        Instant now = clock.instant();
+        Map<String, List<Ticket>> open = new HashMap<>();
+        for (Ticket t : tickets.openTickets()) {
+            open.computeIfAbsent(t.service(), k -> new ArrayList<>()).add(t);
+        }
+        List<LogEntry> log = new ArrayList<>();
+        for (ServiceState s : states.values()) {
+            Ticket.Kind want = Ticket.Kind.forPhase(s.phase());
+            List<Ticket> have = open.getOrDefault(s.service(), List.of());
+            for (Ticket t : have) {
+                if (t.kind() != want) {
+                    if (tickets.supersede(t.id(), "service moved to " + s.phase(), now)) {
+                        log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + " superseded: " + s.service()
+                                + " is " + s.phase()));
+                        if (t.assignee() != null) {
+                            notifier.tell(t.assignee(), t.service(), t.kind().label() + " ticket #" + t.id() + " is no longer needed: "
+                                    + s.service() + " moved to " + s.phase());
+                        }
+                    }
+                }
+            }
+            // a README marker says someone builds outside the coordinator: no new build ticket for it
+            boolean markerOnly = s.phase() == Phase.BUILD_IN_PROGRESS;
+            if (want != null && !markerOnly && have.stream().noneMatch(t -> t.kind() == want)) {
+                Ticket t = tickets.open(s.service(), want, s.tree(), List.of(), now);
+                log.add(entry(now, s.service(), "ticket", want.label() + " ticket #" + t.id() + " opened: " + s.phase()));
+            }
+        }
+        for (Map.Entry<String, List<Ticket>> e : open.entrySet()) {
+            if (!states.containsKey(e.getKey())) {
+                for (Ticket t : e.getValue()) {
+                    if (tickets.supersede(t.id(), "service removed", now)) {
+                        log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + " superseded: the service is gone"));
+                    }
+                }
+            }
+        }
+        store.log(log, now);
+    }
+
+    /** Offers every queued ticket it can, oldest first; records why the others wait. Returns offers made. */
+    public int assign() {
+        Instant now = clock.instant();
+        List<Ticket> open = tickets.openTickets();
+        List<Ticket> queued = open.stream().filter(t -> t.state() == Ticket.State.QUEUED).toList();
+        if (queued.isEmpty()) {
+            return 0;
+        }
+        Map<String, Session> sessions = new HashMap<>();
+        for (Session s : tickets.sessions()) {
+            sessions.put(s.id(), s);
+        }
+        Map<String, Integer> wip = new HashMap<>();
+        for (Ticket t : open) {
+            if (t.assignee() != null) {
+                wip.merge(t.assignee(), 1, Integer::sum);
+            }
+        }
+        History history = history(now);
+        List<LogEntry> log = new ArrayList<>();
+        int offers = 0;
+        for (Ticket t : queued) {
+            List<Matching.Candidate> candidates = new ArrayList<>(sessions.size());
+            for (Session s : sessions.values()) {
+                candidates.add(new Matching.Candidate(s, wip.getOrDefault(s.id(), 0), history.median(s.id(), t.kind()),
+                        s.id().equals(history.builders.get(t.service()))));
+            }
+            Matching.Result r = Matching.choose(t.kind(), candidates, t.skip());
+            if (r.chosen() == null) {
+                if (!r.waiting().equals(t.waiting())) {
+                    tickets.setWaiting(t.id(), r.waiting());
+                }
+                continue;
+            }
+            Session s = r.chosen();
+            boolean given = timing.autoclaim()
+                    ? tickets.claim(t.id(), s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()))
+                    : tickets.offer(t.id(), s.id(), now, now.plus(timing.offer()));
+            if (!given) {
+                continue; // claimed meanwhile by someone's own action
+            }
+            offers++;
+            wip.merge(s.id(), 1, Integer::sum);
+            sessions.put(s.id(), new Session(s.id(), s.name(), s.capabilities(), s.status(), s.currentWork(), s.slackUser(), s.wipLimit(),
+                    s.origin(), s.lastHeartbeat(), now));
+            String what = t.kind().label() + " ticket #" + t.id() + " for " + t.service();
+            if (timing.autoclaim()) {
+                log.add(entry(now, t.service(), "ticket", what + " assigned to " + s.name() + ": start now"));
+                notifier.tell(s.id(), t.service(), what + " is yours: start now (deadline " + at(now.plus(timing.deadline())) + ")");
+                if (t.kind() == Ticket.Kind.BUILD) {
+                    onServiceChanged.accept(t.service());
+                }
+            } else {
+                log.add(entry(now, t.service(), "ticket", what + " offered to " + s.name() + " until " + at(now.plus(timing.offer()))));
+                notifier.tell(s.id(), t.service(), what + " is offered to you until " + at(now.plus(timing.offer())) + ": claim it");
+            }
+        }
+        store.log(log, now);
+        return offers;
+    }
+
+    /** Lapsed offers go to the next session; claims whose holder went quiet or ran past the deadline are taken back. */
+    public void tick() {
+        Instant now = clock.instant();
+        List<LogEntry> log = new ArrayList<>();
+        for (Ticket t : tickets.openTickets()) {
+            if (t.state() == Ticket.State.OFFERED && t.offerExpires() != null && !now.isBefore(t.offerExpires())) {
+                if (tickets.lapse(t, now)) {
+                    log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + ": the offer to " + t.assignee()
+                            + " lapsed unclaimed; offering it to the next session"));
+                    notifier.tell(t.assignee(), t.service(), "the offer of " + t.kind().label() + " ticket #" + t.id() + " lapsed");
+                }
+            } else if (t.state() == Ticket.State.CLAIMED) {
+                String why = null;
+                if (t.deadline() != null && !now.isBefore(t.deadline())) {
+                    why = t.assignee() + " passed the deadline of " + at(t.deadline());
+                } else if (t.leaseExpires() != null && !now.isBefore(t.leaseExpires())) {
+                    why = t.assignee() + " sent no heartbeat since " + at(t.leaseExpires().minus(timing.lease()))
+                            + " (lease " + describe(timing.lease()) + ")";
+                }
+                if (why != null) {
+                    Optional<Ticket> next = tickets.takeBack(t.id(), t.assignee(), EnumSet.of(Ticket.State.CLAIMED), Ticket.State.EXPIRED,
+                            why, now);
+                    if (next.isPresent()) {
+                        log.add(entry(now, t.service(), "lease", t.kind().label() + " ticket #" + t.id() + " taken back: " + why
+                                + "; reopened as #" + next.get().id()));
+                        notifier.tell(t.assignee(), t.service(), t.kind().label() + " ticket #" + t.id() + " was taken back: " + why);
+                        if (t.kind() == Ticket.Kind.BUILD) {
+                            onServiceChanged.accept(t.service());
+                        }
+                    }
+                }
+            }
+        }
+        store.log(log, now);
+        assign();
+    }
+
+    // ---- actions: one code path for REST, the command line and Slack ------------------------------------
+
+    public Outcome claim(long id, Session s) {
+        Optional<Ticket> found = tickets.ticket(id);
+        if (found.isEmpty()) {
+            return new Outcome(404, "no ticket #" + id, null);
+        }
+        Ticket t = found.get();
+        if (!s.can(t.kind().capability())) {
+            return new Outcome(403, s.name() + " cannot claim a " + t.kind().label() + " ticket: it needs " + t.kind().capability(), t);
+        }
+        Instant now = clock.instant();
+        if (t.state() == Ticket.State.CLAIMED && s.id().equals(t.assignee())) {
+            heartbeat(s);
+            return new Outcome(200, "ticket #" + id + " is already yours; lease renewed", tickets.ticket(id).orElse(t));
+        }
+        if (!tickets.claim(id, s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()))) {
+            Ticket current = tickets.ticket(id).orElse(t);
+            String holder = current.assignee() == null ? "nobody" : current.assignee();
+            return new Outcome(409, current.state().open() ? "ticket #" + id + " is already " + current.state().label() + " by " + holder
+                    : "ticket #" + id + " is " + current.state().label(), current);
+        }
+        store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " claimed by " + s.name())), now);
+        if (t.kind() == Ticket.Kind.BUILD) {
+            onServiceChanged.accept(t.service());
+        }
+        return new Outcome(200, "claimed " + t.kind().label() + " ticket #" + id + " for " + t.service() + "; lease "
+                + describe(timing.lease()) + ", deadline " + at(now.plus(timing.deadline())), tickets.ticket(id).orElse(t));
+    }
+
+    public Outcome release(long id, Session s) {
+        Optional<Ticket> found = tickets.ticket(id);
+        if (found.isEmpty()) {
+            return new Outcome(404, "no ticket #" + id, null);
+        }
+        Ticket t = found.get();
+        Instant now = clock.instant();
+        Optional<Ticket> next = tickets.takeBack(id, s.id(), EnumSet.of(Ticket.State.OFFERED, Ticket.State.CLAIMED), Ticket.State.RELEASED,
+                "released by " + s.name(), now);
+        if (next.isEmpty()) {
+            return new Outcome(409, "ticket #" + id + " is not held by " + s.name(), t);
+        }
+        store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " released by " + s.name()
+                + "; reopened as #" + next.get().id())), now);
+        if (t.kind() == Ticket.Kind.BUILD) {
+            onServiceChanged.accept(t.service());
+        }
+        return new Outcome(200, "released ticket #" + id + "; it goes to someone else", next.get());
+    }
+
+    public Outcome done(long id, Session s) {
+        Optional<Ticket> found = tickets.ticket(id);
+        if (found.isEmpty()) {
+            return new Outcome(404, "no ticket #" + id, null);
+        }
+        Ticket t = found.get();
+        Instant now = clock.instant();
+        if (!tickets.done(id, s.id(), now)) {
+            return new Outcome(409, "ticket #" + id + " is not held by " + s.name() + " (it is " + t.state().label()
+                    + (t.assignee() == null ? "" : " by " + t.assignee()) + ")", t);
+        }
+        store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " done by " + s.name())), now);
+        onServiceChanged.accept(t.service());
+        return new Outcome(200, "done: " + t.kind().label() + " ticket #" + id + " for " + t.service(), tickets.ticket(id).orElse(t));
+    }
+
+    public Outcome progress(long id, Session s, String note, Integer percent) {
+        if (percent != null && (percent < 0 || percent > 100)) {
+            return new Outcome(400, "percent must be 0..100", null);
+        }
+        Instant now = clock.instant();
+        String clean = note == null ? null : note.length() > 2000 ? note.substring(0, 2000) : note;
+        if (!tickets.progress(id, s.id(), clean, percent, now, now.plus(timing.lease()))) {
+            return new Outcome(409, "ticket #" + id + " is not claimed by " + s.name(), tickets.ticket(id).orElse(null));
+        }
+        return new Outcome(200, "progress noted on ticket #" + id, tickets.ticket(id).orElse(null));
+    }
+
+    public int heartbeat(Session s) {
+        Instant now = clock.instant();
+        return tickets.heartbeat(s.id(), now, now.plus(timing.lease()));
+    }
+
+    /** A session left (deleted, or gone from sessions.json): everything it held is taken back. */
+    public void leave(String sessionId, String why) {
+        Instant now = clock.instant();
+        for (Ticket t : tickets.openTickets()) {
+            if (sessionId.equals(t.assignee())) {
+                tickets.takeBack(t.id(), sessionId, EnumSet.of(Ticket.State.OFFERED, Ticket.State.CLAIMED), Ticket.State.EXPIRED,
+                        sessionId + " left: " + why, now).ifPresent(next -> store.log(List.of(entry(now, t.service(), "lease",
+                        t.kind().label() + " ticket #" + t.id() + " taken back: " + sessionId + " left (" + why + "); reopened as #" + next.id())), now));
+                if (t.kind() == Ticket.Kind.BUILD) {
+                    onServiceChanged.accept(t.service());
+                }
+            }
+        }
+    }
+
+    /** One sentence: what the service waits for, and on whom. */
+    public String why(ServiceState s) {
+        String head = s.phase() + " since " + at(s.since()) + ": ";
+        Ticket.Kind want = Ticket.Kind.forPhase(s.phase());
+        List<Ticket> open = tickets.openTickets(s.service());
+        Ticket t = open.stream().filter(x -> x.kind() == want).findFirst().orElse(null);
+        if (t == null) {
+            return head + switch (s.phase()) {
+                case TESTING -> "waits for its tests to run (" + String.join("; ", s.reasons()) + ")";
+                case PRODUCTION -> "nothing to do; " + String.join("; ", s.reasons());
+                case BUILD_IN_PROGRESS -> String.join("; ", s.reasons()) + " (outside the coordinator: no ticket)";
+                default -> "no open " + (want == null ? "" : want.label() + " ") + "ticket yet; the next reconcile opens one";
+            };
+        }
+        String ticket = t.kind().label() + " ticket #" + t.id();
+        return head + switch (t.state()) {
+            case QUEUED -> ticket + " waits: " + (t.waiting() == null ? "not offered yet" : t.waiting());
+            case OFFERED -> ticket + " offered to " + t.assignee() + wip(t.assignee()) + ", offer ends " + at(t.offerExpires());
+            case CLAIMED -> ticket + " claimed by " + t.assignee() + wip(t.assignee()) + (t.percent() == null ? "" : ", " + t.percent() + "% done")
+                    + ", lease ends " + at(t.leaseExpires()) + ", deadline " + at(t.deadline());
+            default -> ticket + " is " + t.state().label();
+        };
+    }
+
+    private String wip(String session) {
+        Optional<Session> s = tickets.session(session);
+        int held = tickets.wip().getOrDefault(session, 0);
+        return s.map(x -> " (" + held + " of " + x.wipLimit() + " WIP)").orElse("");
+    }
+
+    /** Medians of claim-to-done per session and kind, and who built each service, over the last 30 days. */
+    private record History(Map<String, Duration> medians, Map<String, String> builders) {
+        Duration median(String session, Ticket.Kind kind) {
+            return medians.get(session + "/" + kind.label());
+        }
+    }
+
+    private History history(Instant now) {
+        Map<String, List<Duration>> durations = new HashMap<>();
+        Map<String, String> builders = new HashMap<>();
+        for (TicketStore.Finished f : tickets.finished(now.minus(Duration.ofDays(30)))) {
+            if (f.claimedAt() != null && f.closedAt() != null) {
+                durations.computeIfAbsent(f.assignee() + "/" + f.kind().label(), k -> new ArrayList<>())
+                        .add(Duration.between(f.claimedAt(), f.closedAt()));
+            }
+            if (f.kind() == Ticket.Kind.BUILD) {
+                builders.put(f.service(), f.assignee());
+            }
+        }
+        Map<String, Duration> medians = new HashMap<>();
+        durations.forEach((k, v) -> medians.put(k, Matching.median(v)));
+        return new History(medians, builders);
+    }
+
+    /** "10:17" today (UTC), "Nov 24 10:17" on another day. */
+    private String at(Instant i) {
+        if (i == null) {
+            return "?";
+        }
+        boolean today = i.atZone(ZoneOffset.UTC).toLocalDate().equals(clock.instant().atZone(ZoneOffset.UTC).toLocalDate());
+        return (today ? HM : DAY_HM).format(i);
+    }
+
+    static String describe(Duration d) {
+        if (d.toDays() > 0 && d.toHours() % 24 == 0) {
+            return d.toDays() + "d";
+        }
+        if (d.toHours() > 0 && d.toMinutes() % 60 == 0) {
+            return d.toHours() + "h";
+        }
+        if (d.toMinutes() > 0 && d.getSeconds() % 60 == 0) {
+            return d.toMinutes() + "m";
+        }
+        return d.getSeconds() + "s";
+    }
+
+    private static LogEntry entry(Instant at, String service, String kind, String message) {
+        return new LogEntry(0, at, service, kind, message);
+    }
+
+}

@@ -1,0 +1,276 @@
+package dev.assemblyline.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.model.ServiceName;
+import dev.assemblyline.model.ServiceState;
+import dev.assemblyline.model.Session;
+import dev.assemblyline.model.Ticket;
+import dev.assemblyline.pipeline.SessionRegistry;
+import dev.assemblyline.pipeline.TicketDesk;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The REST face of sessions and tickets. Admin calls carry {@code Authorization: Bearer
+ * $ASSEMBLY_ADMIN_TOKEN}; a session's own calls carry its token. Actions go through {@link TicketDesk},
+ * the same code the command line and Slack use.
+ */
+public final class ApiRoutes {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BODY = 64 * 1024;
+
+    private final TicketDesk desk;
+    private final SessionRegistry sessions;
+    private final Supplier<Map<String, ServiceState>> states;
+    private final Runnable changed;
+
+    public ApiRoutes(TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed) {
+        this.desk = desk;
+        this.sessions = sessions;
+        this.states = states;
+        this.changed = changed;
+    }
+
+    void register(RoutesConfig r) {
+        r.get("/api/sessions", ctx -> Server.json(ctx, 200, desk.tickets().sessions().stream().map(this::view).toList()));
+        r.post("/api/sessions", this::registerSession);
+        r.post("/api/sessions/{id}/heartbeat", this::heartbeat);
+        r.delete("/api/sessions/{id}", this::deleteSession);
+        r.get("/api/tickets", this::tickets);
+        r.get("/api/tickets/{id}", this::ticket);
+        r.post("/api/tickets/{id}/{action}", this::action);
+        r.get("/api/services/{name}/why", this::why);
+    }
+
+    private void registerSession(Context ctx) throws IOException {
+        String bearer = bearer(ctx);
+        boolean admin = sessions.isAdmin(bearer);
+        Optional<Session> self = admin ? Optional.empty() : sessions.authenticate(bearer);
+        if (!admin && self.isEmpty()) {
+            if (!sessions.adminConfigured() && bearer == null) {
+                Server.json(ctx, 403, Map.of("error", "registration over the API is off: no ASSEMBLY_ADMIN_TOKEN is set;"
+                        + " add the session to sessions.json"));
+            } else {
+                Server.json(ctx, 401, Map.of("error", "an admin token or the session's own token is required"));
+            }
+            return;
+        }
+        JsonNode body = body(ctx);
+        if (body == null) {
+            return;
+        }
+        try {
+            SessionRegistry.Registered reg = sessions.register(body, admin, self.orElse(null));
+            Map<String, Object> v = view(reg.session());
+            v.put("token", reg.token() != null ? reg.token() : bearer);
+            Server.json(ctx, 200, v);
+        } catch (SecurityException e) {
+            Server.json(ctx, 403, Map.of("error", e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            Server.json(ctx, 400, Map.of("error", e.getMessage()));
+        }
+    }
+
+    private void heartbeat(Context ctx) {
+        Session s = self(ctx, ctx.pathParam("id"));
+        if (s == null) {
+            return;
+        }
+        int leases = desk.heartbeat(s);
+        Server.json(ctx, 200, Map.of("session_id", s.id(), "leases_extended", leases));
+    }
+
+    private void deleteSession(Context ctx) {
+        String id = ctx.pathParam("id");
+        Session s = self(ctx, id);
+        if (s == null) {
+            return;
+        }
+        sessions.remove(id);
+        Server.json(ctx, 200, Map.of("session_id", id, "removed", true));
+    }
+
+    /** The session a call acts for: its own token, or the admin's for any session. Answers 401/403/404 itself. */
+    private Session self(Context ctx, String id) {
+        String bearer = bearer(ctx);
+        boolean admin = sessions.isAdmin(bearer);
+        Optional<Session> byToken = admin ? Optional.empty() : sessions.authenticate(bearer);
+        if (!admin && byToken.isEmpty()) {
+            Server.json(ctx, 401, Map.of("error", "the session's token is required"));
+            return null;
+        }
+        if (!admin && !byToken.get().id().equals(id)) {
+            Server.json(ctx, 403, Map.of("error", "a session may only act for itself"));
+            return null;
+        }
+        Optional<Session> s = admin ? desk.tickets().session(id) : byToken;
+        if (s.isEmpty()) {
+            Server.json(ctx, 404, Map.of("error", "no session " + ServiceName.printable(id)));
+            return null;
+        }
+        return s.get();
+    }
+
+    private void tickets(Context ctx) {
+        Ticket.State state = null;
+        String st = ctx.queryParam("state");
+        if (st != null && !st.isBlank()) {
+            try {
+                state = Ticket.State.parse(st);
+            } catch (IllegalArgumentException e) {
+                Server.json(ctx, 400, Map.of("error", "unknown state " + ServiceName.printable(st)));
+                return;
+            }
+        }
+        String service = blank(ctx.queryParam("service"));
+        String assignee = blank(ctx.queryParam("assignee"));
+        Server.json(ctx, 200, desk.tickets().find(service, state, assignee, 1000).stream().map(ApiRoutes::view).toList());
+    }
+
+    private void ticket(Context ctx) {
+        Long id = ticketId(ctx);
+        if (id == null) {
+            return;
+        }
+        Optional<Ticket> t = desk.tickets().ticket(id);
+        if (t.isEmpty()) {
+            Server.json(ctx, 404, Map.of("error", "no ticket #" + id));
+        } else {
+            Server.json(ctx, 200, view(t.get()));
+        }
+    }
+
+    private void action(Context ctx) throws IOException {
+        Long id = ticketId(ctx);
+        if (id == null) {
+            return;
+        }
+        String action = ctx.pathParam("action");
+        if (!List.of("claim", "release", "done", "progress").contains(action)) {
+            Server.json(ctx, 404, Map.of("error", "no action " + ServiceName.printable(action) + "; use claim, release, done or progress"));
+            return;
+        }
+        Optional<Session> s = sessions.authenticate(bearer(ctx));
+        if (s.isEmpty()) {
+            Server.json(ctx, 401, Map.of("error", "the session's token is required (Authorization: Bearer …)"));
+            return;
+        }
+        TicketDesk.Outcome o;
+        switch (action) {
+            case "claim" -> o = desk.claim(id, s.get());
+            case "release" -> o = desk.release(id, s.get());
+            case "done" -> o = desk.done(id, s.get());
+            default -> {
+                JsonNode body = ctx.req().getContentLengthLong() == 0 ? JSON.createObjectNode() : body(ctx);
+                if (body == null) {
+                    return;
+                }
+                JsonNode pct = body.get("percent");
+                o = desk.progress(id, s.get(), body.hasNonNull("note") ? body.get("note").asText() : null,
+                        pct == null || pct.isNull() ? null : pct.asInt(-1));
+            }
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put(o.ok() ? "message" : "error", o.message());
+        if (o.ticket() != null) {
+            answer.put("ticket", view(o.ticket()));
+        }
+        Server.json(ctx, o.status(), answer);
+        if (o.ok()) {
+            changed.run();
+        }
+    }
+
+    private void why(Context ctx) {
+        String name = ctx.pathParam("name");
+        ServiceState s = ServiceName.isValid(name) ? states.get().get(name) : null;
+        if (s == null) {
+            Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
+            return;
+        }
+        Server.json(ctx, 200, Map.of("service", name, "phase", s.phase().name(), "why", desk.why(s)));
+    }
+
+    private static Long ticketId(Context ctx) {
+        String raw = ctx.pathParam("id").replaceFirst("^#", "");
+        if (!raw.matches("\\d{1,18}")) {
+            Server.json(ctx, 400, Map.of("error", "a ticket id is a number"));
+            return null;
+        }
+        return Long.parseLong(raw);
+    }
+
+    private static JsonNode body(Context ctx) throws IOException {
+        byte[] b = ctx.req().getInputStream().readNBytes(MAX_BODY + 1);
+        if (b.length > MAX_BODY) {
+            Server.json(ctx, 413, Map.of("error", "body over " + MAX_BODY + " bytes"));
+            return null;
+        }
+        try {
+            JsonNode n = JSON.readTree(b);
+            if (n == null || !n.isObject()) {
+                throw new IOException("not an object");
+            }
+            return n;
+        } catch (IOException e) {
+            Server.json(ctx, 400, Map.of("error", "body must be a JSON object"));
+            return null;
+        }
+    }
+
+    private static String bearer(Context ctx) {
+        String h = ctx.header("Authorization");
+        return h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : null;
+    }
+
+    private static String blank(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private Map<String, Object> view(Session s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("session_id", s.id());
+        m.put("name", s.name());
+        m.put("capabilities", s.capabilities());
+        m.put("status", s.status());
+        m.put("current_work", s.currentWork());
+        m.put("slack_user", s.slackUser());
+        m.put("wip_limit", s.wipLimit());
+        m.put("wip", desk.tickets().wip().getOrDefault(s.id(), 0));
+        m.put("origin", s.origin());
+        m.put("last_heartbeat", str(s.lastHeartbeat()));
+        return m;
+    }
+
+    static Map<String, Object> view(Ticket t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id());
+        m.put("service", t.service());
+        m.put("kind", t.kind().label());
+        m.put("state", t.state().label());
+        m.put("assignee", t.assignee());
+        m.put("deadline", str(t.deadline()));
+        m.put("tree", t.tree());
+        m.put("waiting", t.waiting());
+        m.put("offer_expires", str(t.offerExpires()));
+        m.put("lease_expires", str(t.leaseExpires()));
+        m.put("note", t.note());
+        m.put("percent", t.percent());
+        m.put("created_at", str(t.createdAt()));
+        m.put("closed_at", str(t.closedAt()));
+        m.put("close_reason", t.closeReason());
+        return m;
+    }
+
+    private static String str(Instant i) {
+        return i == null ? null : i.toString();
+    }
+}
