@@ -72,6 +72,7 @@ public final class Wiring implements AutoCloseable {
                 });
         this.loop = new ReconcileLoop(reconciler, desk, sessions, config.resyncEvery());
         loopRef[0] = loop;
+        sessions.reloadIfChanged(); // sessions are there before the first request, not a tick later
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
         Server[] self = new Server[1];

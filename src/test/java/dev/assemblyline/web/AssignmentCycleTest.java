@@ -1,0 +1,192 @@
+package dev.assemblyline.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.TestRepos;
+import dev.assemblyline.Tools;
+import dev.assemblyline.app.Config;
+import dev.assemblyline.app.Wiring;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A whole cycle through REST only (and a git push): spec → build offered → claimed → heartbeats → done → tests offered. */
+class AssignmentCycleTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final String ADMIN = "admin-token-for-tests-0123";
+
+    @TempDir
+    Path tmp;
+    Wiring server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    record Answer(int status, JsonNode body) {
+    }
+
+    Answer call(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), r.body().isEmpty() ? null : JSON.readTree(r.body()));
+    }
+
+    JsonNode get(String path) throws Exception {
+        return call("GET", path, null, null).body();
+    }
+
+    void start(Map<String, String> extra) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("ASSEMBLY_DATA_DIR", tmp.resolve("data").toString());
+        env.put("ASSEMBLY_SESSIONS_FILE", tmp.resolve("sessions.json").toString());
+        env.putAll(extra);
+        server = new Wiring(Config.fromEnv(env), Clock.systemUTC(), true);
+    }
+
+    void writeSessions(String json) throws Exception {
+        Path tmpFile = tmp.resolve("sessions.json.tmp");
+        Files.writeString(tmpFile, json);
+        Files.move(tmpFile, tmp.resolve("sessions.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static final String SESSIONS = """
+            {"builder-1": {"session_id": "builder-1", "name": "Builder One", "capabilities": ["builder"], "status": "active",
+                           "current_work": null, "slack_user": "U01", "wip_limit": 1, "token": "token-builder-1-abcdef"},
+             "builder-2": {"session_id": "builder-2", "name": "Builder Two", "capabilities": ["builder"], "status": "away",
+                           "wip_limit": 1, "token": "token-builder-2-abcdef"},
+             "tester-1":  {"session_id": "tester-1", "name": "Tester One", "capabilities": ["tester"], "status": "active",
+                           "wip_limit": 1}}
+            """;
+
+    @Test
+    void specToBuildToTestsThroughRestOnly() throws Exception {
+        writeSessions(SESSIONS);
+        start(Map.of("ASSEMBLY_ADMIN_TOKEN", ADMIN));
+        String testerToken = Files.readString(tmp.resolve("data/tokens/tester-1")).strip();
+        assertThat(testerToken).startsWith("as_");
+
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        ServeTest.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
+        JsonNode build = get("/api/tickets?service=hello&state=offered").get(0);
+        assertThat(build.get("kind").asText()).isEqualTo("build");
+        assertThat(build.get("assignee").asText()).isEqualTo("builder-1");
+        long id = build.get("id").asLong();
+        assertThat(get("/api/services/hello/why").get("why").asText())
+                .matches("READY_FOR_BUILD since \\d\\d:\\d\\d: build ticket #" + id + " offered to builder-1 \\(1 of 1 WIP\\), offer ends \\d\\d:\\d\\d");
+
+        assertThat(call("POST", "/api/tickets/" + id + "/claim", null, null).status()).as("no token").isEqualTo(401);
+        assertThat(call("POST", "/api/tickets/" + id + "/claim", testerToken, null).status()).as("a tester cannot build").isEqualTo(403);
+        Answer claim = call("POST", "/api/tickets/" + id + "/claim", "token-builder-1-abcdef", null);
+        assertThat(claim.status()).isEqualTo(200);
+        Answer second = call("POST", "/api/tickets/" + id + "/claim", "token-builder-2-abcdef", null);
+        assertThat(second.status()).isEqualTo(409);
+        assertThat(second.body().get("error").asText()).contains("builder-1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "BUILD_IN_PROGRESS".equals(get("/api/services/hello").get("phase").asText()));
+
+        ServeTest.commitAndPush(work, "SERVICES/hello/BUILD/src/main.py", "print('hello')\n", "main");
+        Answer beat = call("POST", "/api/sessions/builder-1/heartbeat", "token-builder-1-abcdef", null);
+        assertThat(beat.status()).isEqualTo(200);
+        assertThat(beat.body().get("leases_extended").asInt()).isEqualTo(1);
+        assertThat(call("POST", "/api/sessions/builder-1/heartbeat", testerToken, null).status()).isEqualTo(403);
+        assertThat(call("POST", "/api/tickets/" + id + "/progress", "token-builder-1-abcdef", "{\"note\":\"wiring routes\",\"percent\":60}")
+                .status()).isEqualTo(200);
+        assertThat(get("/api/services/hello").get("phase").asText()).as("BUILD/ pushed while claimed: still building")
+                .isEqualTo("BUILD_IN_PROGRESS");
+
+        assertThat(call("POST", "/api/tickets/" + id + "/done", "token-builder-1-abcdef", null).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_TESTS".equals(get("/api/services/hello").get("phase").asText()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
+        JsonNode tests = get("/api/tickets?service=hello&state=offered").get(0);
+        assertThat(tests.get("kind").asText()).isEqualTo("tests");
+        assertThat(tests.get("assignee").asText()).isEqualTo("tester-1");
+        assertThat(get("/api/tickets/" + id).get("state").asText()).isEqualTo("done");
+        assertThat(get("/api/tickets?assignee=builder-1&state=done")).hasSize(1);
+    }
+
+    @Test
+    void sessionsComeFromTheFileAndTheApiAndLeavingReturnsTheirWork() throws Exception {
+        writeSessions(SESSIONS);
+        start(Map.of("ASSEMBLY_ADMIN_TOKEN", ADMIN));
+        assertThat(get("/api/sessions")).hasSize(3);
+
+        Answer reg = call("POST", "/api/sessions", ADMIN, "{\"session_id\":\"ops-1\",\"name\":\"Ops\",\"capabilities\":[\"devops\"],\"wip_limit\":2}");
+        assertThat(reg.status()).isEqualTo(200);
+        String opsToken = reg.body().get("token").asText();
+        assertThat(opsToken).startsWith("as_");
+        assertThat(call("POST", "/api/sessions", "wrong-token", "{\"session_id\":\"x\"}").status()).isEqualTo(401);
+        assertThat(call("POST", "/api/sessions", opsToken, "{\"session_id\":\"builder-1\",\"status\":\"away\"}").status())
+                .as("a session updates only itself").isEqualTo(403);
+        Answer self = call("POST", "/api/sessions", opsToken, "{\"status\":\"away\"}");
+        assertThat(self.status()).isEqualTo(200);
+        assertThat(self.body().get("status").asText()).isEqualTo("away");
+        assertThat(call("POST", "/api/sessions", ADMIN, "{\"session_id\":\"bad\",\"capabilities\":[\"wizard\"]}").status()).isEqualTo(400);
+
+        writeSessions(SESSIONS.replace("\"status\": \"away\"", "\"status\": \"active\""));
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            for (JsonNode s : get("/api/sessions")) {
+                if (s.get("session_id").asText().equals("builder-2")) {
+                    return s.get("status").asText().equals("active");
+                }
+            }
+            return false;
+        });
+
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        ServeTest.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
+        String holder = get("/api/tickets?service=hello&state=offered").get(0).get("assignee").asText();
+        String token = holder.equals("builder-1") ? "token-builder-1-abcdef" : "token-builder-2-abcdef";
+        long id = get("/api/tickets?service=hello&state=offered").get(0).get("id").asLong();
+        assertThat(call("POST", "/api/tickets/" + id + "/claim", token, null).status()).isEqualTo(200);
+
+        assertThat(call("DELETE", "/api/sessions/" + holder, token, null).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode offered = get("/api/tickets?service=hello&state=offered");
+            return offered.size() == 1 && !offered.get(0).get("assignee").asText().equals(holder);
+        });
+        assertThat(get("/api/tickets/" + id).get("state").asText()).isEqualTo("expired");
+        assertThat(get("/api/tickets/" + id).get("close_reason").asText()).contains(holder + " left");
+    }
+
+    @Test
+    void withoutAnAdminTokenRegistrationIsOnlyFromTheFile() throws Exception {
+        writeSessions(SESSIONS);
+        start(Map.of());
+        Answer r = call("POST", "/api/sessions", null, "{\"session_id\":\"x\",\"capabilities\":[\"builder\"]}");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.body().get("error").asText()).contains("ASSEMBLY_ADMIN_TOKEN");
+        assertThat(call("POST", "/api/sessions/builder-1/heartbeat", "token-builder-1-abcdef", null).status()).isEqualTo(200);
+    }
+}
