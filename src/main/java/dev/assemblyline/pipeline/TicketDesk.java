@@ -128,8 +128,11 @@ public final class TicketDesk {
 
     /** Offers every queued ticket it can, oldest first; records why the others wait. Returns offers made. */
     public int assign() {
+        return assign(tickets.openTickets());
+    }
+
+    private int assign(List<Ticket> open) {
         Instant now = clock.instant();
-        List<Ticket> open = tickets.openTickets();
         List<Ticket> queued = open.stream().filter(t -> t.state() == Ticket.State.QUEUED).toList();
         if (queued.isEmpty()) {
             return 0;
@@ -147,41 +150,65 @@ public final class TicketDesk {
         History history = history(now);
         List<LogEntry> log = new ArrayList<>();
         int offers = 0;
+        // WIP only grows during a pass: once a kind finds no one, later tickets of that kind wait for the same reason
+        Map<Ticket.Kind, String> exhausted = new java.util.EnumMap<>(Ticket.Kind.class);
+        List<TicketStore.Offer> planned = new ArrayList<>();
+        List<Ticket> plannedTickets = new ArrayList<>();
         for (Ticket t : queued) {
-            List<Matching.Candidate> candidates = new ArrayList<>(sessions.size());
+            String known = exhausted.get(t.kind());
+            if (known != null) {
+                if (!known.equals(t.waiting())) {
+                    tickets.setWaiting(t.id(), known);
+                }
+                continue;
+            }
+            List<Matching.Candidate> candidates = new ArrayList<>();
+            String builder = history.builders.get(t.service());
             for (Session s : sessions.values()) {
-                candidates.add(new Matching.Candidate(s, wip.getOrDefault(s.id(), 0), history.median(s.id(), t.kind()),
-                        s.id().equals(history.builders.get(t.service()))));
+                if (s.can(t.kind().capability())) {
+                    candidates.add(new Matching.Candidate(s, wip.getOrDefault(s.id(), 0), history.median(s.id(), t.kind()),
+                            s.id().equals(builder)));
+                }
             }
             Matching.Result r = Matching.choose(t.kind(), candidates, t.skip());
             if (r.chosen() == null) {
+                exhausted.put(t.kind(), r.waiting());
                 if (!r.waiting().equals(t.waiting())) {
                     tickets.setWaiting(t.id(), r.waiting());
                 }
                 continue;
             }
             Session s = r.chosen();
-            boolean given = timing.autoclaim()
-                    ? tickets.claim(t.id(), s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()))
-                    : tickets.offer(t.id(), s.id(), now, now.plus(timing.offer()));
-            if (!given) {
-                continue; // claimed meanwhile by someone's own action
-            }
-            offers++;
-            wip.merge(s.id(), 1, Integer::sum);
-            sessions.put(s.id(), new Session(s.id(), s.name(), s.capabilities(), s.status(), s.currentWork(), s.slackUser(), s.wipLimit(),
-                    s.origin(), s.lastHeartbeat(), now));
-            String what = t.kind().label() + " ticket #" + t.id() + " for " + t.service();
             if (timing.autoclaim()) {
+                if (!tickets.claim(t.id(), s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()))) {
+                    continue; // claimed meanwhile by someone's own action
+                }
+                String what = t.kind().label() + " ticket #" + t.id() + " for " + t.service();
                 log.add(entry(now, t.service(), "ticket", what + " assigned to " + s.name() + ": start now"));
                 notifier.tell(s.id(), t.service(), what + " is yours: start now (deadline " + at(now.plus(timing.deadline())) + ")");
                 if (t.kind() == Ticket.Kind.BUILD) {
                     onServiceChanged.accept(t.service());
                 }
+                offers++;
             } else {
-                log.add(entry(now, t.service(), "ticket", what + " offered to " + s.name() + " until " + at(now.plus(timing.offer()))));
-                notifier.tell(s.id(), t.service(), what + " is offered to you until " + at(now.plus(timing.offer())) + ": claim it");
+                planned.add(new TicketStore.Offer(t.id(), s.id()));
+                plannedTickets.add(t);
             }
+            wip.merge(s.id(), 1, Integer::sum);
+            sessions.put(s.id(), new Session(s.id(), s.name(), s.capabilities(), s.status(), s.currentWork(), s.slackUser(), s.wipLimit(),
+                    s.origin(), s.lastHeartbeat(), now));
+        }
+        boolean[] made = tickets.offerAll(planned, now, now.plus(timing.offer()));
+        for (int i = 0; i < made.length; i++) {
+            if (!made[i]) {
+                continue; // claimed meanwhile by someone's own action
+            }
+            Ticket t = plannedTickets.get(i);
+            Session s = sessions.get(planned.get(i).session());
+            String what = t.kind().label() + " ticket #" + t.id() + " for " + t.service();
+            log.add(entry(now, t.service(), "ticket", what + " offered to " + s.name() + " until " + at(now.plus(timing.offer()))));
+            notifier.tell(s.id(), t.service(), what + " is offered to you until " + at(now.plus(timing.offer())) + ": claim it");
+            offers++;
         }
         store.log(log, now);
         return offers;
@@ -191,14 +218,22 @@ public final class TicketDesk {
     public void tick() {
         Instant now = clock.instant();
         List<LogEntry> log = new ArrayList<>();
-        for (Ticket t : tickets.openTickets()) {
-            if (t.state() == Ticket.State.OFFERED && t.offerExpires() != null && !now.isBefore(t.offerExpires())) {
-                if (tickets.lapse(t, now)) {
-                    log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + ": the offer to " + t.assignee()
-                            + " lapsed unclaimed; offering it to the next session"));
-                    notifier.tell(t.assignee(), t.service(), "the offer of " + t.kind().label() + " ticket #" + t.id() + " lapsed");
-                }
-            } else if (t.state() == Ticket.State.CLAIMED) {
+        List<Ticket> open = tickets.openTickets();
+        List<Ticket> lapsed = open.stream().filter(t -> t.state() == Ticket.State.OFFERED && t.offerExpires() != null
+                && !now.isBefore(t.offerExpires())).toList();
+        boolean[] gone = tickets.lapseAll(lapsed, now);
+        boolean reread = false;
+        for (int i = 0; i < gone.length; i++) {
+            Ticket t = lapsed.get(i);
+            reread |= !gone[i];
+            if (gone[i]) {
+                log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + ": the offer to " + t.assignee()
+                        + " lapsed unclaimed; offering it to the next session"));
+                notifier.tell(t.assignee(), t.service(), "the offer of " + t.kind().label() + " ticket #" + t.id() + " lapsed");
+            }
+        }
+        for (Ticket t : open) {
+            if (t.state() == Ticket.State.CLAIMED) {
                 String why = null;
                 if (t.deadline() != null && !now.isBefore(t.deadline())) {
                     why = t.assignee() + " passed the deadline of " + at(t.deadline());
@@ -209,6 +244,7 @@ public final class TicketDesk {
                 if (why != null) {
                     Optional<Ticket> next = tickets.takeBack(t.id(), t.assignee(), EnumSet.of(Ticket.State.CLAIMED), Ticket.State.EXPIRED,
                             why, now);
+                    reread = true;
                     if (next.isPresent()) {
                         log.add(entry(now, t.service(), "lease", t.kind().label() + " ticket #" + t.id() + " taken back: " + why
                                 + "; reopened as #" + next.get().id()));
@@ -221,7 +257,21 @@ public final class TicketDesk {
             }
         }
         store.log(log, now);
-        assign();
+        if (reread) {
+            assign();
+            return;
+        }
+        // nothing else moved: the list read above, with the lapsed offers queued again, is current
+        Map<Long, Ticket> requeued = new HashMap<>();
+        for (Ticket t : lapsed) {
+            List<String> skip = new ArrayList<>(t.skip());
+            if (!skip.contains(t.assignee())) {
+                skip.add(t.assignee());
+            }
+            requeued.put(t.id(), new Ticket(t.id(), t.service(), t.kind(), t.tree(), Ticket.State.QUEUED, null, skip, t.waiting(), t.note(),
+                    t.percent(), t.createdAt(), null, null, t.claimedAt(), t.leaseExpires(), t.deadline(), null, null));
+        }
+        assign(open.stream().map(t -> requeued.getOrDefault(t.id(), t)).toList());
     }
 
     // ---- actions: one code path for REST, the command line and Slack ------------------------------------
@@ -353,26 +403,31 @@ public final class TicketDesk {
     }
 
     /** Medians of claim-to-done per session and kind, and who built each service, over the last 30 days. */
-    private record History(Map<String, Duration> medians, Map<String, String> builders) {
+    private record History(Map<String, Map<Ticket.Kind, Duration>> medians, Map<String, String> builders) {
         Duration median(String session, Ticket.Kind kind) {
-            return medians.get(session + "/" + kind.label());
+            Map<Ticket.Kind, Duration> m = medians.get(session);
+            return m == null ? null : m.get(kind);
         }
     }
 
     private History history(Instant now) {
-        Map<String, List<Duration>> durations = new HashMap<>();
+        Map<String, Map<Ticket.Kind, List<Duration>>> durations = new HashMap<>();
         Map<String, String> builders = new HashMap<>();
         for (TicketStore.Finished f : tickets.finished(now.minus(Duration.ofDays(30)))) {
             if (f.claimedAt() != null && f.closedAt() != null) {
-                durations.computeIfAbsent(f.assignee() + "/" + f.kind().label(), k -> new ArrayList<>())
-                        .add(Duration.between(f.claimedAt(), f.closedAt()));
+                durations.computeIfAbsent(f.assignee(), k -> new java.util.EnumMap<>(Ticket.Kind.class))
+                        .computeIfAbsent(f.kind(), k -> new ArrayList<>()).add(Duration.between(f.claimedAt(), f.closedAt()));
             }
             if (f.kind() == Ticket.Kind.BUILD) {
                 builders.put(f.service(), f.assignee());
             }
         }
-        Map<String, Duration> medians = new HashMap<>();
-        durations.forEach((k, v) -> medians.put(k, Matching.median(v)));
+        Map<String, Map<Ticket.Kind, Duration>> medians = new HashMap<>();
+        durations.forEach((session, byKind) -> {
+            Map<Ticket.Kind, Duration> m = new java.util.EnumMap<>(Ticket.Kind.class);
+            byKind.forEach((kind, list) -> m.put(kind, Matching.median(list)));
+            medians.put(session, m);
+        });
         return new History(medians, builders);
     }
 

@@ -198,6 +198,83 @@ public final class TicketStore {
         return ok;
     }
 
+    /** One planned offer. */
+    public record Offer(long ticket, String session) {
+    }
+
+    /**
+     * Makes many offers in one transaction (a pass may offer hundreds); each row still changes only if
+     * its ticket is queued. Returns, per offer, whether it was made.
+     */
+    public boolean[] offerAll(List<Offer> offers, Instant now, Instant expires) {
+        boolean[] made = new boolean[offers.size()];
+        if (offers.isEmpty()) {
+            return made;
+        }
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tickets SET state = 'offered', assignee = ?, offered_at = ?,"
+                    + " offer_expires = ?, waiting = NULL WHERE id = ? AND state = 'queued'");
+                 PreparedStatement last = c.prepareStatement("UPDATE sessions SET last_assigned = ? WHERE id = ?")) {
+                for (Offer o : offers) {
+                    ps.setString(1, o.session());
+                    ps.setObject(2, ts(now));
+                    ps.setObject(3, ts(expires));
+                    ps.setLong(4, o.ticket());
+                    ps.addBatch();
+                    last.setObject(1, ts(now));
+                    last.setString(2, o.session());
+                    last.addBatch();
+                }
+                int[] counts = ps.executeBatch();
+                last.executeBatch();
+                c.commit();
+                for (int i = 0; i < counts.length; i++) {
+                    made[i] = counts[i] == 1 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO;
+                }
+                return made;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("offering " + offers.size() + " tickets", e);
+        }
+    }
+
+    /** Lapses many expired offers in one transaction; returns per ticket whether it lapsed. */
+    public boolean[] lapseAll(List<Ticket> offered, Instant now) {
+        boolean[] done = new boolean[offered.size()];
+        if (offered.isEmpty()) {
+            return done;
+        }
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tickets SET state = 'queued', assignee = NULL, offered_at = NULL,"
+                    + " offer_expires = NULL, skip = ? WHERE id = ? AND state = 'offered' AND offer_expires <= ?")) {
+                for (Ticket t : offered) {
+                    Set<String> skip = new LinkedHashSet<>(t.skip());
+                    skip.add(t.assignee());
+                    ps.setString(1, String.join(",", skip));
+                    ps.setLong(2, t.id());
+                    ps.setObject(3, ts(now));
+                    ps.addBatch();
+                }
+                int[] counts = ps.executeBatch();
+                c.commit();
+                for (int i = 0; i < counts.length; i++) {
+                    done[i] = counts[i] == 1 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO;
+                }
+                return done;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("lapsing " + offered.size() + " offers", e);
+        }
+    }
+
     /** Claims a queued or offered ticket for a session: the one conditional UPDATE that makes claims atomic. */
     public boolean claim(long id, String session, Instant now, Instant leaseUntil, Instant deadline) {
         boolean ok = update("UPDATE tickets SET state = 'claimed', assignee = ?, claimed_at = ?, lease_expires = ?, deadline = ?,"
