@@ -87,7 +87,6 @@ public final class SessionRegistry {
         if (mtime == null || mtime.equals(loaded)) {
             return;
         }
-        loaded = mtime;
         try {
             JsonNode root = JSON.readTree(Files.readAllBytes(file));
             if (root == null || !root.isObject()) {
@@ -106,20 +105,26 @@ public final class SessionRegistry {
                         writeToken(s.id());
                     }
                     seen.add(s.id());
+                } catch (dev.assemblyline.store.StoreException dup) {
+                    LOG.warn("{}: session '{}' skipped: {}", file, ServiceName.printable(e.getKey()),
+                            dup.getMessage().toLowerCase().contains("unique") || dup.getMessage().contains("23505")
+                                    ? "its token is another session's" : dup.getMessage());
                 } catch (IllegalArgumentException bad) {
                     LOG.warn("{}: session '{}' skipped: {}", file, ServiceName.printable(e.getKey()), bad.getMessage());
                 }
             }
             for (Session s : store.sessions()) {
                 if ("file".equals(s.origin()) && !seen.contains(s.id())) {
-                    desk.leave(s.id(), "removed from " + file.getFileName());
                     store.deleteSession(s.id());
+                    desk.leave(s.id(), "removed from " + file.getFileName());
                 }
             }
             LOG.info("sessions from {}: {}", file, seen);
+            loaded = mtime; // only now: a reload that failed half-way is tried again next turn
             onChange.run();
         } catch (IOException e) {
             LOG.warn("{} could not be read ({}); keeping the sessions loaded before", file, e.getMessage());
+            loaded = mtime; // unreadable as it is: wait for the next edit
         }
     }
 
@@ -147,8 +152,8 @@ public final class SessionRegistry {
     }
 
     public boolean remove(String id) {
+        boolean gone = store.deleteSession(id); // first, so no new offer can reach it (offers require the session row)
         desk.leave(id, "deregistered");
-        boolean gone = store.deleteSession(id);
         onChange.run();
         return gone;
     }

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tickets: opened and superseded from the phases, offered to the best free session, taken back when
@@ -27,6 +29,7 @@ import java.util.function.Consumer;
  * Every action is one conditional write, so REST, the command line and Slack can race safely.
  */
 public final class TicketDesk {
+    private static final Logger LOG = LoggerFactory.getLogger(TicketDesk.class);
     private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("MMM d HH:mm").withZone(ZoneOffset.UTC);
 
@@ -92,12 +95,17 @@ public final class TicketDesk {
             open.computeIfAbsent(t.service(), k -> new ArrayList<>()).add(t);
         }
         List<LogEntry> log = new ArrayList<>();
+        Map<String, TicketStore.DoneWork> done = tickets.doneFor(now.minus(Duration.ofDays(30)));
         for (ServiceState s : states.values()) {
             Ticket.Kind want = Ticket.Kind.forPhase(s.phase());
             List<Ticket> have = open.getOrDefault(s.service(), List.of());
+            // a README marker says someone builds outside the coordinator: no build ticket to hand out for it
+            boolean outsideBuild = s.phase() == Phase.BUILD_IN_PROGRESS
+                    && have.stream().noneMatch(t -> t.kind() == Ticket.Kind.BUILD && t.state() == Ticket.State.CLAIMED);
             for (Ticket t : have) {
-                if (t.kind() != want) {
-                    if (tickets.supersede(t.id(), "service moved to " + s.phase(), now)) {
+                if (t.kind() != want || outsideBuild) {
+                    if (tickets.supersede(t.id(), outsideBuild ? "README.md says the build is in progress outside the coordinator"
+                            : "service moved to " + s.phase(), now)) {
                         log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + " superseded: " + s.service()
                                 + " is " + s.phase()));
                         if (t.assignee() != null) {
@@ -107,9 +115,9 @@ public final class TicketDesk {
                     }
                 }
             }
-            // a README marker says someone builds outside the coordinator: no new build ticket for it
-            boolean markerOnly = s.phase() == Phase.BUILD_IN_PROGRESS;
-            if (want != null && !markerOnly && have.stream().noneMatch(t -> t.kind() == want)) {
+            // work already done for this exact tree waits for a push, not for a second person
+            boolean doneForTree = want != null && done.containsKey(s.service() + "/" + want.label() + "/" + s.tree());
+            if (want != null && !outsideBuild && !doneForTree && have.stream().noneMatch(t -> t.kind() == want)) {
                 Ticket t = tickets.open(s.service(), want, s.tree(), List.of(), now);
                 log.add(entry(now, s.service(), "ticket", want.label() + " ticket #" + t.id() + " opened: " + s.phase()));
             }
@@ -180,7 +188,7 @@ public final class TicketDesk {
             }
             Session s = r.chosen();
             if (timing.autoclaim()) {
-                if (!tickets.claim(t.id(), s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()))) {
+                if (!tickets.claim(t.id(), s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()), false)) {
                     continue; // claimed meanwhile by someone's own action
                 }
                 String what = t.kind().label() + " ticket #" + t.id() + " for " + t.service();
@@ -221,7 +229,20 @@ public final class TicketDesk {
         List<Ticket> open = tickets.openTickets();
         List<Ticket> lapsed = open.stream().filter(t -> t.state() == Ticket.State.OFFERED && t.offerExpires() != null
                 && !now.isBefore(t.offerExpires())).toList();
-        boolean[] gone = tickets.lapseAll(lapsed, now);
+        boolean[] gone;
+        try {
+            gone = tickets.lapseAll(lapsed, now);
+        } catch (RuntimeException e) {
+            LOG.warn("lapsing {} offers failed; trying one by one: {}", lapsed.size(), e.getMessage());
+            gone = new boolean[lapsed.size()];
+            for (int i = 0; i < gone.length; i++) {
+                try {
+                    gone[i] = tickets.lapse(lapsed.get(i), now);
+                } catch (RuntimeException one) {
+                    LOG.warn("ticket #{}: the lapsed offer could not be requeued: {}", lapsed.get(i).id(), one.getMessage());
+                }
+            }
+        }
         boolean reread = false;
         for (int i = 0; i < gone.length; i++) {
             Ticket t = lapsed.get(i);
@@ -242,9 +263,14 @@ public final class TicketDesk {
                             + " (lease " + describe(timing.lease()) + ")";
                 }
                 if (why != null) {
-                    Optional<Ticket> next = tickets.takeBack(t.id(), t.assignee(), EnumSet.of(Ticket.State.CLAIMED), Ticket.State.EXPIRED,
-                            why, now);
                     reread = true;
+                    Optional<Ticket> next;
+                    try {
+                        next = tickets.takeBack(t.id(), t.assignee(), EnumSet.of(Ticket.State.CLAIMED), Ticket.State.EXPIRED, why, now, true);
+                    } catch (RuntimeException e) {
+                        LOG.warn("ticket #{} could not be taken back: {}", t.id(), e.getMessage());
+                        continue;
+                    }
                     if (next.isPresent()) {
                         log.add(entry(now, t.service(), "lease", t.kind().label() + " ticket #" + t.id() + " taken back: " + why
                                 + "; reopened as #" + next.get().id()));
@@ -290,11 +316,15 @@ public final class TicketDesk {
             heartbeat(s);
             return new Outcome(200, "ticket #" + id + " is already yours; lease renewed", tickets.ticket(id).orElse(t));
         }
-        if (!tickets.claim(id, s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()))) {
+        if (!tickets.claim(id, s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()), true)) {
             Ticket current = tickets.ticket(id).orElse(t);
-            String holder = current.assignee() == null ? "nobody" : current.assignee();
-            return new Outcome(409, current.state().open() ? "ticket #" + id + " is already " + current.state().label() + " by " + holder
-                    : "ticket #" + id + " is " + current.state().label(), current);
+            String message = switch (current.state()) {
+                case CLAIMED -> "ticket #" + id + " is already claimed by " + current.assignee();
+                case OFFERED -> "ticket #" + id + " is offered to " + current.assignee() + " until " + at(current.offerExpires());
+                case QUEUED -> s.name() + " is at its WIP limit (" + tickets.wip().getOrDefault(s.id(), 0) + " of " + s.wipLimit() + ")";
+                default -> "ticket #" + id + " is " + current.state().label();
+            };
+            return new Outcome(409, message, current);
         }
         store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " claimed by " + s.name())), now);
         if (t.kind() == Ticket.Kind.BUILD) {
@@ -378,6 +408,13 @@ public final class TicketDesk {
         Ticket.Kind want = Ticket.Kind.forPhase(s.phase());
         List<Ticket> open = tickets.openTickets(s.service());
         Ticket t = open.stream().filter(x -> x.kind() == want).findFirst().orElse(null);
+        if (t == null && want != null) {
+            TicketStore.DoneWork w = tickets.doneFor(clock.instant().minus(Duration.ofDays(30))).get(s.service() + "/" + want.label() + "/" + s.tree());
+            if (w != null) {
+                return head + want.label() + " ticket #" + w.id() + " was done by " + w.assignee() + " at " + at(w.closedAt())
+                        + ", but nothing has been pushed since: waits for a push that changes " + s.service();
+            }
+        }
         if (t == null) {
             return head + switch (s.phase()) {
                 case TESTING -> "waits for its tests to run (" + String.join("; ", s.reasons()) + ")";

@@ -135,13 +135,28 @@ public final class TicketStore {
     }
 
     private Ticket open(Connection c, String service, Ticket.Kind kind, String tree, List<String> skip, Instant now) throws SQLException {
+        for (int attempt = 0; ; attempt++) {
+            insertOpen(c, service, kind, tree, skip, now);
+            List<Ticket> found = queryTickets(c, "SELECT " + TICKET_COLS + " FROM tickets WHERE open_key = ?", service + "/" + kind.label());
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            if (attempt == 3) {
+                throw new SQLException("no open " + kind.label() + " ticket for " + service + " after 4 attempts");
+            }
+            // the open one was closed between our INSERT and SELECT: try again
+        }
+    }
+
+    private static void insertOpen(Connection c, String service, Ticket.Kind kind, String tree, List<String> skip, Instant now)
+            throws SQLException {
         try (PreparedStatement ins = c.prepareStatement("INSERT INTO tickets (service, kind, tree, state, open_key, skip, created_at)"
                 + " VALUES (?,?,?,'queued',?,?,?)")) {
             ins.setString(1, service);
             ins.setString(2, kind.label());
             ins.setString(3, tree);
             ins.setString(4, service + "/" + kind.label());
-            ins.setString(5, String.join(",", skip));
+            ins.setString(5, skipColumn(new LinkedHashSet<>(skip)));
             ins.setObject(6, ts(now));
             ins.executeUpdate();
         } catch (SQLException e) {
@@ -152,7 +167,6 @@ public final class TicketStore {
                 throw e; // inside a transaction the caller must see it (PostgreSQL aborts the transaction)
             }
         }
-        return queryTickets(c, "SELECT " + TICKET_COLS + " FROM tickets WHERE open_key = ?", service + "/" + kind.label()).get(0);
     }
 
     public Optional<Ticket> ticket(long id) {
@@ -213,25 +227,30 @@ public final class TicketStore {
         }
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
+            // the session must still exist and be below its WIP limit when the row is written, whatever the
+            // snapshot the pass was planned on said (a claim over HTTP may have landed since)
             try (PreparedStatement ps = c.prepareStatement("UPDATE tickets SET state = 'offered', assignee = ?, offered_at = ?,"
-                    + " offer_expires = ?, waiting = NULL WHERE id = ? AND state = 'queued'");
+                    + " offer_expires = ?, waiting = NULL WHERE id = ? AND state = 'queued'"
+                    + " AND (SELECT COUNT(*) FROM tickets x WHERE x.assignee = ? AND x.open_key IS NOT NULL)"
+                    + " < (SELECT s.wip_limit FROM sessions s WHERE s.id = ?)");
                  PreparedStatement last = c.prepareStatement("UPDATE sessions SET last_assigned = ? WHERE id = ?")) {
-                for (Offer o : offers) {
+                for (int i = 0; i < offers.size(); i++) {
+                    Offer o = offers.get(i);
                     ps.setString(1, o.session());
                     ps.setObject(2, ts(now));
                     ps.setObject(3, ts(expires));
                     ps.setLong(4, o.ticket());
-                    ps.addBatch();
-                    last.setObject(1, ts(now));
-                    last.setString(2, o.session());
-                    last.addBatch();
+                    ps.setString(5, o.session());
+                    ps.setString(6, o.session());
+                    made[i] = ps.executeUpdate() == 1;
+                    if (made[i]) {
+                        last.setObject(1, ts(now));
+                        last.setString(2, o.session());
+                        last.addBatch();
+                    }
                 }
-                int[] counts = ps.executeBatch();
                 last.executeBatch();
                 c.commit();
-                for (int i = 0; i < counts.length; i++) {
-                    made[i] = counts[i] == 1 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO;
-                }
                 return made;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -255,7 +274,7 @@ public final class TicketStore {
                 for (Ticket t : offered) {
                     Set<String> skip = new LinkedHashSet<>(t.skip());
                     skip.add(t.assignee());
-                    ps.setString(1, String.join(",", skip));
+                    ps.setString(1, skipColumn(skip));
                     ps.setLong(2, t.id());
                     ps.setObject(3, ts(now));
                     ps.addBatch();
@@ -263,7 +282,7 @@ public final class TicketStore {
                 int[] counts = ps.executeBatch();
                 c.commit();
                 for (int i = 0; i < counts.length; i++) {
-                    done[i] = counts[i] == 1 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO;
+                    done[i] = counts[i] == 1;
                 }
                 return done;
             } catch (SQLException | RuntimeException e) {
@@ -276,11 +295,18 @@ public final class TicketStore {
     }
 
     /** Claims a queued or offered ticket for a session: the one conditional UPDATE that makes claims atomic. */
-    public boolean claim(long id, String session, Instant now, Instant leaseUntil, Instant deadline) {
+    public boolean claim(long id, String session, Instant now, Instant leaseUntil, Instant deadline, boolean bySession) {
+        // queued: anyone below its WIP limit; offered: only the session it was offered to (it already counts in WIP)
         boolean ok = update("UPDATE tickets SET state = 'claimed', assignee = ?, claimed_at = ?, lease_expires = ?, deadline = ?,"
-                + " waiting = NULL WHERE id = ? AND state IN ('queued', 'offered')", session, ts(now), ts(leaseUntil), ts(deadline), id) == 1;
+                + " waiting = NULL WHERE id = ? AND (state = 'offered' AND assignee = ? OR state = 'queued'"
+                + " AND (SELECT COUNT(*) FROM tickets x WHERE x.assignee = ? AND x.open_key IS NOT NULL)"
+                + " < (SELECT s.wip_limit FROM sessions s WHERE s.id = ?))",
+                session, ts(now), ts(leaseUntil), ts(deadline), id, session, session, session) == 1;
         if (ok) {
-            update("UPDATE sessions SET last_assigned = ?, last_heartbeat = ? WHERE id = ?", ts(now), ts(now), session);
+            update("UPDATE sessions SET last_assigned = ? WHERE id = ?", ts(now), session);
+            if (bySession) {
+                update("UPDATE sessions SET last_heartbeat = ? WHERE id = ?", ts(now), session);
+            }
         }
         return ok;
     }
@@ -293,7 +319,8 @@ public final class TicketStore {
     }
 
     public boolean progress(long id, String session, String note, Integer percent, Instant now, Instant leaseUntil) {
-        boolean ok = update("UPDATE tickets SET note = ?, percent = ?, lease_expires = ? WHERE id = ? AND assignee = ? AND state = 'claimed'",
+        boolean ok = update("UPDATE tickets SET note = COALESCE(?, note), percent = COALESCE(?, percent), lease_expires = ?"
+                + " WHERE id = ? AND assignee = ? AND state = 'claimed'",
                 note, percent, ts(leaseUntil), id, session) == 1;
         if (ok) {
             update("UPDATE sessions SET last_heartbeat = ? WHERE id = ?", ts(now), session);
@@ -307,6 +334,15 @@ public final class TicketStore {
      * ticket, or empty when the ticket was not in {@code from} with that holder any more.
      */
     public Optional<Ticket> takeBack(long id, String holder, Set<Ticket.State> from, Ticket.State to, String reason, Instant now) {
+        return takeBack(id, holder, from, to, reason, now, false);
+    }
+
+    /**
+     * As above; with {@code onlyIfDue} the locked row must still be past its lease or deadline, so a
+     * heartbeat that landed after the caller looked wins.
+     */
+    public Optional<Ticket> takeBack(long id, String holder, Set<Ticket.State> from, Ticket.State to, String reason, Instant now,
+                                     boolean onlyIfDue) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -316,6 +352,11 @@ public final class TicketStore {
                     return Optional.empty();
                 }
                 Ticket t = found.get(0);
+                boolean due = t.leaseExpires() != null && !now.isBefore(t.leaseExpires()) || t.deadline() != null && !now.isBefore(t.deadline());
+                if (onlyIfDue && !due) {
+                    c.rollback();
+                    return Optional.empty();
+                }
                 try (PreparedStatement close = c.prepareStatement(
                         "UPDATE tickets SET state = ?, open_key = NULL, closed_at = ?, close_reason = ? WHERE id = ?")) {
                     close.setString(1, to.label());
@@ -343,7 +384,7 @@ public final class TicketStore {
         Set<String> skip = new LinkedHashSet<>(t.skip());
         skip.add(t.assignee());
         return update("UPDATE tickets SET state = 'queued', assignee = NULL, offered_at = NULL, offer_expires = NULL, skip = ?"
-                + " WHERE id = ? AND state = 'offered' AND offer_expires <= ?", String.join(",", skip), t.id(), ts(now)) == 1;
+                + " WHERE id = ? AND state = 'offered' AND offer_expires <= ?", skipColumn(skip), t.id(), ts(now)) == 1;
     }
 
     public boolean supersede(long id, String reason, Instant now) {
@@ -377,6 +418,28 @@ public final class TicketStore {
         }
     }
 
+    /** A ticket done for one exact tree of a service. */
+    public record DoneWork(long id, String assignee, Instant closedAt) {
+    }
+
+    /** Done tickets closed after {@code since}, keyed "service/kind/tree": work finished for that exact tree. */
+    public Map<String, DoneWork> doneFor(Instant since) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT service, kind, tree, id, assignee, closed_at FROM tickets"
+                     + " WHERE state = 'done' AND closed_at >= ? ORDER BY id")) {
+            ps.setObject(1, ts(since));
+            try (ResultSet rs = ps.executeQuery()) {
+                Map<String, DoneWork> out = new HashMap<>();
+                while (rs.next()) {
+                    out.put(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3), new DoneWork(rs.getLong(4), rs.getString(5), instant(rs, 6)));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading done tickets", e);
+        }
+    }
+
     /** Open tickets per holder (offered or claimed): each session's WIP. */
     public Map<String, Integer> wip() {
         Map<String, Integer> out = new HashMap<>();
@@ -389,6 +452,17 @@ public final class TicketStore {
     }
 
     // ---- plumbing -------------------------------------------------------------------------------
+
+    /** The skip list as stored: the newest names kept when it would outgrow its column. */
+    static String skipColumn(Set<String> skip) {
+        List<String> names = new ArrayList<>(skip);
+        String joined = String.join(",", names);
+        while (joined.length() > 1900 && !names.isEmpty()) {
+            names.remove(0);
+            joined = String.join(",", names);
+        }
+        return joined;
+    }
 
     private List<Ticket> tickets(String sql, Object... args) {
         try (Connection c = ds.getConnection()) {

@@ -70,7 +70,9 @@ public final class ApiRoutes {
         try {
             SessionRegistry.Registered reg = sessions.register(body, admin, self.orElse(null));
             Map<String, Object> v = view(reg.session());
-            v.put("token", reg.token() != null ? reg.token() : bearer);
+            if (reg.token() != null) {
+                v.put("token", reg.token()); // shown once; a session updating itself keeps the token it used
+            }
             Server.json(ctx, 200, v);
         } catch (SecurityException e) {
             Server.json(ctx, 403, Map.of("error", e.getMessage()));
@@ -80,10 +82,17 @@ public final class ApiRoutes {
     }
 
     private void heartbeat(Context ctx) {
-        Session s = self(ctx, ctx.pathParam("id"));
-        if (s == null) {
+        // only the holder's own heartbeat counts as activity: not even the admin keeps a silent session's leases
+        Optional<Session> own = sessions.authenticate(bearer(ctx));
+        if (own.isEmpty()) {
+            Server.json(ctx, 401, Map.of("error", "the session's own token is required"));
             return;
         }
+        if (!own.get().id().equals(ctx.pathParam("id"))) {
+            Server.json(ctx, 403, Map.of("error", "a session may only send its own heartbeat"));
+            return;
+        }
+        Session s = own.get();
         int leases = desk.heartbeat(s);
         Server.json(ctx, 200, Map.of("session_id", s.id(), "leases_extended", leases));
     }

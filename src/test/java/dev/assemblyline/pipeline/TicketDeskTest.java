@@ -197,8 +197,12 @@ class TicketDeskTest {
         assertThat(tickets.ticket(waiting.id()).orElseThrow().assignee()).isEqualTo("b1");
     }
 
-    @Test
-    void releaseGivesTheTicketToSomeoneElseAndDoneClosesIt() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgres"})
+    void releaseGivesTheTicketToSomeoneElseAndDoneClosesIt(String kind) {
+        if (kind.equals("postgres")) {
+            open(Postgres.get().newDatabase(), TicketDesk.Timing.DEFAULT);
+        }
         Session b1 = session("b1", "builder", 1);
         Session b2 = session("b2", "builder", 1);
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
@@ -212,6 +216,8 @@ class TicketDeskTest {
         assertThat(desk.done(second.id(), b1).status()).isEqualTo(409);
         assertThat(desk.claim(second.id(), b2).status()).isEqualTo(200);
         assertThat(desk.progress(second.id(), b2, "half way", 50).status()).isEqualTo(200);
+        assertThat(desk.progress(second.id(), b2, null, null).status()).isEqualTo(200);
+        assertThat(desk.heartbeat(b2)).isEqualTo(1);
         assertThat(desk.done(second.id(), b2).status()).isEqualTo(200);
         assertThat(tickets.openTickets("billing")).isEmpty();
     }
@@ -230,6 +236,37 @@ class TicketDeskTest {
         assertThat(only("billing").assignee()).isEqualTo("t1");
         phases(Map.of());
         assertThat(tickets.openTickets("billing")).as("a removed service keeps no tickets").isEmpty();
+    }
+
+    @Test
+    void workDoneForATreeIsNotHandedOutAgainUntilAPushChangesIt() {
+        Session b1 = session("b1", "builder", 1);
+        session("b2", "builder", 1);
+        phases(Map.of("billing", Phase.READY_FOR_BUILD));
+        desk.assign();
+        Ticket t = only("billing");
+        desk.claim(t.id(), b1);
+        desk.done(t.id(), b1);
+        phases(Map.of("billing", Phase.READY_FOR_BUILD));
+        assertThat(tickets.openTickets("billing")).as("same tree, done: nothing to hand out").isEmpty();
+        assertThat(desk.why(new ServiceState("billing", Phase.READY_FOR_BUILD, List.of(), "tree-billing", T0)))
+                .contains("build ticket #" + t.id() + " was done by b1").contains("waits for a push");
+        desk.sync(Map.of("billing", new ServiceState("billing", Phase.READY_FOR_BUILD, List.of(), "tree-2", T0)));
+        assertThat(only("billing").kind()).as("a new tree needs building again").isEqualTo(Ticket.Kind.BUILD);
+    }
+
+    @Test
+    void anOfferBelongsToItsSessionAndAReadmeMarkerTakesQueuedBuildsOffTheTable() {
+        session("b1", "builder", 1);
+        Session b2 = session("b2", "builder", 1);
+        phases(Map.of("billing", Phase.READY_FOR_BUILD));
+        desk.assign();
+        TicketDesk.Outcome o = desk.claim(only("billing").id(), b2);
+        assertThat(o.status()).isEqualTo(409);
+        assertThat(o.message()).contains("offered to b1");
+        phases(Map.of("billing", Phase.BUILD_IN_PROGRESS));
+        assertThat(tickets.openTickets("billing")).as("built outside the coordinator: the offer is withdrawn").isEmpty();
+        assertThat(told.to("b1")).last().asString().contains("no longer needed");
     }
 
     @Test

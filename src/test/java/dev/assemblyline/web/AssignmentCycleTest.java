@@ -119,6 +119,8 @@ class AssignmentCycleTest {
         assertThat(beat.status()).isEqualTo(200);
         assertThat(beat.body().get("leases_extended").asInt()).isEqualTo(1);
         assertThat(call("POST", "/api/sessions/builder-1/heartbeat", testerToken, null).status()).isEqualTo(403);
+        assertThat(call("POST", "/api/sessions/builder-1/heartbeat", ADMIN, null).status())
+                .as("only the holder's own heartbeat counts, not the admin's").isEqualTo(401);
         assertThat(call("POST", "/api/tickets/" + id + "/progress", "token-builder-1-abcdef", "{\"note\":\"wiring routes\",\"percent\":60}")
                 .status()).isEqualTo(200);
         assertThat(get("/api/services/hello").get("phase").asText()).as("BUILD/ pushed while claimed: still building")
@@ -149,6 +151,7 @@ class AssignmentCycleTest {
                 .as("a session updates only itself").isEqualTo(403);
         Answer self = call("POST", "/api/sessions", opsToken, "{\"status\":\"away\"}");
         assertThat(self.status()).isEqualTo(200);
+        assertThat(self.body().has("token")).as("a token is shown only when it is issued").isFalse();
         assertThat(self.body().get("status").asText()).isEqualTo("away");
         assertThat(call("POST", "/api/sessions", ADMIN, "{\"session_id\":\"bad\",\"capabilities\":[\"wizard\"]}").status()).isEqualTo(400);
 
