@@ -242,10 +242,14 @@ public final class TicketStore {
                     ps.setLong(4, o.ticket());
                     ps.setString(5, o.session());
                     ps.setString(6, o.session());
-                    made[i] = ps.executeUpdate() == 1;
+                    ps.addBatch(); // rows run in order inside the transaction: each WIP count sees the offers before it
+                }
+                int[] counts = ps.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    made[i] = counts[i] == 1;
                     if (made[i]) {
                         last.setObject(1, ts(now));
-                        last.setString(2, o.session());
+                        last.setString(2, offers.get(i).session());
                         last.addBatch();
                     }
                 }
