@@ -183,6 +183,47 @@ class AssignmentCycleTest {
         assertThat(get("/api/tickets/" + id).get("close_reason").asText()).contains(holder + " left");
     }
 
+    /** Runs the command line in-process, returning exit code and what it printed. */
+    static String[] cli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = dev.assemblyline.app.Main.newCommandLine(args);
+        cl.setOut(new java.io.PrintWriter(out));
+        cl.setErr(new java.io.PrintWriter(err));
+        int exit = cl.execute(args);
+        return new String[] {String.valueOf(exit), out.toString(), err.toString()};
+    }
+
+    @Test
+    void theCommandLineClaimsReleasesAndFinishesTickets() throws Exception {
+        writeSessions(SESSIONS.replace("\"status\": \"away\"", "\"status\": \"active\""));
+        start(Map.of());
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        ServeTest.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
+        JsonNode offered = get("/api/tickets?service=hello&state=offered").get(0);
+        String holder = offered.get("assignee").asText();
+        String other = holder.equals("builder-1") ? "builder-2" : "builder-1";
+        String id = "#" + offered.get("id").asText();
+
+        String[] lost = cli("claim", id, "--server", base(), "--token", "token-" + other + "-abcdef");
+        assertThat(lost[0]).isEqualTo("1");
+        assertThat(lost[2]).contains("offered to " + holder);
+        String[] won = cli("claim", id, "--server", base(), "--token", "token-" + holder + "-abcdef");
+        assertThat(won[0]).as(won[2]).isEqualTo("0");
+        assertThat(won[1]).contains("claimed build ticket " + id);
+        String[] progress = cli("progress", id, "--note", "half \"done\"", "--percent", "50", "--server", base(), "--token", "token-" + holder + "-abcdef");
+        assertThat(progress[0]).as(progress[2]).isEqualTo("0");
+        assertThat(get("/api/tickets/" + offered.get("id").asText()).get("note").asText()).isEqualTo("half \"done\"");
+        String[] bad = cli("done", id, "--server", base(), "--token", "nope");
+        assertThat(bad[0]).isEqualTo("2");
+        assertThat(bad[2]).contains("token");
+        String[] done = cli("done", id, "--server", base(), "--token", "token-" + holder + "-abcdef");
+        assertThat(done[0]).isEqualTo("0");
+        assertThat(cli("claim", "abc", "--server", base(), "--token", "x")[0]).isEqualTo("2");
+    }
+
     @Test
     void withoutAnAdminTokenRegistrationIsOnlyFromTheFile() throws Exception {
         writeSessions(SESSIONS);
