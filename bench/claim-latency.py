@@ -5,8 +5,8 @@
     claim-latency.py --write-sessions sessions.json --sessions 200
     claim-latency.py --url http://localhost:8900 --sessions 200 --services 1000 --claims 300
 
-Pushes a generated monorepo (its services open tickets), then claims open tickets with capable sessions'
-tokens, timing each POST /api/tickets/{id}/claim. Prints one JSON line with the median and p90 in ms.
+Pushes a generated monorepo (its services open tickets, offered to the sessions), then claims each
+offered ticket with its session's token, timing each POST /api/tickets/{id}/claim. Prints one JSON line with the median and p90 in ms.
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time, urllib.request
 
@@ -44,14 +44,13 @@ def main():
     subprocess.run(["git", "-C", repo, "push", "-q", "-f", a.url + "/git/services.git", "main"], check=True)
     deadline = time.time() + 120
     while True:
-        code, tickets = call("GET", a.url + "/api/tickets?state=queued")
+        code, tickets = call("GET", a.url + "/api/tickets?state=offered")
         if len(tickets) >= a.claims or time.time() > deadline:
             break
         time.sleep(0.5)
-    cap = {"spec": "architect", "build": "builder", "tests": "tester", "fix": "builder", "deploy": "devops", "recover": "devops"}
     samples, statuses = [], {}
     for t in tickets[: a.claims]:
-        who = next(s for s in all_sessions.values() if cap[t["kind"]] in s["capabilities"])
+        who = all_sessions[t["assignee"]]  # each offered ticket claimed by the session it was offered to
         t0 = time.perf_counter()
         code, _ = call("POST", f"{a.url}/api/tickets/{t['id']}/claim", who["token"])
         samples.append((time.perf_counter() - t0) * 1000)
