@@ -34,7 +34,14 @@ public record Config(
         Duration lease,
         Duration ticketDeadline,
         Duration offerTimeout,
-        boolean autoclaim) {
+        boolean autoclaim,
+        String slackBotToken,
+        String slackSigningSecret,
+        String slackChannel,
+        String slackApiUrl,
+        String slackAppToken,
+        String publicUrl,
+        Duration slackChannelInterval) {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
@@ -90,6 +97,16 @@ public record Config(
         if (admin != null && admin.length() < 16) {
             errors.add("ASSEMBLY_ADMIN_TOKEN must be at least 16 characters");
         }
+        Duration slackInterval = durationVar(env, "ASSEMBLY_SLACK_CHANNEL_INTERVAL", Duration.ofSeconds(1), errors);
+        String slackToken = blank(env.get("SLACK_BOT_TOKEN"));
+        String slackChannel = blank(env.get("ASSEMBLY_SLACK_CHANNEL"));
+        if (slackToken != null && slackChannel == null) {
+            errors.add("SLACK_BOT_TOKEN is set but ASSEMBLY_SLACK_CHANNEL (the channel id to announce in) is not");
+        }
+        String appToken = blank(env.get("SLACK_APP_TOKEN"));
+        if (appToken != null && !appToken.startsWith("xapp-")) {
+            errors.add("SLACK_APP_TOKEN must be an app-level token (xapp-…)");
+        }
         if (!errors.isEmpty()) {
             throw new Invalid(String.join("; ", errors));
         }
@@ -100,7 +117,8 @@ public record Config(
                 blank(env.get("ASSEMBLY_GITEA_SECRET")), blank(env.get("ASSEMBLY_HOOK_SECRET")),
                 "1".equals(env.get("ASSEMBLY_INSECURE_WEBHOOKS")), resync, admin,
                 Path.of(env.getOrDefault("ASSEMBLY_SESSIONS_FILE", "sessions.json")), lease, deadline, offer,
-                "1".equals(env.get("ASSEMBLY_AUTOCLAIM")));
+                "1".equals(env.get("ASSEMBLY_AUTOCLAIM")), slackToken, blank(env.get("SLACK_SIGNING_SECRET")), slackChannel,
+                blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval);
     }
 
     private static Duration durationVar(Map<String, String> env, String name, Duration fallback, List<String> errors) {

@@ -7,6 +7,14 @@ import dev.assemblyline.ingest.Webhooks;
 import dev.assemblyline.phase.PhaseDetector;
 import dev.assemblyline.phase.SpecRules;
 import dev.assemblyline.pipeline.ConsoleNotifier;
+import dev.assemblyline.pipeline.Notifiers;
+import dev.assemblyline.slack.Messages;
+import dev.assemblyline.slack.OutboxWorker;
+import dev.assemblyline.slack.SlackGateway;
+import dev.assemblyline.slack.SlackNotifier;
+import dev.assemblyline.store.OutboxStore;
+import dev.assemblyline.web.SlackRoutes;
+import java.time.Duration;
 import dev.assemblyline.pipeline.Notifier;
 import dev.assemblyline.pipeline.ReconcileLoop;
 import dev.assemblyline.pipeline.SessionRegistry;
@@ -38,6 +46,9 @@ public final class Wiring implements AutoCloseable {
     public final Reconciler reconciler;
     public final TicketDesk desk;
     public final SessionRegistry sessions;
+    public final OutboxStore outbox;
+    public final OutboxWorker outboxWorker;
+    public final SlackGateway slack;
     public final ReconcileLoop loop;
     public final Server server;
     public final Javalin app;
@@ -47,10 +58,11 @@ public final class Wiring implements AutoCloseable {
      *                  between accepting and processing, for the restart test)
      */
     public Wiring(Config config, Clock clock, boolean startLoop) {
-        this(config, clock, startLoop, new ConsoleNotifier());
+        this(config, clock, startLoop, null);
     }
 
-    public Wiring(Config config, Clock clock, boolean startLoop, Notifier notifier) {
+    /** @param extra a notifier to tell as well as the console (and Slack when configured); tests pass a recorder */
+    public Wiring(Config config, Clock clock, boolean startLoop, Notifier extra) {
         this.config = config;
         this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword());
         this.store = new Store(database.dataSource());
@@ -60,9 +72,28 @@ public final class Wiring implements AutoCloseable {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics);
         TicketStore ticketStore = new TicketStore(database.dataSource());
+        this.outbox = new OutboxStore(database.dataSource());
+        List<Notifier> notifiers = new ArrayList<>(List.of(new ConsoleNotifier()));
+        if (extra != null) {
+            notifiers.add(extra);
+        }
+        String base = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "") : "http://localhost:" + config.port();
+        if (config.slackBotToken() != null) {
+            this.outboxWorker = new OutboxWorker(outbox, config.slackBotToken(), config.slackApiUrl(), clock, config.slackChannelInterval());
+            notifiers.add(new SlackNotifier(outbox, ticketStore, Messages.bundled(), config.slackChannel(), base + "/api/services/{service}",
+                    clock, outboxWorker::signal));
+        } else {
+            this.outboxWorker = null;
+        }
+        Notifier notifier = Notifiers.of(notifiers);
+        reconciler.announceWith(notifier);
         this.desk = new TicketDesk(ticketStore, store, notifier, clock,
                 new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()));
         reconciler.factsFrom(desk::buildClaims);
+        desk.phasesFrom(name -> {
+            var s = reconciler.states().get(name);
+            return s == null ? null : s.phase();
+        });
         ReconcileLoop[] loopRef = new ReconcileLoop[1];
         this.sessions = new SessionRegistry(ticketStore, desk, config.sessionsFile(), config.dataDir().resolve("tokens"),
                 config.adminToken(), clock, () -> {
@@ -77,14 +108,21 @@ public final class Wiring implements AutoCloseable {
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
         Server[] self = new Server[1];
         HttpServlet git = source instanceof HostedRepo hosted ? hosted.servlet(e -> self[0].acceptInternal(e), clock) : null;
+        this.slack = config.slackSigningSecret() == null ? null : new SlackGateway(config.slackSigningSecret(), desk, sessions,
+                reconciler::states, outbox, store, Messages.bundled(), clock, loop::signal);
         this.server = new Server(store, webhooks, loop::signal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
-                metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal));
+                metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal), new SlackRoutes(slack));
         self[0] = server;
         this.app = server.create();
         app.start(config.port());
         if (startLoop) {
             loop.start();
         }
+        if (outboxWorker != null) {
+            outboxWorker.start();
+        }
+        LOG.info("Slack: {}", config.slackBotToken() == null ? "off (console messages only; set SLACK_BOT_TOKEN and ASSEMBLY_SLACK_CHANNEL)"
+                : "announcing in " + config.slackChannel() + (slack == null ? "; requests off (set SLACK_SIGNING_SECRET)" : "; /slack/* on"));
         LOG.info("Assembly Line on http://localhost:{} ({})", app.port(), Database.redact(config.effectiveDbUrl()));
         LOG.info("watching the {}", source.describe());
         List<String> on = new ArrayList<>();
@@ -104,6 +142,9 @@ public final class Wiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (outboxWorker != null) {
+            outboxWorker.close();
+        }
         loop.close();
         app.stop();
         source.close();

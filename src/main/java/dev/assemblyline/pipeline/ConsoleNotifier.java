@@ -11,4 +11,10 @@ public final class ConsoleNotifier implements Notifier {
     public void tell(String session, String service, String text) {
         LOG.info("{}{}: {}", session == null ? "" : "@" + session + " ", service == null ? "team" : service, text);
     }
+
+    @Override
+    public void advanced(String service, dev.assemblyline.model.Phase from, dev.assemblyline.model.Phase to, String tree,
+                         java.util.List<String> reasons) {
+        LOG.info("{}: {} → {}: {}", service, from == null ? "new" : from, to, String.join("; ", reasons));
+    }
 }

@@ -1,10 +1,22 @@
 package dev.assemblyline.pipeline;
 
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.Ticket;
+import java.util.List;
+
 /**
- * Where the coordinator says things: to one session (an offer, a lease taken back) or to everyone (a
- * phase change). The console implementation logs; the Slack one (a later issue) posts.
+ * Where the coordinator says things. The console implementation logs; the Slack one announces in a
+ * channel through the outbox. Implementations never block the caller on the network.
  */
 public interface Notifier {
-    /** @param session the session told, or null for the team channel */
+    /** A message to one session (a direct message when it has a Slack user). */
     void tell(String session, String service, String text);
+
+    /** A service changed phase ({@code from} null for a new service). */
+    default void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
+    }
+
+    /** A ticket changed: offered, claimed, released, expired, done, superseded. {@code line} says what happened. */
+    default void ticketChanged(Ticket ticket, Phase phase, String line) {
+    }
 }

@@ -55,6 +55,38 @@ public final class Reconciler {
     private final Map<Phase, AtomicInteger> perPhase = new EnumMap<>(Phase.class);
     private final Map<String, ServiceState> states = new ConcurrentHashMap<>();
     private volatile Supplier<Map<String, String>> buildClaims = Map::of;
+    private volatile Notifier notifier = new Notifier() {
+        @Override
+        public void tell(String session, String service, String text) {
+        }
+    };
+
+    /** Phase changes are announced here, after they are stored. */
+    public void announceWith(Notifier notifier) {
+        this.notifier = notifier;
+    }
+
+    private void announce(List<ServiceState> upserts, Map<String, Phase> before) {
+        for (ServiceState s : upserts) {
+            Phase old = before.get(s.service());
+            if (old != s.phase()) {
+                try {
+                    notifier.advanced(s.service(), old, s.phase(), s.tree(), s.reasons());
+                } catch (RuntimeException e) {
+                    LOG.warn("announcing {} failed: {}", s.service(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private Map<String, Phase> phasesOf(List<ServiceState> upserts) {
+        Map<String, Phase> out = new HashMap<>();
+        for (ServiceState s : upserts) {
+            ServiceState old = states.get(s.service());
+            out.put(s.service(), old == null ? null : old.phase());
+        }
+        return out;
+    }
 
     public Reconciler(Store store, RepoSource source, String root, PhaseDetector detector, Clock clock, MeterRegistry metrics) {
         this.store = store;
@@ -107,7 +139,9 @@ public final class Reconciler {
             }
         }
         store.apply(new Store.Batch(upserts, List.of(), log, null, null, List.of(), null), now);
+        Map<String, Phase> before = phasesOf(upserts);
         upserts.forEach(s -> states.put(s.service(), s));
+        announce(upserts, before);
         recount();
         return upserts.size() + " of " + services.size() + " rechecked services changed";
     }
@@ -221,9 +255,11 @@ public final class Reconciler {
                     + upserts.size() + " updated, " + removals.size() + " removed";
         }
         store.apply(new Store.Batch(upserts, removals, log, branch, head == null ? null : head.name(), events, outcome), now);
+        Map<String, Phase> before = phasesOf(upserts);
         for (ServiceState s : upserts) {
             states.put(s.service(), s);
         }
+        announce(upserts, before);
         removals.forEach(states::remove);
         recount();
         return outcome;

@@ -151,6 +151,22 @@ public final class SessionRegistry {
         return new Registered(store.session(s.id()).orElseThrow(), token);
     }
 
+    /** The session a Slack user becomes with {@code /assembly join}: id {@code slack-<user>}, its capabilities. */
+    public Session join(String slackUser, String userName, List<String> capabilities) {
+        Optional<Session> existing = store.sessionBySlackUser(slackUser);
+        String id = existing.map(Session::id).orElse("slack-" + slackUser.toLowerCase().replaceAll("[^a-z0-9._-]", ""));
+        com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+        body.put("session_id", id);
+        body.put("name", userName == null || userName.isBlank() ? slackUser : userName);
+        body.put("slack_user", slackUser);
+        body.put("status", "active");
+        capabilities.forEach(body.withArray("capabilities")::add);
+        Session s = parse(id, body, existing.map(Session::origin).orElse("slack"), existing.orElse(null));
+        store.saveSession(s, null, clock.instant());
+        onChange.run();
+        return store.session(id).orElseThrow();
+    }
+
     public boolean remove(String id) {
         boolean gone = store.deleteSession(id); // first, so no new offer can reach it (offers require the session row)
         desk.leave(id, "deregistered");

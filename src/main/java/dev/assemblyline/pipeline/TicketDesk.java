@@ -51,6 +51,21 @@ public final class TicketDesk {
     private final Clock clock;
     private final Timing timing;
     private volatile Consumer<String> onServiceChanged = s -> { };
+    private volatile java.util.function.Function<String, Phase> phaseOf = s -> null;
+
+    /** Where the current phase of a service comes from, for announcements. */
+    public void phasesFrom(java.util.function.Function<String, Phase> phaseOf) {
+        this.phaseOf = phaseOf;
+    }
+
+    /** Tells the notifier a ticket changed; never lets a notifier problem undo the change. */
+    private void announce(long id, String line) {
+        try {
+            tickets.ticket(id).ifPresent(t -> notifier.ticketChanged(t, phaseOf.apply(t.service()), line));
+        } catch (RuntimeException e) {
+            LOG.warn("announcing ticket #{} failed: {}", id, e.getMessage());
+        }
+    }
 
     public TicketDesk(TicketStore tickets, Store store, Notifier notifier, Clock clock, Timing timing) {
         this.tickets = tickets;
@@ -95,6 +110,7 @@ public final class TicketDesk {
             open.computeIfAbsent(t.service(), k -> new ArrayList<>()).add(t);
         }
         List<LogEntry> log = new ArrayList<>();
+        List<Long> opened = new ArrayList<>();
         Map<String, TicketStore.DoneWork> done = tickets.doneFor(now.minus(Duration.ofDays(30)));
         for (ServiceState s : states.values()) {
             Ticket.Kind want = Ticket.Kind.forPhase(s.phase());
@@ -108,6 +124,7 @@ public final class TicketDesk {
                             : "service moved to " + s.phase(), now)) {
                         log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + " superseded: " + s.service()
                                 + " is " + s.phase()));
+                        announce(t.id(), t.kind().label() + " ticket #" + t.id() + " is no longer needed: " + s.service() + " is " + s.phase());
                         if (t.assignee() != null) {
                             notifier.tell(t.assignee(), t.service(), t.kind().label() + " ticket #" + t.id() + " is no longer needed: "
                                     + s.service() + " moved to " + s.phase());
@@ -120,6 +137,7 @@ public final class TicketDesk {
             if (want != null && !outsideBuild && !doneForTree && have.stream().noneMatch(t -> t.kind() == want)) {
                 Ticket t = tickets.open(s.service(), want, s.tree(), List.of(), now);
                 log.add(entry(now, s.service(), "ticket", want.label() + " ticket #" + t.id() + " opened: " + s.phase()));
+                opened.add(t.id());
             }
         }
         for (Map.Entry<String, List<Ticket>> e : open.entrySet()) {
@@ -132,7 +150,14 @@ public final class TicketDesk {
             }
         }
         store.log(log, now);
+        // tickets nobody can take now are announced as waiting; the others are announced when offered
+        for (long id : opened) {
+            tickets.ticket(id).filter(t -> t.state() == Ticket.State.QUEUED).ifPresent(t -> pendingAnnouncement.add(id));
+        }
     }
+
+    /** Opened tickets not yet announced: announced by the next assign pass, offered or waiting. */
+    private final java.util.Set<Long> pendingAnnouncement = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Offers every queued ticket it can, oldest first; records why the others wait. Returns offers made. */
     public int assign() {
@@ -168,6 +193,9 @@ public final class TicketDesk {
                 if (!known.equals(t.waiting())) {
                     tickets.setWaiting(t.id(), known);
                 }
+                if (pendingAnnouncement.remove(t.id())) {
+                    announce(t.id(), t.kind().label() + " ticket #" + t.id() + " waits: " + known);
+                }
                 continue;
             }
             List<Matching.Candidate> candidates = new ArrayList<>();
@@ -184,6 +212,9 @@ public final class TicketDesk {
                 if (!r.waiting().equals(t.waiting())) {
                     tickets.setWaiting(t.id(), r.waiting());
                 }
+                if (pendingAnnouncement.remove(t.id())) {
+                    announce(t.id(), t.kind().label() + " ticket #" + t.id() + " waits: " + r.waiting());
+                }
                 continue;
             }
             Session s = r.chosen();
@@ -194,6 +225,8 @@ public final class TicketDesk {
                 String what = t.kind().label() + " ticket #" + t.id() + " for " + t.service();
                 log.add(entry(now, t.service(), "ticket", what + " assigned to " + s.name() + ": start now"));
                 notifier.tell(s.id(), t.service(), what + " is yours: start now (deadline " + at(now.plus(timing.deadline())) + ")");
+                pendingAnnouncement.remove(t.id());
+                announce(t.id(), what + " assigned to " + s.name() + ": start now");
                 if (t.kind() == Ticket.Kind.BUILD) {
                     onServiceChanged.accept(t.service());
                 }
@@ -216,6 +249,8 @@ public final class TicketDesk {
             String what = t.kind().label() + " ticket #" + t.id() + " for " + t.service();
             log.add(entry(now, t.service(), "ticket", what + " offered to " + s.name() + " until " + at(now.plus(timing.offer()))));
             notifier.tell(s.id(), t.service(), what + " is offered to you until " + at(now.plus(timing.offer())) + ": claim it");
+            pendingAnnouncement.remove(t.id());
+            announce(t.id(), what + " offered to " + s.name() + " until " + at(now.plus(timing.offer())));
             offers++;
         }
         store.log(log, now);
@@ -251,6 +286,7 @@ public final class TicketDesk {
                 log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + ": the offer to " + t.assignee()
                         + " lapsed unclaimed; offering it to the next session"));
                 notifier.tell(t.assignee(), t.service(), "the offer of " + t.kind().label() + " ticket #" + t.id() + " lapsed");
+                announce(t.id(), "the offer to " + t.assignee() + " lapsed unclaimed");
             }
         }
         for (Ticket t : open) {
@@ -275,6 +311,8 @@ public final class TicketDesk {
                         log.add(entry(now, t.service(), "lease", t.kind().label() + " ticket #" + t.id() + " taken back: " + why
                                 + "; reopened as #" + next.get().id()));
                         notifier.tell(t.assignee(), t.service(), t.kind().label() + " ticket #" + t.id() + " was taken back: " + why);
+                        announce(t.id(), ":hourglass: taken back from " + t.assignee() + ": " + why);
+                        pendingAnnouncement.add(next.get().id());
                         if (t.kind() == Ticket.Kind.BUILD) {
                             onServiceChanged.accept(t.service());
                         }
@@ -327,6 +365,7 @@ public final class TicketDesk {
             return new Outcome(409, message, current);
         }
         store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " claimed by " + s.name())), now);
+        announce(id, "claimed by " + s.name());
         if (t.kind() == Ticket.Kind.BUILD) {
             onServiceChanged.accept(t.service());
         }
@@ -348,6 +387,8 @@ public final class TicketDesk {
         }
         store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " released by " + s.name()
                 + "; reopened as #" + next.get().id())), now);
+        announce(id, "released by " + s.name());
+        pendingAnnouncement.add(next.get().id());
         if (t.kind() == Ticket.Kind.BUILD) {
             onServiceChanged.accept(t.service());
         }
@@ -366,6 +407,7 @@ public final class TicketDesk {
                     + (t.assignee() == null ? "" : " by " + t.assignee()) + ")", t);
         }
         store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " done by " + s.name())), now);
+        announce(id, ":white_check_mark: done by " + s.name());
         onServiceChanged.accept(t.service());
         return new Outcome(200, "done: " + t.kind().label() + " ticket #" + id + " for " + t.service(), tickets.ticket(id).orElse(t));
     }

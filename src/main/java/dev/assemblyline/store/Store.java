@@ -65,10 +65,19 @@ public final class Store {
         }
     }
 
+    /** Stores an event that is handled on the spot (a Slack event): a dedup record, settled at once. */
+    public Accepted acceptHandled(InboxEvent e, String outcome) {
+        Accepted a = accept(e);
+        if (!a.duplicate()) {
+            apply(new Batch(List.of(), List.of(), List.of(), null, null, List.of(a.id()), outcome), e.receivedAt());
+        }
+        return a;
+    }
+
     /** Unprocessed events, oldest first. */
     public List<InboxEvent> pending(int limit) {
         String sql = "SELECT id, source, delivery_id, kind, ref, before_sha, after_sha, received_at FROM inbox"
-                + " WHERE processed_at IS NULL ORDER BY id FETCH FIRST " + limit + " ROWS ONLY";
+                + " WHERE processed_at IS NULL AND kind = 'push' ORDER BY id FETCH FIRST " + limit + " ROWS ONLY";
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             List<InboxEvent> out = new ArrayList<>();
             while (rs.next()) {

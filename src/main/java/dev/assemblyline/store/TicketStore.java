@@ -80,6 +80,10 @@ public final class TicketStore {
         return querySessions("SELECT " + SESSION_COLS + " FROM sessions WHERE id = ?", id).stream().findFirst();
     }
 
+    public Optional<Session> sessionBySlackUser(String slackUser) {
+        return querySessions("SELECT " + SESSION_COLS + " FROM sessions WHERE slack_user = ? ORDER BY id", slackUser).stream().findFirst();
+    }
+
     public Optional<Session> sessionByToken(String tokenHash) {
         return querySessions("SELECT " + SESSION_COLS + " FROM sessions WHERE token_hash = ?", tokenHash).stream().findFirst();
     }

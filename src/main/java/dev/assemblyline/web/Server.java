@@ -46,11 +46,13 @@ public final class Server {
     private final PrometheusMeterRegistry metrics;
     private final HttpServlet gitServlet;
     private final ApiRoutes api;
+    private final SlackRoutes slackRoutes;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public Server(Store store, Webhooks webhooks, Runnable onAccepted, Supplier<Map<String, ServiceState>> states,
-                  BooleanSupplier gitHealthy, PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api) {
+                  BooleanSupplier gitHealthy, PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes) {
         this.api = api;
+        this.slackRoutes = slackRoutes;
         this.store = store;
         this.webhooks = webhooks;
         this.onAccepted = onAccepted;
@@ -72,6 +74,7 @@ public final class Server {
             config.routes.get("/api/services", this::services);
             config.routes.get("/api/services/{name}", this::service);
             api.register(config.routes);
+            slackRoutes.register(config.routes);
             config.routes.get("/api/events", this::events);
             config.routes.get("/health", this::health);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));

@@ -1,0 +1,33 @@
+package dev.assemblyline.pipeline;
+
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.Ticket;
+import java.util.List;
+
+/** Several notifiers as one: the console always, Slack when configured. */
+public final class Notifiers implements Notifier {
+    private final List<Notifier> all;
+
+    private Notifiers(List<Notifier> all) {
+        this.all = List.copyOf(all);
+    }
+
+    public static Notifier of(List<Notifier> all) {
+        return all.size() == 1 ? all.get(0) : new Notifiers(all);
+    }
+
+    @Override
+    public void tell(String session, String service, String text) {
+        all.forEach(n -> n.tell(session, service, text));
+    }
+
+    @Override
+    public void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
+        all.forEach(n -> n.advanced(service, from, to, tree, reasons));
+    }
+
+    @Override
+    public void ticketChanged(Ticket ticket, Phase phase, String line) {
+        all.forEach(n -> n.ticketChanged(ticket, phase, line));
+    }
+}

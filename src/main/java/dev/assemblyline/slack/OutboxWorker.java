@@ -1,0 +1,222 @@
+package dev.assemblyline.slack;
+
+import com.slack.api.Slack;
+import com.slack.api.SlackConfig;
+import com.slack.api.methods.MethodsClient;
+import com.slack.api.methods.SlackApiException;
+import com.slack.api.methods.SlackApiTextResponse;
+import com.slack.api.methods.response.chat.ChatPostMessageResponse;
+import com.slack.api.methods.response.conversations.ConversationsHistoryResponse;
+import com.slack.api.model.Message;
+import dev.assemblyline.store.OutboxStore;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the outbox to Slack, one message at a time per channel, in order: at most one post per second
+ * per channel (Slack's limit), a 429 waits its Retry-After, 5xx and timeouts back off and retry, and a
+ * post whose answer was lost is looked up by its metadata before it is sent again, so it never lands
+ * twice. Slack being down never blocks anyone: messages wait in the database.
+ */
+public final class OutboxWorker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
+    static final String EVENT_TYPE = "assembly_outbox";
+    private static final Set<String> PERMANENT = Set.of("channel_not_found", "not_in_channel", "is_archived", "invalid_auth",
+            "account_inactive", "token_revoked", "no_permission", "missing_scope", "invalid_blocks", "msg_too_long", "message_not_found",
+            "cant_update_message", "user_not_found");
+
+    private final OutboxStore outbox;
+    private final MethodsClient slack;
+    private final Clock clock;
+    private final Duration perChannel;
+    private final Semaphore wake = new Semaphore(0);
+    private final Map<String, Instant> nextPost = new HashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public OutboxWorker(OutboxStore outbox, String botToken, String apiUrl, Clock clock, Duration perChannel) {
+        this.outbox = outbox;
+        SlackConfig config = new SlackConfig();
+        if (apiUrl != null) {
+            config.setMethodsEndpointUrlPrefix(apiUrl.endsWith("/") ? apiUrl : apiUrl + "/");
+        }
+        this.slack = Slack.getInstance(config).methods(botToken);
+        this.clock = clock;
+        this.perChannel = perChannel;
+        this.thread = new Thread(this::run, "slack-outbox");
+        this.thread.setDaemon(true);
+    }
+
+    public OutboxWorker start() {
+        thread.start();
+        return this;
+    }
+
+    public void signal() {
+        wake.release();
+    }
+
+    private void run() {
+        while (running) {
+            long wait = 1000;
+            try {
+                wait = drainOnce();
+            } catch (Throwable e) {
+                LOG.warn("the Slack outbox failed a round; retrying: {}", e.getMessage());
+            }
+            try {
+                if (wake.tryAcquire(Math.max(10, wait), TimeUnit.MILLISECONDS)) {
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Sends what may be sent now; returns milliseconds until something else may be. */
+    long drainOnce() {
+        Instant now = clock.instant();
+        long next = 1000;
+        Set<String> blocked = new HashSet<>();
+        for (OutboxStore.Message m : outbox.pending(200)) {
+            String ch = m.channel();
+            if (blocked.contains(ch)) {
+                continue; // order per channel: nothing overtakes the oldest message
+            }
+            blocked.add(ch);
+            if (m.nextAttempt() != null && m.nextAttempt().isAfter(now)) {
+                next = Math.min(next, Duration.between(now, m.nextAttempt()).toMillis());
+                continue;
+            }
+            Instant allowed = nextPost.getOrDefault(ch, Instant.MIN);
+            if (allowed.isAfter(now)) {
+                next = Math.min(next, Duration.between(now, allowed).toMillis());
+                continue;
+            }
+            send(m, now);
+            nextPost.put(ch, now.plus(perChannel));
+            next = Math.min(next, perChannel.toMillis());
+        }
+        return next;
+    }
+
+    private void send(OutboxStore.Message m, Instant now) {
+        OutboxStore.Message parent = null;
+        if (m.parentId() != null) {
+            parent = outbox.get(m.parentId()).orElse(null);
+            if (parent == null || "failed".equals(parent.state())) {
+                outbox.failed(m.id(), "its announcement could not be posted");
+                return;
+            }
+            if (parent.ts() == null) {
+                outbox.retry(m.id(), now.plusSeconds(1), "waiting for its announcement to be posted");
+                return;
+            }
+        }
+        try {
+            SlackApiTextResponse r;
+            String ts;
+            switch (m.op()) {
+                case "ephemeral" -> {
+                    r = slack.chatPostEphemeral(b -> b.channel(m.channel()).user(m.recipient()).text(m.text()));
+                    ts = null;
+                }
+                case "update" -> {
+                    OutboxStore.Message p = parent;
+                    r = slack.chatUpdate(b -> b.channel(p.channel()).ts(p.ts()).text(m.text()).blocksAsString(m.blocks()));
+                    ts = p.ts();
+                }
+                default -> {
+                    String threadTs = "thread".equals(m.op()) ? parent.ts() : null;
+                    ChatPostMessageResponse post = slack.chatPostMessage(b -> {
+                        b.channel(m.channel()).text(m.text()).unfurlLinks(false).threadTs(threadTs)
+                                .metadata(Message.Metadata.builder().eventType(EVENT_TYPE).eventPayload(Map.of("outbox_id", m.id())).build());
+                        if (m.blocks() != null) {
+                            b.blocksAsString(m.blocks());
+                        }
+                        return b;
+                    });
+                    r = post;
+                    ts = post.getTs();
+                }
+            }
+            if (r.isOk()) {
+                outbox.sent(m.id(), ts, now);
+            } else if (PERMANENT.contains(r.getError())) {
+                LOG.warn("Slack refused message {} to {}: {}; it will not be retried", m.id(), m.channel(), r.getError());
+                outbox.failed(m.id(), r.getError());
+            } else {
+                outbox.retry(m.id(), now.plus(backoff(m.attempts())), String.valueOf(r.getError()));
+            }
+        } catch (SlackApiException e) {
+            int code = e.getResponse().code();
+            if (code == 429) {
+                long seconds = retryAfter(e.getResponse().header("Retry-After"));
+                LOG.info("Slack rate-limited message {}; waiting {} s as asked", m.id(), seconds);
+                outbox.retry(m.id(), now.plusSeconds(seconds), "429, Retry-After " + seconds);
+            } else {
+                outbox.retry(m.id(), now.plus(backoff(m.attempts())), "HTTP " + code);
+            }
+        } catch (IOException e) {
+            // the post may have landed with its answer lost: look before posting again
+            if (!"update".equals(m.op()) && landed(m, now)) {
+                return;
+            }
+            outbox.retry(m.id(), now.plus(backoff(m.attempts())), "no answer: " + e.getMessage());
+        }
+    }
+
+    private boolean landed(OutboxStore.Message m, Instant now) {
+        try {
+            ConversationsHistoryResponse h = slack.conversationsHistory(b -> b.channel(m.channel()).limit(50).includeAllMetadata(true));
+            if (h.isOk() && h.getMessages() != null) {
+                for (Message msg : h.getMessages()) {
+                    Message.Metadata md = msg.getMetadata();
+                    if (md != null && EVENT_TYPE.equals(md.getEventType()) && md.getEventPayload() != null
+                            && String.valueOf(m.id()).equals(String.valueOf(md.getEventPayload().get("outbox_id")).replaceAll("\\.0$", ""))) {
+                        outbox.sent(m.id(), msg.getTs(), now);
+                        return true;
+                    }
+                }
+            }
+        } catch (IOException | SlackApiException e) {
+            LOG.debug("could not check whether message {} landed: {}", m.id(), e.getMessage());
+        }
+        return false;
+    }
+
+    static Duration backoff(int attempts) {
+        return Duration.ofMillis(Math.min(60_000, 500L << Math.min(attempts, 7)));
+    }
+
+    static long retryAfter(String header) {
+        try {
+            return Math.max(1, Math.min(3600, Long.parseLong(header == null ? "1" : header.strip())));
+        } catch (NumberFormatException e) {
+            return 30;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

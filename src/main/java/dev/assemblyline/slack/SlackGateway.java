@@ -1,0 +1,364 @@
+package dev.assemblyline.slack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.slack.api.app_backend.SlackSignature;
+import com.slack.api.app_backend.interactive_components.payload.BlockActionPayload;
+import com.slack.api.app_backend.slash_commands.SlashCommandPayloadParser;
+import com.slack.api.app_backend.slash_commands.payload.SlashCommandPayload;
+import com.slack.api.app_backend.util.JsonPayloadExtractor;
+import com.slack.api.util.json.GsonFactory;
+import dev.assemblyline.model.InboxEvent;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.ServiceName;
+import dev.assemblyline.model.ServiceState;
+import dev.assemblyline.model.Session;
+import dev.assemblyline.model.Ticket;
+import dev.assemblyline.pipeline.SessionRegistry;
+import dev.assemblyline.pipeline.TicketDesk;
+import dev.assemblyline.store.OutboxStore;
+import dev.assemblyline.store.Store;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Slack's requests: slash commands, button presses and thread replies, each verified before it is parsed
+ * (signature in constant time, timestamp within 5 minutes either way), then acted on through the same
+ * {@link TicketDesk} as REST. Transport-free: the web layer and Socket Mode hand it bodies.
+ */
+public final class SlackGateway {
+    private static final Logger LOG = LoggerFactory.getLogger(SlackGateway.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern MENTION = Pattern.compile("<@[A-Z0-9]+(\\|[^>]*)?>");
+    private static final long WINDOW_SECONDS = 300;
+
+    /** An answer: HTTP status and a JSON body (null for an empty 200). */
+    public record Answer(int status, Object body) {
+        static Answer ephemeral(String text) {
+            return new Answer(200, Map.of("response_type", "ephemeral", "text", text));
+        }
+    }
+
+    private final String signingSecret;
+    private final TicketDesk desk;
+    private final SessionRegistry sessions;
+    private final Supplier<Map<String, ServiceState>> states;
+    private final OutboxStore outbox;
+    private final Store store;
+    private final Messages messages;
+    private final Clock clock;
+    private final Runnable changed;
+    private final ExecutorService work = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "slack-work");
+        t.setDaemon(true);
+        return t;
+    });
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile long commandBudgetMillis = 2500;
+
+    public SlackGateway(String signingSecret, TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states,
+                        OutboxStore outbox, Store store, Messages messages, Clock clock, Runnable changed) {
+        this.signingSecret = signingSecret;
+        this.desk = desk;
+        this.sessions = sessions;
+        this.states = states;
+        this.outbox = outbox;
+        this.store = store;
+        this.messages = messages;
+        this.clock = clock;
+        this.changed = changed;
+    }
+
+    /** How long a slash command may take before the answer goes through response_url instead (for tests). */
+    void commandBudget(long millis) {
+        this.commandBudgetMillis = millis;
+    }
+
+    /** Signature and timestamp check; constant time; a stamp more than 5 minutes off either way is refused. */
+    public boolean verified(String timestamp, String signature, String body) {
+        if (signingSecret == null || timestamp == null || signature == null || !timestamp.matches("\\d{1,12}")) {
+            return false;
+        }
+        long skew = Math.abs(clock.instant().getEpochSecond() - Long.parseLong(timestamp));
+        if (skew > WINDOW_SECONDS) {
+            return false;
+        }
+        String expected = new SlackSignature.Generator(signingSecret).generate(timestamp, body);
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), signature.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- slash commands --------------------------------------------------------------------------------
+
+    public Answer command(String body) {
+        SlashCommandPayload p = new SlashCommandPayloadParser().parse(body);
+        String text = p.getText() == null ? "" : p.getText().strip();
+        CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> runCommand(text, p.getUserId(), p.getUserName()), work);
+        try {
+            return Answer.ephemeral(f.get(commandBudgetMillis, TimeUnit.MILLISECONDS));
+        } catch (TimeoutException slow) {
+            String url = p.getResponseUrl();
+            f.thenAccept(answer -> respond(url, answer));
+            return Answer.ephemeral(messages.format("slow", Map.of()));
+        } catch (Exception e) {
+            LOG.warn("/assembly {} failed: {}", ServiceName.printable(text), e.getMessage());
+            return Answer.ephemeral("That failed on our side: " + e.getMessage());
+        }
+    }
+
+    String runCommand(String text, String userId, String userName) {
+        String[] words = text.isEmpty() ? new String[0] : text.split("\\s+");
+        String verb = words.length == 0 ? "help" : words[0].toLowerCase(Locale.ROOT);
+        String arg = words.length > 1 ? words[1] : null;
+        return switch (verb) {
+            case "status" -> arg == null ? status() : serviceStatus(arg);
+            case "why" -> arg == null ? help() : serviceStatus(arg);
+            case "claim", "release", "done" -> arg == null ? help() : act(verb, arg, userId);
+            case "sessions" -> sessionsText();
+            case "join" -> join(userId, userName, List.of(words).subList(1, words.length));
+            case "leave" -> leave(userId);
+            default -> help();
+        };
+    }
+
+    private String help() {
+        return messages.format("help", Map.of());
+    }
+
+    private String status() {
+        Map<String, ServiceState> all = states.get();
+        Map<Phase, Integer> counts = new EnumMap<>(Phase.class);
+        all.values().forEach(s -> counts.merge(s.phase(), 1, Integer::sum));
+        StringBuilder sb = new StringBuilder("*" + all.size() + " services*: ");
+        counts.forEach((p, n) -> sb.append(p).append(' ').append(n).append(" · "));
+        if (!counts.isEmpty()) {
+            sb.setLength(sb.length() - 3);
+        }
+        List<Ticket> open = desk.tickets().openTickets();
+        List<String> held = new ArrayList<>();
+        List<String> stuck = new ArrayList<>();
+        for (Ticket t : open) {
+            if (t.assignee() != null) {
+                held.add(t.assignee() + ": " + t.kind().label() + " #" + t.id() + " " + t.service() + " (" + t.state().label() + ")");
+            } else {
+                stuck.add(t.service() + ": " + t.kind().label() + " #" + t.id() + " waits, " + (t.waiting() == null ? "not offered yet" : t.waiting()));
+            }
+        }
+        sb.append("\n*Held* (").append(held.size()).append("):");
+        held.stream().limit(15).forEach(h -> sb.append("\n• ").append(h));
+        sb.append("\n*Waiting* (").append(stuck.size()).append("):");
+        stuck.stream().limit(15).forEach(s -> sb.append("\n• ").append(s));
+        return sb.toString();
+    }
+
+    private String serviceStatus(String name) {
+        ServiceState s = ServiceName.isValid(name) ? states.get().get(name) : null;
+        if (s == null) {
+            return "No service *" + ServiceName.printable(name) + "*.";
+        }
+        return "*" + name + "*: " + desk.why(s);
+    }
+
+    private String sessionsText() {
+        List<Session> all = desk.tickets().sessions();
+        Map<String, Integer> wip = desk.tickets().wip();
+        StringBuilder sb = new StringBuilder("*" + all.size() + " sessions*");
+        for (Session s : all) {
+            sb.append("\n• ").append(s.name()).append(" (").append(s.id()).append("): ").append(String.join(", ", s.capabilities()))
+                    .append(", ").append(s.status()).append(", ").append(wip.getOrDefault(s.id(), 0)).append(" of ").append(s.wipLimit()).append(" WIP");
+        }
+        return sb.toString();
+    }
+
+    private String join(String userId, String userName, List<String> caps) {
+        if (caps.isEmpty()) {
+            return "Say what you can do: `/assembly join builder tester` (architect, builder, tester, devops).";
+        }
+        try {
+            Session s = sessions.join(userId, userName, caps.stream().map(c -> c.toLowerCase(Locale.ROOT)).toList());
+            return "You are session *" + s.id() + "* (" + String.join(", ", s.capabilities()) + "). Work will be offered to you here.";
+        } catch (IllegalArgumentException e) {
+            return "Could not join: " + e.getMessage();
+        }
+    }
+
+    private String leave(String userId) {
+        Optional<Session> s = desk.tickets().sessionBySlackUser(userId);
+        if (s.isEmpty()) {
+            return messages.format("not.session", Map.of());
+        }
+        sessions.remove(s.get().id());
+        return "You left; anything you held goes to someone else.";
+    }
+
+    /** claim / release / done on a ticket id ({@code 41}, {@code #41}) or a service's current ticket. */
+    String act(String verb, String target, String userId) {
+        Optional<Session> s = desk.tickets().sessionBySlackUser(userId);
+        if (s.isEmpty()) {
+            return messages.format("not.session", Map.of());
+        }
+        Long id = ticketFor(target);
+        if (id == null) {
+            return "No open ticket for *" + ServiceName.printable(target) + "*.";
+        }
+        return act(verb, id, s.get()).message();
+    }
+
+    private TicketDesk.Outcome act(String verb, long id, Session s) {
+        TicketDesk.Outcome o = switch (verb) {
+            case "claim" -> desk.claim(id, s);
+            case "release" -> desk.release(id, s);
+            default -> desk.done(id, s);
+        };
+        if (o.ok()) {
+            changed.run();
+        }
+        return o;
+    }
+
+    private Long ticketFor(String target) {
+        String t = target.replaceFirst("^#", "");
+        if (t.matches("\\d{1,18}")) {
+            return Long.parseLong(t);
+        }
+        if (!ServiceName.isValid(t)) {
+            return null;
+        }
+        ServiceState st = states.get().get(t);
+        Ticket.Kind want = st == null ? null : Ticket.Kind.forPhase(st.phase());
+        List<Ticket> open = desk.tickets().openTickets(t);
+        return open.stream().filter(x -> x.kind() == want).findFirst().or(() -> open.stream().findFirst()).map(Ticket::id).orElse(null);
+    }
+
+    // ---- buttons ---------------------------------------------------------------------------------------
+
+    public Answer interaction(String body) {
+        String json = new JsonPayloadExtractor().extractIfExists(body);
+        if (json == null) {
+            return new Answer(400, Map.of("error", "no payload"));
+        }
+        BlockActionPayload p;
+        try {
+            p = GsonFactory.createSnakeCase().fromJson(json, BlockActionPayload.class);
+        } catch (RuntimeException e) {
+            return new Answer(400, Map.of("error", "payload is not JSON"));
+        }
+        if (!"block_actions".equals(p.getType()) || p.getActions() == null || p.getActions().isEmpty()) {
+            return new Answer(200, null);
+        }
+        BlockActionPayload.Action action = p.getActions().get(0);
+        String verb = action.getActionId();
+        String value = action.getValue();
+        if (!List.of("claim", "release", "done").contains(verb) || value == null || !value.matches("\\d{1,18}")) {
+            return new Answer(200, null);
+        }
+        String user = p.getUser() == null ? null : p.getUser().getId();
+        String url = p.getResponseUrl();
+        work.submit(() -> {
+            Optional<Session> s = desk.tickets().sessionBySlackUser(user);
+            String answer = s.isEmpty() ? messages.format("not.session", Map.of()) : act(verb, Long.parseLong(value), s.get()).message();
+            respond(url, answer);
+        });
+        return new Answer(200, null);
+    }
+
+    // ---- events: thread replies -----------------------------------------------------------------------
+
+    public Answer event(String body) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(body);
+        } catch (Exception e) {
+            return new Answer(400, Map.of("error", "body is not JSON"));
+        }
+        if (n == null || !n.isObject()) {
+            return new Answer(400, Map.of("error", "body is not a JSON object"));
+        }
+        String type = n.path("type").asText();
+        if (type.equals("url_verification")) {
+            return new Answer(200, Map.of("challenge", n.path("challenge").asText()));
+        }
+        if (!type.equals("event_callback")) {
+            return new Answer(200, null);
+        }
+        String eventId = n.path("event_id").asText("");
+        if (eventId.isEmpty() || eventId.length() > 200) {
+            return new Answer(400, Map.of("error", "no event_id"));
+        }
+        JsonNode e = n.path("event");
+        String outcome = handleMessage(e);
+        Store.Accepted a = store.acceptHandled(new InboxEvent(0, "slack", eventId, "slack", null, null, null, clock.instant()), outcome);
+        if (a.duplicate()) {
+            return new Answer(200, Map.of("duplicate", true));
+        }
+        return new Answer(200, null);
+    }
+
+    /** A thread reply "claim", "release" or "done" (any case, with or without a mention) acts on that thread's ticket. */
+    private String handleMessage(JsonNode e) {
+        if (!"message".equals(e.path("type").asText()) || e.hasNonNull("bot_id") || e.hasNonNull("subtype") || !e.hasNonNull("thread_ts")
+                || !e.hasNonNull("user")) {
+            return "ignored";
+        }
+        String word = MENTION.matcher(e.path("text").asText("")).replaceAll(" ").strip().toLowerCase(Locale.ROOT);
+        if (!List.of("claim", "release", "done").contains(word)) {
+            return "ignored: not a ticket word";
+        }
+        String channel = e.path("channel").asText();
+        String user = e.path("user").asText();
+        Optional<OutboxStore.Message> parent = outbox.byTs(channel, e.path("thread_ts").asText());
+        if (parent.isEmpty() || parent.get().service() == null) {
+            return "ignored: not an assignment thread";
+        }
+        Long id = parent.get().ticketId() != null && desk.tickets().ticket(parent.get().ticketId()).map(t -> t.state().open()).orElse(false)
+                ? parent.get().ticketId() : ticketFor(parent.get().service());
+        Optional<Session> s = desk.tickets().sessionBySlackUser(user);
+        if (s.isEmpty()) {
+            outbox.addEphemeral(channel, user, messages.format("not.session", Map.of()), clock.instant());
+            return "refused: not a session";
+        }
+        if (id == null) {
+            outbox.addEphemeral(channel, user, "No open ticket for " + parent.get().service() + ".", clock.instant());
+            return "refused: no ticket";
+        }
+        TicketDesk.Outcome o = act(word, id, s.get());
+        if (!o.ok()) {
+            outbox.addEphemeral(channel, user, o.message(), clock.instant());
+        }
+        return word + " #" + id + " by " + s.get().id() + ": " + o.status();
+    }
+
+    /** Posts an ephemeral answer to a response_url (slash commands and buttons), off the request path. */
+    private void respond(String url, String text) {
+        if (url == null || !url.startsWith("https://") && !url.startsWith("http://")) {
+            return;
+        }
+        try {
+            String json = JSON.writeValueAsString(Map.of("response_type", "ephemeral", "replace_original", false, "text", text));
+            http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.discarding());
+        } catch (Exception e) {
+            LOG.warn("answering through response_url failed: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.assemblyline.slack;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.Session;
+import dev.assemblyline.model.Ticket;
+import dev.assemblyline.pipeline.Notifier;
+import dev.assemblyline.store.OutboxStore;
+import dev.assemblyline.store.TicketStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Announces in Slack through the outbox: one announcement per (service, phase, tree), updated in place
+ * ({@code chat.update}) and followed by a thread line whenever its ticket changes; a direct message to
+ * the assignee when its Slack user is known. Never calls Slack itself: {@link OutboxWorker} does.
+ */
+public final class SlackNotifier implements Notifier {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MMM d HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    private final OutboxStore outbox;
+    private final TicketStore tickets;
+    private final Messages messages;
+    private final String channel;
+    private final String specUrl;
+    private final Clock clock;
+    private final Runnable wake;
+
+    /**
+     * @param specUrl where a service's spec is shown, with {service} in it
+     * @param wake    tells the outbox worker there is something to send
+     */
+    public SlackNotifier(OutboxStore outbox, TicketStore tickets, Messages messages, String channel, String specUrl, Clock clock,
+                         Runnable wake) {
+        this.outbox = outbox;
+        this.tickets = tickets;
+        this.messages = messages;
+        this.channel = channel;
+        this.specUrl = specUrl;
+        this.clock = clock;
+        this.wake = wake;
+    }
+
+    @Override
+    public void tell(String session, String service, String text) {
+        Optional<Session> s = session == null ? Optional.empty() : tickets.session(session);
+        if (s.isPresent() && s.get().slackUser() != null) {
+            outbox.add(s.get().slackUser(), "post", null, null, service, null, text, null, clock.instant());
+            wake.run();
+        }
+    }
+
+    @Override
+    public void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
+        Map<String, Object> v = new HashMap<>();
+        v.put("service", service);
+        v.put("from", from == null ? "new" : from.name());
+        v.put("to", to.name());
+        v.put("why", String.join("; ", reasons));
+        String key = from == null ? "advance.new"
+                : from == Phase.UNHEALTHY && to == Phase.PRODUCTION ? "advance.recovered"
+                : messages.has("advance." + to.name()) ? "advance." + to.name() : "advance.default";
+        String text = messages.format(key, v);
+        outbox.add(channel, "post", service + "/" + to.name() + "/" + tree, null, service, null, text, blocks(text, null, null, null),
+                clock.instant());
+        wake.run();
+    }
+
+    @Override
+    public void ticketChanged(Ticket t, Phase phase, String line) {
+        Instant now = clock.instant();
+        Session who = t.assignee() == null ? null : tickets.session(t.assignee()).orElse(null);
+        Optional<OutboxStore.Message> announcement = outbox.latestAnnouncement(t.service());
+        String ticketText = ticketText(t, phase, who);
+        if (announcement.isEmpty()) {
+            // no announcement of this service yet (opened after a restart, say): the ticket gets its own
+            outbox.add(channel, "post", "ticket/" + t.id() + "/" + t.state().label(), null, t.service(), t.id(), ticketText,
+                    blocks(ticketText, t, phase, who), now);
+        } else {
+            OutboxStore.Message a = announcement.get();
+            String text = a.text().split("\n", 2)[0] + "\n" + ticketText;
+            outbox.add(a.channel(), "update", null, a.id(), t.service(), t.id(), text, blocks(a.text().split("\n", 2)[0], t, phase, who), now);
+            outbox.add(a.channel(), "thread", null, a.id(), t.service(), t.id(), line, null, now);
+        }
+        boolean assigned = t.state() == Ticket.State.OFFERED || t.state() == Ticket.State.CLAIMED && line.contains("start now");
+        if (assigned && who != null && who.slackUser() != null) {
+            outbox.add(who.slackUser(), "post", "dm/" + t.id() + "/" + t.state().label() + "/" + who.id(), null, t.service(), t.id(),
+                    messages.format("dm.offered", values(t, phase, who)), null, now);
+        }
+        wake.run();
+    }
+
+    private String ticketText(Ticket t, Phase phase, Session who) {
+        Map<String, Object> v = values(t, phase, who);
+        return messages.format("assignment.title", v) + "\n" + messages.format("assignment." + t.state().label(), v);
+    }
+
+    private Map<String, Object> values(Ticket t, Phase phase, Session who) {
+        Map<String, Object> v = new HashMap<>();
+        v.put("service", t.service());
+        v.put("phase", phase == null ? "?" : phase.name());
+        v.put("kind", t.kind().label());
+        v.put("id", t.id());
+        v.put("who", who == null ? (t.assignee() == null ? "nobody" : t.assignee())
+                : who.slackUser() != null ? "<@" + who.slackUser() + ">" : who.name());
+        v.put("waiting", t.waiting() == null ? "no one is free yet" : t.waiting());
+        v.put("offer_ends", t.offerExpires() == null ? "?" : TIME.format(t.offerExpires()));
+        v.put("deadline", t.deadline() == null ? "24 h after the claim" : TIME.format(t.deadline()));
+        v.put("reason", t.closeReason() == null ? "" : t.closeReason());
+        v.put("spec_url", specUrl.replace("{service}", t.service()));
+        return v;
+    }
+
+    /** Block Kit: the text, and for a ticket its context line and the Claim / Release / Done buttons. */
+    private String blocks(String headline, Ticket t, Phase phase, Session who) {
+        ArrayNode blocks = JSON.createArrayNode();
+        blocks.add(section(headline));
+        if (t != null) {
+            blocks.add(section(ticketText(t, phase, who)));
+            ObjectNode context = blocks.addObject().put("type", "context");
+            context.putArray("elements").addObject().put("type", "mrkdwn").put("text", messages.format("assignment.context", values(t, phase, who)));
+            if (t.state().open()) {
+                ObjectNode actions = blocks.addObject().put("type", "actions").put("block_id", "ticket-" + t.id());
+                ArrayNode elements = actions.putArray("elements");
+                for (String action : List.of("claim", "release", "done")) {
+                    ObjectNode b = elements.addObject().put("type", "button").put("action_id", action).put("value", String.valueOf(t.id()));
+                    b.putObject("text").put("type", "plain_text").put("text", messages.format("button." + action, Map.of()));
+                    if (action.equals("claim")) {
+                        b.put("style", "primary");
+                    }
+                }
+            }
+        }
+        return blocks.toString();
+    }
+
+    private static ObjectNode section(String mrkdwn) {
+        ObjectNode s = JSON.createObjectNode().put("type", "section");
+        s.putObject("text").put("type", "mrkdwn").put("text", mrkdwn.length() > 2900 ? mrkdwn.substring(0, 2900) + "…" : mrkdwn);
+        return s;
+    }
+}
