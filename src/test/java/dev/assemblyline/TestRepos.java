@@ -25,6 +25,16 @@ public final class TestRepos {
         return new CommitWriter(r, "main");
     }
 
+    /** Writes one file in a clone, commits it and pushes HEAD to {@code remoteRef} of origin, with the git command line. */
+    public static void commitAndPush(Path work, String path, String content, String remoteRef) throws Exception {
+        java.nio.file.Files.createDirectories(work.resolve(path).getParent());
+        java.nio.file.Files.writeString(work.resolve(path), content);
+        String[] id = {"-c", "user.name=Test", "-c", "user.email=test@example.invalid"};
+        Tools.ok(work, "git", "add", ".");
+        Tools.ok(work, "git", id[0], id[1], id[2], id[3], "commit", "-qm", "change " + path);
+        Tools.ok(work, "git", "push", "-q", "origin", "HEAD:" + remoteRef);
+    }
+
     /** The bundled template: a complete spec. */
     public static String completeSpec() {
         try (InputStream in = TestRepos.class.getResourceAsStream("/templates/SPEC.md")) {

@@ -62,7 +62,7 @@ public final class ReconcileLoop implements AutoCloseable {
             try {
                 long wait = Math.min(TICK, Math.max(1, nextResync - System.nanoTime()));
                 if (failed) {
-                    TimeUnit.NANOSECONDS.sleep(wait); // back off before retrying, whatever arrives meanwhile
+                    wake.tryAcquire(wait, TimeUnit.NANOSECONDS); // back off before retrying; only close() cuts it short
                 } else if (wake.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
                     wake.drainPermits();
                 }
@@ -110,7 +110,8 @@ public final class ReconcileLoop implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
+        // woken, not interrupted: an interrupt during a database write closes H2's file channel under it
+        wake.release();
         try {
             thread.join(5000);
         } catch (InterruptedException e) {

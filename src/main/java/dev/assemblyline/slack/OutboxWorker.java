@@ -165,7 +165,8 @@ public final class OutboxWorker implements AutoCloseable {
             if (code == 429) {
                 long seconds = retryAfter(e.getResponse().header("Retry-After"));
                 LOG.info("Slack rate-limited message {}; waiting {} s as asked", m.id(), seconds);
-                outbox.retry(m.id(), now.plusSeconds(seconds), "429, Retry-After " + seconds);
+                // counted from when the refusal arrived, not from when the round began
+                outbox.retry(m.id(), clock.instant().plusSeconds(seconds), "429, Retry-After " + seconds);
             } else {
                 outbox.retry(m.id(), now.plus(backoff(m.attempts())), "HTTP " + code);
             }
@@ -212,7 +213,8 @@ public final class OutboxWorker implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
+        // woken, not interrupted: an interrupt during a database write closes H2's file channel under it
+        wake.release();
         try {
             thread.join(3000);
         } catch (InterruptedException e) {

@@ -70,7 +70,7 @@ public final class SlackNotifier implements Notifier {
                 : from == Phase.UNHEALTHY && to == Phase.PRODUCTION ? "advance.recovered"
                 : messages.has("advance." + to.name()) ? "advance." + to.name() : "advance.default";
         String text = messages.format(key, v);
-        outbox.add(channel, "post", service + "/" + to.name() + "/" + tree, null, service, null, text, blocks(text, null, null, null),
+        outbox.add(channel, "announce", service + "/" + to.name() + "/" + tree, null, service, null, text, blocks(text, null, null, null),
                 clock.instant());
         wake.run();
     }
@@ -83,7 +83,7 @@ public final class SlackNotifier implements Notifier {
         String ticketText = ticketText(t, phase, who);
         if (announcement.isEmpty()) {
             // no announcement of this service yet (opened after a restart, say): the ticket gets its own
-            outbox.add(channel, "post", "ticket/" + t.id() + "/" + t.state().label(), null, t.service(), t.id(), ticketText,
+            outbox.add(channel, "announce", "ticket/" + t.id() + "/" + t.state().label(), null, t.service(), t.id(), ticketText,
                     blocks(ticketText, t, phase, who), now);
         } else {
             OutboxStore.Message a = announcement.get();

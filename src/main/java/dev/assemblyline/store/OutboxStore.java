@@ -86,13 +86,13 @@ public final class OutboxStore {
 
     /** The newest announcement of a service (the message ticket changes update). */
     public Optional<Message> latestAnnouncement(String service) {
-        return query("SELECT " + COLS + " FROM outbox WHERE service = ? AND op = 'post' AND dedup_key IS NOT NULL ORDER BY id DESC"
+        return query("SELECT " + COLS + " FROM outbox WHERE service = ? AND op = 'announce' ORDER BY id DESC"
                 + " FETCH FIRST 1 ROWS ONLY", service).stream().findFirst();
     }
 
     /** The announcement a thread reply answers: its channel and ts. */
     public Optional<Message> byTs(String channel, String ts) {
-        return query("SELECT " + COLS + " FROM outbox WHERE channel = ? AND ts = ? AND op = 'post'", channel, ts).stream().findFirst();
+        return query("SELECT " + COLS + " FROM outbox WHERE channel = ? AND ts = ? AND op = 'announce'", channel, ts).stream().findFirst();
     }
 
     public void sent(long id, String ts, Instant now) {

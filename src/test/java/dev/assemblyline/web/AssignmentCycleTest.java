@@ -95,7 +95,7 @@ class AssignmentCycleTest {
 
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
-        ServeTest.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
         JsonNode build = get("/api/tickets?service=hello&state=offered").get(0);
@@ -114,7 +114,7 @@ class AssignmentCycleTest {
         assertThat(second.body().get("error").asText()).contains("builder-1");
         await().atMost(Duration.ofSeconds(10)).until(() -> "BUILD_IN_PROGRESS".equals(get("/api/services/hello").get("phase").asText()));
 
-        ServeTest.commitAndPush(work, "SERVICES/hello/BUILD/src/main.py", "print('hello')\n", "main");
+        TestRepos.commitAndPush(work, "SERVICES/hello/BUILD/src/main.py", "print('hello')\n", "main");
         Answer beat = call("POST", "/api/sessions/builder-1/heartbeat", "token-builder-1-abcdef", null);
         assertThat(beat.status()).isEqualTo(200);
         assertThat(beat.body().get("leases_extended").asInt()).isEqualTo(1);
@@ -167,7 +167,7 @@ class AssignmentCycleTest {
 
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
-        ServeTest.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
         String holder = get("/api/tickets?service=hello&state=offered").get(0).get("assignee").asText();
         String token = holder.equals("builder-1") ? "token-builder-1-abcdef" : "token-builder-2-abcdef";
@@ -200,7 +200,7 @@ class AssignmentCycleTest {
         start(Map.of());
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
-        ServeTest.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
         JsonNode offered = get("/api/tickets?service=hello&state=offered").get(0);
         String holder = offered.get("assignee").asText();

@@ -91,24 +91,15 @@ class ServeTest {
         Tools.ok(dir, full);
     }
 
-    /** Writes one file in a clone, commits it and pushes HEAD to {@code remoteRef} of origin. */
-    static void commitAndPush(Path work, String path, String content, String remoteRef) throws Exception {
-        Files.createDirectories(work.resolve(path).getParent());
-        Files.writeString(work.resolve(path), content);
-        git(work, "add", ".");
-        git(work, "commit", "-qm", "change " + path);
-        git(work, "push", "-q", "origin", "HEAD:" + remoteRef);
-    }
-
     @Test
     void aPlainGitPushToTheHostedRepositoryIsProcessedAtOnce() throws Exception {
         server = start(Map.of(), true);
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
-        commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
         await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("hello")));
 
-        commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.specWithout("Dependencies"), "main");
+        TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.specWithout("Dependencies"), "main");
         await().atMost(Duration.ofSeconds(10)).until(() -> "SPEC_INCOMPLETE".equals(phase("hello")));
         JsonNode svc = get("/api/services/hello");
         assertThat(svc.get("reasons").get(0).asText()).isEqualTo("missing section: Dependencies");
@@ -135,7 +126,7 @@ class ServeTest {
         Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
-        commitAndPush(work, "SERVICES/a/README.md", "# a\n", "main");
+        TestRepos.commitAndPush(work, "SERVICES/a/README.md", "# a\n", "main");
         server = start(Map.of("ASSEMBLY_REPO_URL", origin.toString(), "ASSEMBLY_HOOK_SECRET", "k"), true);
         await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_SPEC".equals(phase("a")));
 
@@ -173,7 +164,7 @@ class ServeTest {
         server = start(Map.of(), false);
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
-        commitAndPush(work, "SERVICES/billing/SPEC.md", TestRepos.completeSpec(), "main");
+        TestRepos.commitAndPush(work, "SERVICES/billing/SPEC.md", TestRepos.completeSpec(), "main");
         assertThat(server.store.inboxDepth()).isEqualTo(1);
         assertThat(server.store.services()).isEmpty();
         server.close();
@@ -279,7 +270,7 @@ class ServeTest {
         Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
-        commitAndPush(work, "SERVICES/search/README.md", "# search\n", "main");
+        TestRepos.commitAndPush(work, "SERVICES/search/README.md", "# search\n", "main");
 
         server = start(Map.of("ASSEMBLY_REPO_URL", origin.toString(), "ASSEMBLY_HOOK_SECRET", "hook-secret"), true);
         await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_SPEC".equals(phase("search")));
