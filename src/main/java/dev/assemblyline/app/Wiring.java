@@ -12,6 +12,7 @@ import dev.assemblyline.slack.Messages;
 import dev.assemblyline.slack.OutboxWorker;
 import dev.assemblyline.slack.SlackGateway;
 import dev.assemblyline.slack.SlackNotifier;
+import dev.assemblyline.slack.SocketModeLink;
 import dev.assemblyline.store.OutboxStore;
 import dev.assemblyline.web.SlackRoutes;
 import java.time.Duration;
@@ -49,6 +50,7 @@ public final class Wiring implements AutoCloseable {
     public final OutboxStore outbox;
     public final OutboxWorker outboxWorker;
     public final SlackGateway slack;
+    public final SocketModeLink socketMode;
     public final ReconcileLoop loop;
     public final Server server;
     public final Javalin app;
@@ -108,8 +110,11 @@ public final class Wiring implements AutoCloseable {
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
         Server[] self = new Server[1];
         HttpServlet git = source instanceof HostedRepo hosted ? hosted.servlet(e -> self[0].acceptInternal(e), clock) : null;
-        this.slack = config.slackSigningSecret() == null ? null : new SlackGateway(config.slackSigningSecret(), desk, sessions,
-                reconciler::states, outbox, store, Messages.bundled(), clock, loop::signal);
+        SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
+                : new SlackGateway(config.slackSigningSecret(), desk, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
+                loop::signal);
+        this.slack = gateway;
+        this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, loop::signal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
                 metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal), new SlackRoutes(slack));
         self[0] = server;
@@ -121,8 +126,12 @@ public final class Wiring implements AutoCloseable {
         if (outboxWorker != null) {
             outboxWorker.start();
         }
+        if (socketMode != null) {
+            socketMode.start();
+        }
         LOG.info("Slack: {}", config.slackBotToken() == null ? "off (console messages only; set SLACK_BOT_TOKEN and ASSEMBLY_SLACK_CHANNEL)"
-                : "announcing in " + config.slackChannel() + (slack == null ? "; requests off (set SLACK_SIGNING_SECRET)" : "; /slack/* on"));
+                : "announcing in " + config.slackChannel() + (config.slackSigningSecret() == null ? "" : "; /slack/* on")
+                + (socketMode == null ? "" : "; Socket Mode on") + (slack == null ? "; requests off (set SLACK_SIGNING_SECRET or SLACK_APP_TOKEN)" : ""));
         LOG.info("Assembly Line on http://localhost:{} ({})", app.port(), Database.redact(config.effectiveDbUrl()));
         LOG.info("watching the {}", source.describe());
         List<String> on = new ArrayList<>();
@@ -142,6 +151,9 @@ public final class Wiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (socketMode != null) {
+            socketMode.close();
+        }
         if (outboxWorker != null) {
             outboxWorker.close();
         }

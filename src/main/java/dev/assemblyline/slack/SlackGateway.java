@@ -95,6 +95,11 @@ public final class SlackGateway {
         this.commandBudgetMillis = millis;
     }
 
+    /** True when Slack may call over HTTP (a signing secret is set); Socket Mode needs none. */
+    public boolean httpEnabled() {
+        return signingSecret != null;
+    }
+
     /** Signature and timestamp check; constant time; a stamp more than 5 minutes off either way is refused. */
     public boolean verified(String timestamp, String signature, String body) {
         if (signingSecret == null || timestamp == null || signature == null || !timestamp.matches("\\d{1,12}")) {

@@ -28,7 +28,7 @@ public final class SlackRoutes {
     }
 
     private void handle(Context ctx, Function<String, SlackGateway.Answer> action) throws IOException {
-        if (action == null) {
+        if (action == null || !gateway.httpEnabled()) {
             Server.json(ctx, 404, Map.of("error", "Slack requests are off: SLACK_SIGNING_SECRET is not set"));
             return;
         }
