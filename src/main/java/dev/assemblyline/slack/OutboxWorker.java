@@ -48,6 +48,8 @@ public final class OutboxWorker implements AutoCloseable {
     public OutboxWorker(OutboxStore outbox, String botToken, String apiUrl, Clock clock, Duration perChannel) {
         this.outbox = outbox;
         SlackConfig config = new SlackConfig();
+        config.setStatsEnabled(false); // the SDK's stats call auth.test on the side: not wanted, and it eats rate limit
+        config.setHttpClientCallTimeoutMillis(15_000); // a call with no answer is a timeout: looked up, then retried
         if (apiUrl != null) {
             config.setMethodsEndpointUrlPrefix(apiUrl.endsWith("/") ? apiUrl : apiUrl + "/");
         }

@@ -69,7 +69,7 @@ public final class SlackGateway {
     private final Messages messages;
     private final Clock clock;
     private final Runnable changed;
-    private final ExecutorService work = Executors.newFixedThreadPool(4, r -> {
+    private final ExecutorService work = Executors.newFixedThreadPool(8, r -> {
         Thread t = new Thread(r, "slack-work");
         t.setDaemon(true);
         return t;
@@ -311,11 +311,19 @@ public final class SlackGateway {
             return new Answer(400, Map.of("error", "no event_id"));
         }
         JsonNode e = n.path("event");
-        String outcome = handleMessage(e);
-        Store.Accepted a = store.acceptHandled(new InboxEvent(0, "slack", eventId, "slack", null, null, null, clock.instant()), outcome);
+        // recorded first, so a retry of this event_id is answered and never acted on twice
+        Store.Accepted a = store.acceptHandled(new InboxEvent(0, "slack", eventId, "slack", null, null, null, clock.instant()), "accepted");
         if (a.duplicate()) {
             return new Answer(200, Map.of("duplicate", true));
         }
+        work.submit(() -> {
+            try {
+                String outcome = handleMessage(e);
+                LOG.debug("Slack event {}: {}", eventId, outcome);
+            } catch (RuntimeException ex) {
+                LOG.warn("Slack event {} failed: {}", eventId, ex.getMessage());
+            }
+        });
         return new Answer(200, null);
     }
 

@@ -67,11 +67,33 @@ public final class Store {
 
     /** Stores an event that is handled on the spot (a Slack event): a dedup record, settled at once. */
     public Accepted acceptHandled(InboxEvent e, String outcome) {
-        Accepted a = accept(e);
-        if (!a.duplicate()) {
-            apply(new Batch(List.of(), List.of(), List.of(), null, null, List.of(a.id()), outcome), e.receivedAt());
+        try (Connection c = ds.getConnection()) {
+            try (PreparedStatement seen = c.prepareStatement("SELECT id FROM inbox WHERE source = ? AND delivery_id = ?")) {
+                seen.setString(1, e.source());
+                seen.setString(2, e.deliveryId());
+                try (ResultSet rs = seen.executeQuery()) {
+                    if (rs.next()) {
+                        return new Accepted(rs.getLong(1), true); // a retry: answered without the cost of a failed insert
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO inbox (source, delivery_id, kind, received_at, processed_at, outcome)"
+                    + " VALUES (?,?,?,?,?,?)")) {
+                ps.setString(1, e.source());
+                ps.setString(2, e.deliveryId());
+                ps.setString(3, e.kind());
+                ps.setObject(4, ts(e.receivedAt()));
+                ps.setObject(5, ts(e.receivedAt()));
+                ps.setString(6, truncate(outcome, 1000));
+                ps.executeUpdate();
+                return new Accepted(0, false);
+            }
+        } catch (SQLException ex) {
+            if (UNIQUE_VIOLATION.equals(ex.getSQLState())) {
+                return new Accepted(0, true);
+            }
+            throw new StoreException("storing " + e.source() + " event " + e.deliveryId(), ex);
         }
-        return a;
     }
 
     /** Unprocessed events, oldest first. */
