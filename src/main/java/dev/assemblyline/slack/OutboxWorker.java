@@ -46,10 +46,15 @@ public final class OutboxWorker implements AutoCloseable {
     private volatile boolean running = true;
 
     public OutboxWorker(OutboxStore outbox, String botToken, String apiUrl, Clock clock, Duration perChannel) {
+        this(outbox, botToken, apiUrl, clock, perChannel, Duration.ofSeconds(15));
+    }
+
+    /** @param callTimeout how long a call may go unanswered before it counts as lost (looked up, then retried) */
+    public OutboxWorker(OutboxStore outbox, String botToken, String apiUrl, Clock clock, Duration perChannel, Duration callTimeout) {
         this.outbox = outbox;
         SlackConfig config = new SlackConfig();
         config.setStatsEnabled(false); // the SDK's stats call auth.test on the side: not wanted, and it eats rate limit
-        config.setHttpClientCallTimeoutMillis(15_000); // a call with no answer is a timeout: looked up, then retried
+        config.setHttpClientCallTimeoutMillis((int) callTimeout.toMillis()); // no answer: looked up, then retried
         if (apiUrl != null) {
             config.setMethodsEndpointUrlPrefix(apiUrl.endsWith("/") ? apiUrl : apiUrl + "/");
         }

@@ -89,7 +89,9 @@ public final class SlackNotifier implements Notifier {
             OutboxStore.Message a = announcement.get();
             String text = a.text().split("\n", 2)[0] + "\n" + ticketText;
             outbox.add(a.channel(), "update", null, a.id(), t.service(), t.id(), text, blocks(a.text().split("\n", 2)[0], t, phase, who), now);
-            outbox.add(a.channel(), "thread", null, a.id(), t.service(), t.id(), line, null, now);
+            // the thread line is the template of the ticket's new state: wording stays in templates/
+            outbox.add(a.channel(), "thread", null, a.id(), t.service(), t.id(),
+                    messages.format("assignment." + t.state().label(), values(t, phase, who)), null, now);
         }
         boolean assigned = t.state() == Ticket.State.OFFERED || t.state() == Ticket.State.CLAIMED && line.contains("start now");
         if (assigned && who != null && who.slackUser() != null) {
