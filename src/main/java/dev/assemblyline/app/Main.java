@@ -42,6 +42,7 @@ public final class Main implements Runnable {
         COMMANDS.put("demo", DemoCommand::new);
         COMMANDS.put("scan", ScanCommand::new);
         COMMANDS.put("changed", ChangedCommand::new);
+        COMMANDS.put("verify", VerifyCommand::new);
         COMMANDS.put("claim", TicketCommands.Claim::new);
         COMMANDS.put("release", TicketCommands.Release::new);
         COMMANDS.put("done", TicketCommands.Done::new);

@@ -8,6 +8,7 @@ import dev.assemblyline.model.Detection;
 import dev.assemblyline.model.Phase;
 import dev.assemblyline.model.ServiceName;
 import dev.assemblyline.pipeline.Scanner;
+import dev.assemblyline.pipeline.Verification;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.EnumMap;
@@ -38,6 +39,9 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON array of {service, phase, reasons, tree}.")
     boolean json;
 
+    @Option(names = "--run-tests", description = "Run the tests of every service that has them (as `verify` does), two at a time.")
+    boolean runTests;
+
     @Spec
     CommandSpec spec;
 
@@ -55,7 +59,11 @@ final class ScanCommand implements Callable<Integer> {
                 if (trees.rootTree(commit) == null) {
                     err.println("assembly: no " + trees.root() + "/ folder at " + commit.abbreviate(12).name() + ": no services");
                 }
-                detections = new Scanner(trees, repo.detector()).scan(commit);
+                var config = Verification.config(git, commit);
+                detections = new Scanner(trees, repo.detector()).scan(commit, name -> Verification.facts(config, name));
+                if (runTests) {
+                    detections = withTests(trees, repo.detector(), commit, config, detections, err);
+                }
             }
             if (json) {
                 writeJson(out, detections);
@@ -65,6 +73,32 @@ final class ScanCommand implements Callable<Integer> {
             out.flush();
             err.flush();
             return 0;
+        }
+    }
+
+    /** Re-detects the TESTING services after running their tests, two at a time. */
+    private static List<Detection> withTests(ServiceTrees trees, dev.assemblyline.phase.PhaseDetector detector, ObjectId commit,
+                                             dev.assemblyline.verify.RepoConfig config, List<Detection> detections, PrintWriter err) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<Detection>> out = new java.util.ArrayList<>();
+            for (Detection d : detections) {
+                if (d.phase() != Phase.TESTING) {
+                    out.add(java.util.concurrent.CompletableFuture.completedFuture(d));
+                    continue;
+                }
+                out.add(pool.submit(() -> Verification.verify(trees, detector, commit, d.service(), config, null, () -> false).detection()));
+            }
+            List<Detection> result = new java.util.ArrayList<>();
+            for (var f : out) {
+                result.add(f.get());
+            }
+            return result;
+        } catch (Exception e) {
+            err.println("assembly: running tests failed: " + e.getMessage());
+            return detections;
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -113,6 +113,26 @@ public final class GitRepo implements AutoCloseable {
         }
     }
 
+    /** A regular file's bytes at a commit (at most {@code limit}), or null when there is no such file. */
+    public byte[] fileAt(ObjectId commit, String path, int limit) {
+        if (commit == null || ObjectId.zeroId().equals(commit)) {
+            return null;
+        }
+        try (ObjectReader reader = repository.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
+            RevCommit c = rw.parseCommit(commit);
+            try (TreeWalk tw = TreeWalk.forPath(reader, path, c.getTree())) {
+                if (tw == null || (tw.getRawMode(0) & org.eclipse.jgit.lib.FileMode.TYPE_MASK) != org.eclipse.jgit.lib.FileMode.TYPE_FILE) {
+                    return null;
+                }
+                try (var in = reader.open(tw.getObjectId(0)).openStream()) {
+                    return in.readNBytes(limit);
+                }
+            }
+        } catch (IOException e) {
+            throw new GitException("reading " + path + " at " + commit.name(), e);
+        }
+    }
+
     /** The tree id of {@code path} (a folder) at a commit, or null when there is no such folder. */
     ObjectId folderAt(ObjectReader reader, ObjectId commit, String path) throws IOException {
         if (commit == null || ObjectId.zeroId().equals(commit)) {

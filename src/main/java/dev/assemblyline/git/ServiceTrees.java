@@ -177,16 +177,28 @@ public final class ServiceTrees implements AutoCloseable {
             }
         }
         boolean tests = false;
+        List<String> buildFiles = new ArrayList<>();
         if (build != null) {
+            ObjectId src = null;
             CanonicalTreeParser b = new CanonicalTreeParser(null, reader, build);
             for (; !b.eof(); b.next()) {
-                if (b.getEntryFileMode() == FileMode.TREE && b.getEntryPathString().equals("tests")) {
+                String entry = b.getEntryPathString();
+                boolean folder = b.getEntryFileMode() == FileMode.TREE;
+                buildFiles.add(folder ? entry + "/" : entry);
+                if (folder && entry.equals("tests")) {
                     tests = true;
-                    break;
+                } else if (folder && entry.equals("src")) {
+                    src = b.getEntryObjectId();
+                }
+            }
+            if (src != null) {
+                CanonicalTreeParser sp = new CanonicalTreeParser(null, reader, src);
+                for (; !sp.eof(); sp.next()) {
+                    buildFiles.add("src/" + sp.getEntryPathString() + (sp.getEntryFileMode() == FileMode.TREE ? "/" : ""));
                 }
             }
         }
-        return new ServiceSnapshot(name, tree.name(), spec, readme, build != null, tests, production);
+        return new ServiceSnapshot(name, tree.name(), spec, readme, build != null, tests, production, buildFiles);
     }
 
     private FileEntry file(ObjectReader reader, CanonicalTreeParser p) throws IOException {

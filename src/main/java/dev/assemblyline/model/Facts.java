@@ -1,5 +1,7 @@
 package dev.assemblyline.model;
 
+import java.util.List;
+
 /**
  * What the coordinator knows about a service beyond its files: a claimed build ticket, the test result
  * of a tree, the health of the deployment. {@link #NONE} is what {@code scan} uses.
@@ -7,10 +9,11 @@ package dev.assemblyline.model;
  * @param buildClaimedBy the session holding a claimed build ticket, or null
  * @param tests          the last test result recorded for this service, for whatever tree; null if none
  * @param health         the health of the production deployment
+ * @param requiredBuildFiles build files required instead of the stack's (assembly.yml), or null
  */
-public record Facts(String buildClaimedBy, TestVerdict tests, Health health, String healthDetail) {
+public record Facts(String buildClaimedBy, TestVerdict tests, Health health, String healthDetail, List<String> requiredBuildFiles) {
 
-    public static final Facts NONE = new Facts(null, null, Health.UNKNOWN, null);
+    public static final Facts NONE = new Facts(null, null, Health.UNKNOWN, null, null);
 
     /** Health of a deployed service, from the last probes. */
     public enum Health { UNKNOWN, HEALTHY, UNHEALTHY }
@@ -24,14 +27,19 @@ public record Facts(String buildClaimedBy, TestVerdict tests, Health health, Str
     }
 
     public Facts withBuildClaimedBy(String session) {
-        return new Facts(session, tests, health, healthDetail);
+        return new Facts(session, tests, health, healthDetail, requiredBuildFiles);
     }
 
     public Facts withTests(TestVerdict verdict) {
-        return new Facts(buildClaimedBy, verdict, health, healthDetail);
+        return new Facts(buildClaimedBy, verdict, health, healthDetail, requiredBuildFiles);
     }
 
     public Facts withHealth(Health h, String detail) {
-        return new Facts(buildClaimedBy, tests, h, detail);
+        return new Facts(buildClaimedBy, tests, h, detail, requiredBuildFiles);
+    }
+
+    /** The build files this service must have ({@code a|b} for either), from assembly.yml; null means by stack. */
+    public Facts withRequiredBuildFiles(List<String> files) {
+        return new Facts(buildClaimedBy, tests, health, healthDetail, files);
     }
 }

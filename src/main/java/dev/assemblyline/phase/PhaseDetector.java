@@ -84,6 +84,14 @@ public final class PhaseDetector {
             reasons.add(0, "spec complete, no BUILD/ yet");
             return Phase.READY_FOR_BUILD;
         }
+        // a listing is only there when the reader took one; phase-table tests build snapshots without it
+        if (!s.buildFiles().isEmpty() || facts.requiredBuildFiles() != null) {
+            List<String> missing = BuildRules.missing(s.buildFiles(), facts.requiredBuildFiles());
+            if (!missing.isEmpty()) {
+                reasons.add(0, "BUILD/ is incomplete for a " + BuildRules.stack(s.buildFiles()) + " service: missing " + String.join(", ", missing));
+                return Phase.READY_FOR_BUILD;
+            }
+        }
         if (!s.hasTests()) {
             reasons.add(0, "BUILD/ exists, no BUILD/tests/ yet");
             return Phase.NEEDS_TESTS;

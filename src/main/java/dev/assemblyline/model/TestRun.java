@@ -1,0 +1,17 @@
+package dev.assemblyline.model;
+
+import java.util.List;
+
+/**
+ * The outcome of one test run of one service tree.
+ *
+ * @param coverage line coverage 0..100 from a Cobertura or JaCoCo report, or null when there is none
+ * @param failing  names of the first failing or erroring tests
+ * @param output   the last part of the suite's output (bounded)
+ */
+public record TestRun(String service, String tree, boolean passed, int tests, int failed, int errors, int skipped, Double coverage,
+                      List<String> failing, int exitCode, boolean timedOut, String summary, String output) {
+    public TestRun {
+        failing = List.copyOf(failing);
+    }
+}

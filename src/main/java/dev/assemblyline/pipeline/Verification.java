@@ -1,0 +1,95 @@
+package dev.assemblyline.pipeline;
+
+import dev.assemblyline.git.Checkout;
+import dev.assemblyline.git.GitRepo;
+import dev.assemblyline.git.ServiceTrees;
+import dev.assemblyline.model.Detection;
+import dev.assemblyline.model.Facts;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.ServiceSnapshot;
+import dev.assemblyline.model.TestRun;
+import dev.assemblyline.phase.BuildRules;
+import dev.assemblyline.phase.PhaseDetector;
+import dev.assemblyline.verify.ProcessRunner;
+import dev.assemblyline.verify.RepoConfig;
+import dev.assemblyline.verify.TestRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * The spec, build and test checks of one service at one commit: the same code for {@code assembly
+ * verify} and for the server's test runs. Tests run on exactly that commit's service tree, written to a
+ * temporary folder.
+ */
+public final class Verification {
+    private static final int CONFIG_LIMIT = 256 * 1024;
+
+    /** The detection after the checks, and the test run when there was one. */
+    public record Outcome(Detection detection, TestRun run) {
+    }
+
+    private Verification() {
+    }
+
+    public static RepoConfig config(GitRepo repo, ObjectId commit) {
+        return RepoConfig.parse(repo.fileAt(commit, "assembly.yml", CONFIG_LIMIT));
+    }
+
+    /** Facts from assembly.yml alone (required build files). */
+    public static Facts facts(RepoConfig config, String service) {
+        return Facts.NONE.withRequiredBuildFiles(config.service(service).buildFiles());
+    }
+
+    public static Outcome verify(ServiceTrees trees, PhaseDetector detector, ObjectId commit, String service, RepoConfig config,
+                                 Duration timeout, BooleanSupplier cancelled) throws IOException, InterruptedException {
+        ServiceSnapshot s = trees.snapshot(commit, service);
+        if (s == null) {
+            throw new IllegalArgumentException("no service " + service + " under " + trees.root() + "/ at " + commit.abbreviate(12).name());
+        }
+        Facts facts = facts(config, service);
+        Detection before = detector.detect(s, facts);
+        if (before.phase() != Phase.TESTING) {
+            return new Outcome(before, null);
+        }
+        TestRun run = runTests(trees.repo(), s, config, timeout, cancelled);
+        if (run == null) {
+            return new Outcome(before, null);
+        }
+        Detection after = detector.detect(s, facts.withTests(new Facts.TestVerdict(s.treeId(), run.passed(), run.summary())));
+        return new Outcome(after, run);
+    }
+
+    /** Runs a service's tests on its tree; null when cancelled. */
+    public static TestRun runTests(GitRepo repo, ServiceSnapshot s, RepoConfig config, Duration timeout, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("assembly-test-" + s.name() + "-");
+        try {
+            Checkout.write(repo, s.treeId(), dir);
+            Path build = dir.resolve("BUILD");
+            Path reports = dir.resolve(".assembly-reports");
+            RepoConfig.Service sc = config.service(s.name());
+            String command = sc.test() != null ? sc.test() : TestRunner.defaultCommand(BuildRules.stack(s.buildFiles()), reports);
+            Map<String, String> env = ProcessRunner.cleanEnvironment(System.getenv(), Map.of());
+            TestRun run = TestRunner.run(s.name(), s.treeId(), build, reports,
+                    new TestRunner.Plan(command, timeout != null ? timeout : config.testTimeout(), config.coverageMin(s.name()), env), cancelled);
+            return cancelled.getAsBoolean() ? null : run;
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is not worth failing a run for
+        }
+    }
+}

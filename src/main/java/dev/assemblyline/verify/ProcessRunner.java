@@ -1,0 +1,129 @@
+package dev.assemblyline.verify;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs a shell command for a service (its tests, its deploy) in its own process group ({@code setsid}),
+ * with the coordinator's secrets stripped from the environment, a timeout after which the whole group is
+ * killed, and only the last {@link #OUTPUT_LIMIT} bytes of output kept. Children left behind when the
+ * command ends are killed too.
+ */
+public final class ProcessRunner {
+    public static final int OUTPUT_LIMIT = 1 << 20;
+
+    /** How it ended. */
+    public record Result(int exitCode, boolean timedOut, boolean cancelled, String output, Duration took) {
+    }
+
+    private ProcessRunner() {
+    }
+
+    /** The environment a service's command sees: the coordinator's own, minus anything secret, plus {@code extra}. */
+    public static Map<String, String> cleanEnvironment(Map<String, String> base, Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>();
+        base.forEach((k, v) -> {
+            String u = k.toUpperCase(Locale.ROOT);
+            boolean secret = u.startsWith("SLACK_") || u.startsWith("ASSEMBLY_") || u.contains("TOKEN") || u.contains("SECRET")
+                    || u.contains("PASSWORD") || u.contains("DATABASE_URL") || u.startsWith("JDBC") || u.contains("PRIVATE_KEY")
+                    || u.equals("JAVA_OPTS");
+            if (!secret) {
+                env.put(k, v);
+            }
+        });
+        env.putAll(extra);
+        return env;
+    }
+
+    public static Result run(String command, Path dir, Map<String, String> env, Duration timeout, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "sh", "-c", command)).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        long group = p.pid();
+        Tail tail = new Tail(OUTPUT_LIMIT);
+        Thread reader = new Thread(() -> tail.drain(p.getInputStream()), "output-" + group);
+        reader.setDaemon(true);
+        reader.start();
+        boolean timedOut = false;
+        boolean wasCancelled = false;
+        long deadline = t0 + timeout.toNanos();
+        while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
+            if (cancelled.getAsBoolean()) {
+                wasCancelled = true;
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                timedOut = true;
+                break;
+            }
+        }
+        killGroup(group); // at the timeout, on cancel, and after a normal end: nothing it started outlives it
+        p.waitFor(5, TimeUnit.SECONDS);
+        reader.join(5000);
+        int exit = p.isAlive() ? -1 : p.exitValue();
+        String out = tail.text();
+        if (timedOut) {
+            out += "\n[assembly] killed after " + timeout.toSeconds() + " s (the whole process group)\n";
+        }
+        return new Result(exit, timedOut, wasCancelled, out, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    static void killGroup(long pgid) {
+        try {
+            Process k = new ProcessBuilder("kill", "-KILL", "--", "-" + pgid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            k.waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            // the group is already gone, or we are shutting down
+        }
+    }
+
+    /** Keeps the last {@code limit} bytes of a stream. */
+    static final class Tail {
+        private final byte[] ring;
+        private long written;
+
+        Tail(int limit) {
+            this.ring = new byte[limit];
+        }
+
+        void drain(InputStream in) {
+            byte[] buf = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    synchronized (this) {
+                        for (int i = 0; i < n; i++) {
+                            ring[(int) (written++ % ring.length)] = buf[i];
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }
+
+        synchronized String text() {
+            if (written <= ring.length) {
+                return new String(ring, 0, (int) written, StandardCharsets.UTF_8);
+            }
+            int start = (int) (written % ring.length);
+            byte[] out = new byte[ring.length];
+            System.arraycopy(ring, start, out, 0, ring.length - start);
+            System.arraycopy(ring, 0, out, ring.length - start, start);
+            return "[assembly] output cut to its last " + ring.length + " bytes\n" + new String(out, StandardCharsets.UTF_8);
+        }
+    }
+}

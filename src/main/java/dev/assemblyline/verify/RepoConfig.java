@@ -1,0 +1,105 @@
+package dev.assemblyline.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a repository says about its services in {@code assembly.yml} at its root:
+ * <pre>
+ * coverage_min: 80          # the default gate (percent)
+ * test_timeout: 15m
+ * services:
+ *   billing:
+ *     build_files: [pom.xml, Dockerfile]
+ *     test: mvn -q -B test
+ *     coverage_min: 60
+ *     deploy: ./deploy.sh
+ *     deploy_secrets: [DEPLOY_TOKEN]   # passed to the deploy by name, nothing else is
+ *     health: https://billing.example.com/health
+ *     restart: ./restart.sh
+ * </pre>
+ * A file that does not parse counts as empty and says why in {@link #problem}.
+ */
+public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, Service> services, String problem) {
+
+    public static final RepoConfig DEFAULT = new RepoConfig(80, Duration.ofMinutes(15), Map.of(), null);
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** One service's settings; null fields fall back to the defaults. */
+    public record Service(List<String> buildFiles, String test, Double coverageMin, String deploy, List<String> deploySecrets,
+                          String health, String restart) {
+        static final Service NONE = new Service(null, null, null, null, List.of(), null, null);
+    }
+
+    public Service service(String name) {
+        return services.getOrDefault(name, Service.NONE);
+    }
+
+    public double coverageMin(String name) {
+        Double c = service(name).coverageMin();
+        return c != null ? c : coverageMin;
+    }
+
+    public static RepoConfig parse(byte[] yaml) {
+        if (yaml == null || yaml.length == 0) {
+            return DEFAULT;
+        }
+        try {
+            JsonNode root = YAML.readTree(yaml);
+            if (root == null || !root.isObject()) {
+                return new RepoConfig(80, Duration.ofMinutes(15), Map.of(), "assembly.yml is not a mapping; ignored");
+            }
+            double cov = root.path("coverage_min").asDouble(80);
+            Duration timeout = root.hasNonNull("test_timeout") ? duration(root.get("test_timeout").asText()) : Duration.ofMinutes(15);
+            Map<String, Service> services = new HashMap<>();
+            JsonNode s = root.path("services");
+            for (Iterator<Map.Entry<String, JsonNode>> it = s.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode n = e.getValue();
+                services.put(e.getKey(), new Service(list(n.get("build_files")), text(n, "test"),
+                        n.hasNonNull("coverage_min") ? n.get("coverage_min").asDouble() : null, text(n, "deploy"),
+                        list(n.get("deploy_secrets")) == null ? List.of() : list(n.get("deploy_secrets")), text(n, "health"), text(n, "restart")));
+            }
+            return new RepoConfig(cov, timeout, services, null);
+        } catch (Exception e) {
+            return new RepoConfig(80, Duration.ofMinutes(15), Map.of(), "assembly.yml could not be read (" + e.getMessage() + "); ignored");
+        }
+    }
+
+    private static Duration duration(String t) {
+        String s = t.strip();
+        if (s.matches("\\d+")) {
+            return Duration.ofSeconds(Long.parseLong(s));
+        }
+        if (s.matches("\\d+[smh]")) {
+            long n = Long.parseLong(s.substring(0, s.length() - 1));
+            return switch (s.charAt(s.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        }
+        return Duration.parse(s);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static List<String> list(JsonNode n) {
+        if (n == null || !n.isArray()) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        n.forEach(x -> out.add(x.asText()));
+        return out;
+    }
+}

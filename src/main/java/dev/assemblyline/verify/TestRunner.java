@@ -1,0 +1,69 @@
+package dev.assemblyline.verify;
+
+import dev.assemblyline.model.TestRun;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs a service's tests in a folder holding exactly its tree, and reads the result: JUnit XML counts
+ * when there are reports, the exit code otherwise, coverage against the gate when a report exists.
+ */
+public final class TestRunner {
+    /** What to run and the bar to pass. */
+    public record Plan(String command, Duration timeout, double coverageMin, Map<String, String> env) {
+    }
+
+    private TestRunner() {
+    }
+
+    /** The default test command for a stack (the folder is BUILD/, reports go to {@code reports}). */
+    public static String defaultCommand(String stack, Path reports) {
+        return switch (stack) {
+            case "java" -> "mvn -q -B test";
+            case "node" -> "npm test";
+            case "go" -> "go test ./...";
+            default -> "python3 -m pytest tests -q --junitxml=" + reports.resolve("junit.xml");
+        };
+    }
+
+    public static TestRun run(String service, String tree, Path buildDir, Path reports, Plan plan, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        Files.createDirectories(reports);
+        ProcessRunner.Result r = ProcessRunner.run(plan.command(), buildDir, plan.env(), plan.timeout(), cancelled);
+        Reports.Counts c = Reports.junit(reports);
+        if (c.files() == 0) {
+            c = Reports.junit(buildDir);
+        }
+        Double coverage = Reports.coverage(buildDir);
+        if (coverage == null) {
+            coverage = Reports.coverage(reports);
+        }
+        boolean testsPassed = !r.timedOut() && r.exitCode() == 0 && c.failed() == 0 && c.errors() == 0;
+        boolean coverageOk = coverage == null || coverage >= plan.coverageMin();
+        StringBuilder summary = new StringBuilder();
+        if (r.timedOut()) {
+            summary.append("timed out after ").append(plan.timeout().toSeconds()).append(" s; ");
+        }
+        if (c.files() > 0) {
+            summary.append(c.tests() - c.failed() - c.errors() - c.skipped()).append(" passed, ").append(c.failed()).append(" failed, ")
+                    .append(c.errors()).append(" errors, ").append(c.skipped()).append(" skipped");
+        } else {
+            summary.append("no JUnit report; exit code ").append(r.exitCode());
+        }
+        if (!c.failing().isEmpty()) {
+            summary.append(": ").append(String.join(", ", c.failing().subList(0, Math.min(5, c.failing().size()))));
+        }
+        if (coverage != null) {
+            summary.append("; coverage ").append(coverage).append('%').append(coverageOk ? "" : " below the " + plan.coverageMin() + "% gate");
+        }
+        int failed = c.files() > 0 ? c.failed() : (testsPassed ? 0 : 1);
+        int passedCount = c.files() > 0 ? c.tests() - c.failed() - c.errors() - c.skipped() : (testsPassed ? 1 : 0);
+        return new TestRun(service, tree, testsPassed && coverageOk, c.files() > 0 ? c.tests() : passedCount + failed, failed, c.errors(),
+                c.skipped(), coverage, c.failing(), r.exitCode(), r.timedOut(), summary.toString(), r.output());
+    }
+}
