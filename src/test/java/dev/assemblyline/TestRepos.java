@@ -35,6 +35,16 @@ public final class TestRepos {
         Tools.ok(work, "git", "push", "-q", "origin", "HEAD:" + remoteRef);
     }
 
+    /** Pushes a complete Python BUILD/ (the seed's required files) for a service, without tests. */
+    public static void pushPythonBuild(Path work, String service) throws Exception {
+        String b = "SERVICES/" + service + "/BUILD/";
+        java.nio.file.Files.createDirectories(work.resolve(b + "src"));
+        java.nio.file.Files.writeString(work.resolve(b + "requirements.txt"), "fastapi\n");
+        java.nio.file.Files.writeString(work.resolve(b + "Dockerfile"), "FROM python:3.11-slim\n");
+        java.nio.file.Files.writeString(work.resolve(b + ".env.example"), "PORT=8000\n");
+        commitAndPush(work, b + "src/main.py", "print('hello')\n", "main");
+    }
+
     /** The bundled template: a complete spec. */
     public static String completeSpec() {
         try (InputStream in = TestRepos.class.getResourceAsStream("/templates/SPEC.md")) {

@@ -41,7 +41,8 @@ public record Config(
         String slackApiUrl,
         String slackAppToken,
         String publicUrl,
-        Duration slackChannelInterval) {
+        Duration slackChannelInterval,
+        int testParallelism) {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
@@ -97,6 +98,15 @@ public record Config(
         if (admin != null && admin.length() < 16) {
             errors.add("ASSEMBLY_ADMIN_TOKEN must be at least 16 characters");
         }
+        int parallelism = 2;
+        String par = blank(env.get("ASSEMBLY_TEST_PARALLELISM"));
+        if (par != null) {
+            if (!par.matches("\\d{1,2}") || Integer.parseInt(par) < 1) {
+                errors.add("ASSEMBLY_TEST_PARALLELISM must be a number from 1 to 99");
+            } else {
+                parallelism = Integer.parseInt(par);
+            }
+        }
         Duration slackInterval = durationVar(env, "ASSEMBLY_SLACK_CHANNEL_INTERVAL", Duration.ofSeconds(1), errors);
         String slackToken = blank(env.get("SLACK_BOT_TOKEN"));
         String slackChannel = blank(env.get("ASSEMBLY_SLACK_CHANNEL"));
@@ -118,7 +128,7 @@ public record Config(
                 "1".equals(env.get("ASSEMBLY_INSECURE_WEBHOOKS")), resync, admin,
                 Path.of(env.getOrDefault("ASSEMBLY_SESSIONS_FILE", "sessions.json")), lease, deadline, offer,
                 "1".equals(env.get("ASSEMBLY_AUTOCLAIM")), slackToken, blank(env.get("SLACK_SIGNING_SECRET")), slackChannel,
-                blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval);
+                blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval, parallelism);
     }
 
     private static Duration durationVar(Map<String, String> env, String name, Duration fallback, List<String> errors) {

@@ -19,6 +19,8 @@ import java.time.Duration;
 import dev.assemblyline.pipeline.Notifier;
 import dev.assemblyline.pipeline.ReconcileLoop;
 import dev.assemblyline.pipeline.SessionRegistry;
+import dev.assemblyline.pipeline.TestScheduler;
+import dev.assemblyline.store.ResultStore;
 import dev.assemblyline.pipeline.TicketDesk;
 import dev.assemblyline.store.TicketStore;
 import dev.assemblyline.web.ApiRoutes;
@@ -47,6 +49,7 @@ public final class Wiring implements AutoCloseable {
     public final Reconciler reconciler;
     public final TicketDesk desk;
     public final SessionRegistry sessions;
+    public final TestScheduler tests;
     public final OutboxStore outbox;
     public final OutboxWorker outboxWorker;
     public final SlackGateway slack;
@@ -105,6 +108,10 @@ public final class Wiring implements AutoCloseable {
                 });
         this.loop = new ReconcileLoop(reconciler, desk, sessions, config.resyncEvery());
         loopRef[0] = loop;
+        ResultStore results = new ResultStore(database.dataSource());
+        reconciler.resultsFrom(results::latest);
+        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, loop::recheck);
+        loop.runTestsWith(tests);
         sessions.reloadIfChanged(); // sessions are there before the first request, not a tick later
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
@@ -158,6 +165,7 @@ public final class Wiring implements AutoCloseable {
             outboxWorker.close();
         }
         loop.close();
+        tests.close();
         app.stop();
         source.close();
         database.close();

@@ -29,6 +29,19 @@ public final class ReconcileLoop implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
+    private volatile TestScheduler tests;
+
+    /** Test runs for services in TESTING, scheduled each turn. */
+    public void runTestsWith(TestScheduler scheduler) {
+        this.tests = scheduler;
+    }
+
+    /** Looks at a service again on the next turn (its facts changed: a test run finished). */
+    public void recheck(String service) {
+        recheck.add(service);
+        signal();
+    }
+
     public ReconcileLoop(Reconciler reconciler, TicketDesk desk, SessionRegistry sessions, Duration resyncEvery) {
         this.reconciler = reconciler;
         this.desk = desk;
@@ -89,6 +102,10 @@ public final class ReconcileLoop implements AutoCloseable {
             ok &= step("resync", reconciler::resync);
         }
         ok &= step("syncing tickets with phases", () -> desk.sync(reconciler.states()));
+        TestScheduler t = tests;
+        if (t != null) {
+            ok &= step("scheduling test runs", () -> t.schedule(reconciler.states(), reconciler.head(), reconciler.config()));
+        }
         ok &= step("leases and offers", desk::tick);
         return ok;
     }

@@ -112,11 +112,39 @@ public final class Reconciler {
         this.buildClaims = buildClaims;
     }
 
+    private volatile Supplier<Map<String, Facts.TestVerdict>> verdicts = Map::of;
+
+    /** Where test results come from (the newest per service; the detector checks the tree). */
+    public void resultsFrom(Supplier<Map<String, Facts.TestVerdict>> verdicts) {
+        this.verdicts = verdicts;
+    }
+
+    /** assembly.yml at the last processed head. */
+    public dev.assemblyline.verify.RepoConfig config() {
+        ObjectId head = head();
+        return head == null ? dev.assemblyline.verify.RepoConfig.DEFAULT : Verification.config(source.repo(), head);
+    }
+
+    /** The last processed head of the tracked branch, or null. */
+    public ObjectId head() {
+        return store.head(source.trackedBranch()).map(ObjectId::fromString).orElse(null);
+    }
+
+    public ServiceTrees trees() {
+        return trees;
+    }
+
     private Function<String, Facts> facts() {
+        return facts(config());
+    }
+
+    private Function<String, Facts> facts(dev.assemblyline.verify.RepoConfig config) {
         Map<String, String> claims = buildClaims.get();
+        Map<String, Facts.TestVerdict> tests = verdicts.get();
         return name -> {
+            Facts f = Verification.facts(config, name).withTests(tests.get(name));
             String holder = claims.get(name);
-            return holder == null ? Facts.NONE : Facts.NONE.withBuildClaimedBy(holder);
+            return holder == null ? f : f.withBuildClaimedBy(holder);
         };
     }
 
@@ -200,7 +228,8 @@ public final class Reconciler {
         List<ServiceState> upserts = new ArrayList<>();
         List<String> removals = new ArrayList<>();
         List<LogEntry> log = new ArrayList<>();
-        Function<String, Facts> facts = facts();
+        Function<String, Facts> facts = head == null ? facts(dev.assemblyline.verify.RepoConfig.DEFAULT)
+                : facts(Verification.config(source.repo(), head));
         String outcome;
         if (head == null) {
             outcome = "branch " + branch + " does not exist; nothing to look at";

@@ -136,6 +136,9 @@ public final class TicketDesk {
             boolean doneForTree = want != null && done.containsKey(s.service() + "/" + want.label() + "/" + s.tree());
             if (want != null && !outsideBuild && !doneForTree && have.stream().noneMatch(t -> t.kind() == want)) {
                 Ticket t = tickets.open(s.service(), want, s.tree(), List.of(), now);
+                if (want == Ticket.Kind.FIX) {
+                    tickets.setNote(t.id(), String.join("; ", s.reasons())); // the failing tests, named
+                }
                 log.add(entry(now, s.service(), "ticket", want.label() + " ticket #" + t.id() + " opened: " + s.phase()));
                 opened.add(t.id());
             }

@@ -400,6 +400,11 @@ public final class TicketStore {
                 + " WHERE id = ? AND open_key IS NOT NULL", ts(now), reason, id) == 1;
     }
 
+    /** The note of an open ticket (a fix ticket carries the failing tests). */
+    public void setNote(long id, String note) {
+        update("UPDATE tickets SET note = ? WHERE id = ? AND open_key IS NOT NULL", note == null || note.length() <= 2000 ? note : note.substring(0, 2000), id);
+    }
+
     public void setWaiting(long id, String waiting) {
         update("UPDATE tickets SET waiting = ? WHERE id = ? AND state = 'queued'", waiting, id);
     }

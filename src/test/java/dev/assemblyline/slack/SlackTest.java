@@ -282,7 +282,7 @@ class SlackTest {
         assertThat(JSON.readTree(retry.body()).get("duplicate").asBoolean()).as("Slack's retry is processed once").isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> "BUILD_IN_PROGRESS".equals(server.reconciler.states().get("hello").phase().name()));
 
-        TestRepos.commitAndPush(work, "SERVICES/hello/BUILD/src/main.py", "print('hi')\n", "main");
+        TestRepos.pushPythonBuild(work, "hello");
         String why = JSON.readTree(signed("/slack/commands", command("why hello", "UTESTER")).body()).get("text").asText();
         assertThat(why).contains("build ticket #1 claimed by builder-1");
         String payload = JSON.writeValueAsString(Map.of("type", "block_actions", "user", Map.of("id", "UBUILDER", "username", "builder"),

@@ -114,7 +114,7 @@ class AssignmentCycleTest {
         assertThat(second.body().get("error").asText()).contains("builder-1");
         await().atMost(Duration.ofSeconds(10)).until(() -> "BUILD_IN_PROGRESS".equals(get("/api/services/hello").get("phase").asText()));
 
-        TestRepos.commitAndPush(work, "SERVICES/hello/BUILD/src/main.py", "print('hello')\n", "main");
+        TestRepos.pushPythonBuild(work, "hello");
         Answer beat = call("POST", "/api/sessions/builder-1/heartbeat", "token-builder-1-abcdef", null);
         assertThat(beat.status()).isEqualTo(200);
         assertThat(beat.body().get("leases_extended").asInt()).isEqualTo(1);

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.assemblyline.store.ResultStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -157,6 +158,39 @@ class ServeTest {
         assertThat(get("/api/services")).as("topic is not the tracked branch").isEmpty();
         git(work, "push", "-q", base() + "/git/services.git", "topic:main");
         await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("x")));
+    }
+
+    @Test
+    void testsRunByThemselvesPerTreeAndAPushElsewhereRerunsNothing() throws Exception {
+        Files.writeString(tmp.resolve("sessions.json"), "{\"b1\": {\"session_id\": \"b1\", \"name\": \"b1\", \"capabilities\": [\"builder\"]}}");
+        server = start(Map.of("ASSEMBLY_SESSIONS_FILE", tmp.resolve("sessions.json").toString()), true);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        String b = "SERVICES/calc/";
+        Files.createDirectories(work.resolve(b + "BUILD/src"));
+        Files.createDirectories(work.resolve(b + "BUILD/tests"));
+        Files.writeString(work.resolve(b + "SPEC.md"), TestRepos.completeSpec());
+        Files.writeString(work.resolve(b + "BUILD/src/main.py"), "x = 1\n");
+        Files.writeString(work.resolve(b + "BUILD/requirements.txt"), "pytest\n");
+        Files.writeString(work.resolve(b + "BUILD/Dockerfile"), "FROM python:3.11-slim\n");
+        Files.writeString(work.resolve(b + "BUILD/.env.example"), "PORT=8000\n");
+        TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "def test_ok():\n    assert 2 * 2 == 4\n", "main");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "READY_FOR_DEPLOY".equals(phase("calc")));
+        ResultStore results = new ResultStore(server.database.dataSource());
+        assertThat(results.runs("calc")).isEqualTo(1);
+
+        TestRepos.commitAndPush(work, "SERVICES/other/README.md", "# other\n", "main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_SPEC".equals(phase("other")));
+        server.reconciler.resync();
+        Thread.sleep(1500); // two loop turns: a run, if one were scheduled, would have started
+        assertThat(results.runs("calc")).as("a push elsewhere re-runs nothing").isEqualTo(1);
+
+        TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "def test_ok():\n    assert 2 * 2 == 4\ndef test_bad():\n    assert 2 * 2 == 5\n", "main");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "TESTS_FAILING".equals(phase("calc")));
+        assertThat(results.runs("calc")).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().openTickets("calc").stream()
+                .anyMatch(t -> t.kind() == dev.assemblyline.model.Ticket.Kind.FIX));
+        assertThat(server.desk.tickets().openTickets("calc").get(0).note()).contains("test_bad");
     }
 
     @Test

@@ -1,0 +1,107 @@
+package dev.assemblyline.pipeline;
+
+import dev.assemblyline.git.ServiceTrees;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.model.ServiceSnapshot;
+import dev.assemblyline.model.ServiceState;
+import dev.assemblyline.model.TestRun;
+import dev.assemblyline.store.ResultStore;
+import dev.assemblyline.verify.RepoConfig;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.eclipse.jgit.lib.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the tests of services in TESTING, at most {@code parallelism} at once. A result belongs to a tree:
+ * a tree with a result is never run again (a push elsewhere re-runs nothing), and a run still going for
+ * an old tree is cancelled when the service's tree changes.
+ */
+public final class TestScheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TestScheduler.class);
+
+    private record Running(String tree, AtomicBoolean cancelled) {
+    }
+
+    private final ServiceTrees trees;
+    private final ResultStore results;
+    private final Clock clock;
+    private final Consumer<String> onDone;
+    private final ExecutorService pool;
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+
+    public TestScheduler(ServiceTrees trees, ResultStore results, int parallelism, Clock clock, Consumer<String> onDone) {
+        this.trees = trees;
+        this.results = results;
+        this.clock = clock;
+        this.onDone = onDone;
+        this.pool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
+            Thread t = new Thread(r, "tests");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts runs for services in TESTING whose tree has no result and no run; cancels runs of old trees. */
+    public void schedule(Map<String, ServiceState> states, ObjectId head, RepoConfig config) {
+        running.forEach((service, r) -> {
+            ServiceState s = states.get(service);
+            if (s == null || !r.tree().equals(s.tree())) {
+                r.cancelled().set(true); // the tree moved on (or the service went): that result would belong to nothing
+            }
+        });
+        for (ServiceState s : states.values()) {
+            if (s.phase() != Phase.TESTING || s.tree() == null) {
+                continue;
+            }
+            Running r = running.get(s.service());
+            if (r != null && r.tree().equals(s.tree()) || results.has(s.service(), s.tree())) {
+                continue;
+            }
+            Running mine = new Running(s.tree(), new AtomicBoolean());
+            running.put(s.service(), mine);
+            pool.submit(() -> run(s.service(), s.tree(), head, config, mine));
+        }
+    }
+
+    public boolean isRunning(String service) {
+        return running.containsKey(service);
+    }
+
+    private void run(String service, String tree, ObjectId head, RepoConfig config, Running mine) {
+        try {
+            if (mine.cancelled().get()) {
+                return;
+            }
+            ServiceSnapshot s = trees.snapshot(head, service);
+            if (s == null || !s.treeId().equals(tree)) {
+                return;
+            }
+            LOG.info("running the tests of {} (tree {})", service, tree.substring(0, 12));
+            TestRun r = Verification.runTests(trees.repo(), s, config, null, mine.cancelled()::get);
+            if (r == null) {
+                LOG.info("the test run of {} for tree {} was cancelled: a newer tree arrived", service, tree.substring(0, 12));
+                return;
+            }
+            results.save(r, clock.instant());
+            LOG.info("tests of {}: {}", service, r.summary());
+        } catch (Exception e) {
+            LOG.warn("the test run of {} failed to run: {}", service, e.getMessage());
+        } finally {
+            running.remove(service, mine);
+            onDone.accept(service);
+        }
+    }
+
+    @Override
+    public void close() {
+        running.values().forEach(r -> r.cancelled().set(true));
+        pool.shutdownNow();
+    }
+}

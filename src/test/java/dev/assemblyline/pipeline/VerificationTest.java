@@ -1,0 +1,157 @@
+package dev.assemblyline.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.assemblyline.TestRepos;
+import dev.assemblyline.Tools;
+import dev.assemblyline.git.CommitWriter;
+import dev.assemblyline.git.GitRepo;
+import dev.assemblyline.git.ServiceTrees;
+import dev.assemblyline.model.Phase;
+import dev.assemblyline.phase.PhaseDetector;
+import dev.assemblyline.phase.SpecRules;
+import dev.assemblyline.verify.ProcessRunner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real suites in a real repository: pytest passing, failing, hanging, leaving children, under the coverage bar; Maven. */
+class VerificationTest {
+    @TempDir
+    Path tmp;
+    Repository repo;
+    ObjectId head;
+    final PhaseDetector detector = new PhaseDetector(SpecRules.bundled());
+
+    static CommitWriter python(CommitWriter w, String name, String test) {
+        String b = "SERVICES/" + name + "/";
+        return w.put(b + "SPEC.md", TestRepos.completeSpec())
+                .put(b + "BUILD/src/main.py", "def add(a, b):\n    return a + b\n")
+                .put(b + "BUILD/requirements.txt", "pytest\n")
+                .put(b + "BUILD/Dockerfile", "FROM python:3.11-slim\n")
+                .put(b + "BUILD/.env.example", "PORT=8000\n")
+                .put(b + "BUILD/tests/test_main.py", test);
+    }
+
+    @BeforeEach
+    void repository() throws Exception {
+        repo = TestRepos.bare(tmp.resolve("r.git"));
+        CommitWriter w = TestRepos.on(repo);
+        python(w, "passing", "import os\ndef test_add():\n    assert 1 + 1 == 2\n"
+                + "def test_no_secrets():\n    assert 'SLACK_BOT_TOKEN' not in os.environ and 'ASSEMBLY_ADMIN_TOKEN' not in os.environ\n");
+        python(w, "failing", "def test_ok():\n    assert True\ndef test_login():\n    assert 1 + 1 == 3\n");
+        python(w, "hanging", "import subprocess, time\ndef test_forever():\n    subprocess.Popen(['sleep', '3001'])\n    time.sleep(3000)\n");
+        python(w, "orphaning", "import subprocess\ndef test_starts_a_child():\n    subprocess.Popen(['sleep', '3002'])\n    assert True\n");
+        python(w, "uncovered", "def test_ok():\n    assert True\n")
+                .put("SERVICES/uncovered/BUILD/tests/conftest.py", "import pathlib\ndef pytest_sessionfinish(session, exitstatus):\n"
+                        + "    pathlib.Path('coverage.xml').write_text('<?xml version=\"1.0\"?><coverage line-rate=\"0.42\" branch-rate=\"0\"></coverage>')\n");
+        python(w, "incomplete", "def test_ok():\n    assert True\n").remove("SERVICES/incomplete/BUILD/Dockerfile");
+        w.put("SERVICES/java-svc/SPEC.md", TestRepos.completeSpec())
+                .put("SERVICES/java-svc/BUILD/Dockerfile", "FROM eclipse-temurin:17\n")
+                .put("SERVICES/java-svc/BUILD/pom.xml", POM)
+                .put("SERVICES/java-svc/BUILD/src/test/java/demo/DemoTest.java", "package demo;\nimport org.junit.jupiter.api.Test;\n"
+                        + "import static org.junit.jupiter.api.Assertions.assertEquals;\nclass DemoTest {\n  @Test void adds() { assertEquals(2, 1 + 1); }\n"
+                        + "  @Test void breaks() { assertEquals(3, 1 + 1); }\n}\n")
+                .put("SERVICES/java-svc/BUILD/tests/README.md", "the Maven tests live under src/test/java\n")
+                .put("assembly.yml", "coverage_min: 80\nservices:\n  java-svc:\n    test: mvn -o -q -B test\n");
+        head = w.commit("suites");
+    }
+
+    static final String POM = """
+            <project xmlns="http://maven.apache.org/POM/4.0.0">
+              <modelVersion>4.0.0</modelVersion>
+              <groupId>demo</groupId><artifactId>demo</artifactId><version>1</version>
+              <properties><maven.compiler.release>17</maven.compiler.release><project.build.sourceEncoding>UTF-8</project.build.sourceEncoding></properties>
+              <dependencies><dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId><version>6.1.3</version><scope>test</scope></dependency></dependencies>
+              <build><plugins>
+                <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
+                <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-surefire-plugin</artifactId><version>3.5.3</version>
+                  <configuration><testFailureIgnore>false</testFailureIgnore></configuration></plugin>
+                <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+              </plugins></build>
+            </project>
+            """;
+
+    Verification.Outcome verify(String service, Duration timeout) throws Exception {
+        try (ServiceTrees trees = new ServiceTrees(GitRepo.wrap(repo), "SERVICES")) {
+            return Verification.verify(trees, detector, head, service, Verification.config(GitRepo.wrap(repo), head), timeout, () -> false);
+        }
+    }
+
+    static boolean alive(String marker) throws Exception {
+        return !Tools.run(null, List.of("pgrep", "-f", marker)).out().isBlank();
+    }
+
+    @Test
+    void aPassingSuiteMakesTheTreeReadyForDeployAndSeesNoSecrets() throws Exception {
+        Verification.Outcome o = verify("passing", null);
+        assertThat(o.detection().phase()).isEqualTo(Phase.READY_FOR_DEPLOY);
+        assertThat(o.run().tests()).isEqualTo(2);
+        assertThat(o.run().failed()).isZero();
+    }
+
+    @Test
+    void aFailingSuiteNamesItsFailingTests() throws Exception {
+        Verification.Outcome o = verify("failing", null);
+        assertThat(o.detection().phase()).isEqualTo(Phase.TESTS_FAILING);
+        assertThat(o.run().failed()).isEqualTo(1);
+        assertThat(o.run().failing()).containsExactly("tests.test_main.test_login");
+        assertThat(o.detection().reasons().get(0)).contains("1 passed, 1 failed").contains("test_login");
+    }
+
+    @Test
+    void aHangingSuiteIsKilledAtTheTimeoutWithItsChildren() throws Exception {
+        long t0 = System.nanoTime();
+        Verification.Outcome o = verify("hanging", Duration.ofSeconds(3));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+        assertThat(o.run().timedOut()).isTrue();
+        assertThat(o.detection().phase()).isEqualTo(Phase.TESTS_FAILING);
+        assertThat(o.detection().reasons().get(0)).contains("timed out after 3 s");
+        assertThat(alive("sleep 3001")).as("the suite's child died with it").isFalse();
+    }
+
+    @Test
+    void aChildThatOutlivesTheSuiteIsKilled() throws Exception {
+        Verification.Outcome o = verify("orphaning", null);
+        assertThat(o.detection().phase()).isEqualTo(Phase.READY_FOR_DEPLOY);
+        assertThat(alive("sleep 3002")).isFalse();
+    }
+
+    @Test
+    void coverageBelowTheGateFails() throws Exception {
+        Verification.Outcome o = verify("uncovered", null);
+        assertThat(o.run().coverage()).isEqualTo(42.0);
+        assertThat(o.detection().phase()).isEqualTo(Phase.TESTS_FAILING);
+        assertThat(o.detection().reasons().get(0)).contains("coverage 42.0% below the 80.0% gate");
+    }
+
+    @Test
+    void aBuildMissingRequiredFilesStaysInTheBuildPhaseNamingThem() throws Exception {
+        Verification.Outcome o = verify("incomplete", null);
+        assertThat(o.detection().phase()).isEqualTo(Phase.READY_FOR_BUILD);
+        assertThat(o.detection().reasons().get(0)).isEqualTo("BUILD/ is incomplete for a python service: missing Dockerfile");
+        assertThat(o.run()).isNull();
+    }
+
+    @Test
+    void aMavenServiceIsReadFromItsRealSurefireReport() throws Exception {
+        Verification.Outcome o = verify("java-svc", Duration.ofMinutes(5));
+        assertThat(o.run().tests()).as(o.run().output()).isEqualTo(2);
+        assertThat(o.run().failed()).isEqualTo(1);
+        assertThat(o.run().failing()).containsExactly("demo.DemoTest.breaks");
+        assertThat(o.detection().phase()).isEqualTo(Phase.TESTS_FAILING);
+    }
+
+    @Test
+    void theEnvironmentLosesEverySecret() {
+        Map<String, String> env = ProcessRunner.cleanEnvironment(Map.of("PATH", "/bin", "SLACK_BOT_TOKEN", "x", "ASSEMBLY_GITHUB_SECRET", "y",
+                "GITHUB_TOKEN", "z", "DATABASE_URL", "postgres://", "HOME", "/root"), Map.of("DEPLOY_KEY", "passed by name"));
+        assertThat(env).containsOnlyKeys("PATH", "HOME", "DEPLOY_KEY");
+    }
+}
