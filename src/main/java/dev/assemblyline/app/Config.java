@@ -42,7 +42,8 @@ public record Config(
         String slackAppToken,
         String publicUrl,
         Duration slackChannelInterval,
-        int testParallelism) {
+        int testParallelism,
+        Duration healthInterval) {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
@@ -107,6 +108,7 @@ public record Config(
                 parallelism = Integer.parseInt(par);
             }
         }
+        Duration healthInterval = durationVar(env, "ASSEMBLY_HEALTH_INTERVAL", Duration.ofSeconds(30), errors);
         Duration slackInterval = durationVar(env, "ASSEMBLY_SLACK_CHANNEL_INTERVAL", Duration.ofSeconds(1), errors);
         String slackToken = blank(env.get("SLACK_BOT_TOKEN"));
         String slackChannel = blank(env.get("ASSEMBLY_SLACK_CHANNEL"));
@@ -128,7 +130,7 @@ public record Config(
                 "1".equals(env.get("ASSEMBLY_INSECURE_WEBHOOKS")), resync, admin,
                 Path.of(env.getOrDefault("ASSEMBLY_SESSIONS_FILE", "sessions.json")), lease, deadline, offer,
                 "1".equals(env.get("ASSEMBLY_AUTOCLAIM")), slackToken, blank(env.get("SLACK_SIGNING_SECRET")), slackChannel,
-                blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval, parallelism);
+                blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval, parallelism, healthInterval);
     }
 
     private static Duration durationVar(Map<String, String> env, String name, Duration fallback, List<String> errors) {

@@ -19,7 +19,9 @@ import java.time.Duration;
 import dev.assemblyline.pipeline.Notifier;
 import dev.assemblyline.pipeline.ReconcileLoop;
 import dev.assemblyline.pipeline.SessionRegistry;
+import dev.assemblyline.pipeline.Operations;
 import dev.assemblyline.pipeline.TestScheduler;
+import dev.assemblyline.store.OpsStore;
 import dev.assemblyline.store.ResultStore;
 import dev.assemblyline.pipeline.TicketDesk;
 import dev.assemblyline.store.TicketStore;
@@ -50,6 +52,7 @@ public final class Wiring implements AutoCloseable {
     public final TicketDesk desk;
     public final SessionRegistry sessions;
     public final TestScheduler tests;
+    public final Operations operations;
     public final OutboxStore outbox;
     public final OutboxWorker outboxWorker;
     public final SlackGateway slack;
@@ -112,6 +115,12 @@ public final class Wiring implements AutoCloseable {
         reconciler.resultsFrom(results::latest);
         this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, loop::recheck);
         loop.runTestsWith(tests);
+        OpsStore opsStore = new OpsStore(database.dataSource());
+        this.operations = new Operations(source.repo(), reconciler.trees().root(), opsStore, store, clock, config.healthInterval(),
+                System.getenv(), loop::recheck);
+        reconciler.operationsFrom(() -> opsStore.health(clock.instant()), operations::deployedTrees);
+        desk.deploysBy((service, tree) -> operations.deployByCommand(reconciler.config(), service, tree));
+        loop.operateWith(operations);
         sessions.reloadIfChanged(); // sessions are there before the first request, not a tick later
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
@@ -123,7 +132,7 @@ public final class Wiring implements AutoCloseable {
         this.slack = gateway;
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, loop::signal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
-                metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal), new SlackRoutes(slack));
+                metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock), new SlackRoutes(slack));
         self[0] = server;
         this.app = server.create();
         app.start(config.port());
@@ -166,6 +175,7 @@ public final class Wiring implements AutoCloseable {
         }
         loop.close();
         tests.close();
+        operations.close();
         app.stop();
         source.close();
         database.close();

@@ -10,10 +10,12 @@ import java.util.List;
  * @param tests          the last test result recorded for this service, for whatever tree; null if none
  * @param health         the health of the production deployment
  * @param requiredBuildFiles build files required instead of the stack's (assembly.yml), or null
+ * @param deployedTree   the tree the configured deploy command deployed, or null
  */
-public record Facts(String buildClaimedBy, TestVerdict tests, Health health, String healthDetail, List<String> requiredBuildFiles) {
+public record Facts(String buildClaimedBy, TestVerdict tests, Health health, String healthDetail, List<String> requiredBuildFiles,
+                    String deployedTree) {
 
-    public static final Facts NONE = new Facts(null, null, Health.UNKNOWN, null, null);
+    public static final Facts NONE = new Facts(null, null, Health.UNKNOWN, null, null, null);
 
     /** Health of a deployed service, from the last probes. */
     public enum Health { UNKNOWN, HEALTHY, UNHEALTHY }
@@ -27,19 +29,24 @@ public record Facts(String buildClaimedBy, TestVerdict tests, Health health, Str
     }
 
     public Facts withBuildClaimedBy(String session) {
-        return new Facts(session, tests, health, healthDetail, requiredBuildFiles);
+        return new Facts(session, tests, health, healthDetail, requiredBuildFiles, deployedTree);
     }
 
     public Facts withTests(TestVerdict verdict) {
-        return new Facts(buildClaimedBy, verdict, health, healthDetail, requiredBuildFiles);
+        return new Facts(buildClaimedBy, verdict, health, healthDetail, requiredBuildFiles, deployedTree);
     }
 
     public Facts withHealth(Health h, String detail) {
-        return new Facts(buildClaimedBy, tests, h, detail, requiredBuildFiles);
+        return new Facts(buildClaimedBy, tests, h, detail, requiredBuildFiles, deployedTree);
+    }
+
+    /** The tree the deploy command last deployed successfully, or null. */
+    public Facts withDeployedTree(String tree) {
+        return new Facts(buildClaimedBy, tests, health, healthDetail, requiredBuildFiles, tree);
     }
 
     /** The build files this service must have ({@code a|b} for either), from assembly.yml; null means by stack. */
     public Facts withRequiredBuildFiles(List<String> files) {
-        return new Facts(buildClaimedBy, tests, health, healthDetail, files);
+        return new Facts(buildClaimedBy, tests, health, healthDetail, files, deployedTree);
     }
 }

@@ -96,14 +96,16 @@ public final class PhaseDetector {
             reasons.add(0, "BUILD/ exists, no BUILD/tests/ yet");
             return Phase.NEEDS_TESTS;
         }
-        if (s.hasProduction()) {
+        boolean deployed = s.hasProduction() || s.treeId().equals(facts.deployedTree());
+        if (deployed) {
             if (facts.health() == Facts.Health.UNHEALTHY) {
                 reasons.add(0, "health check failing" + detail(facts.healthDetail()));
                 return Phase.UNHEALTHY;
             }
+            String how = s.hasProduction() ? "PRODUCTION/ exists" : "tree " + shortId(s.treeId()) + " deployed by its deploy command";
             reasons.add(0, facts.health() == Facts.Health.HEALTHY
-                    ? "PRODUCTION/ exists, health checks pass" + detail(facts.healthDetail())
-                    : "PRODUCTION/ exists, not yet health-checked");
+                    ? how + ", health checks pass" + detail(facts.healthDetail())
+                    : how + ", not yet health-checked");
             return Phase.PRODUCTION;
         }
         Facts.TestVerdict verdict = facts.tests();

@@ -30,6 +30,12 @@ public final class ReconcileLoop implements AutoCloseable {
     private volatile boolean running = true;
 
     private volatile TestScheduler tests;
+    private volatile Operations operations;
+
+    /** Deploys and health checks, each turn. */
+    public void operateWith(Operations ops) {
+        this.operations = ops;
+    }
 
     /** Test runs for services in TESTING, scheduled each turn. */
     public void runTestsWith(TestScheduler scheduler) {
@@ -105,6 +111,10 @@ public final class ReconcileLoop implements AutoCloseable {
         TestScheduler t = tests;
         if (t != null) {
             ok &= step("scheduling test runs", () -> t.schedule(reconciler.states(), reconciler.head(), reconciler.config()));
+        }
+        Operations o = operations;
+        if (o != null) {
+            ok &= step("deploys and health checks", () -> o.turn(reconciler.states(), reconciler.head(), reconciler.config()));
         }
         ok &= step("leases and offers", desk::tick);
         return ok;

@@ -113,6 +113,14 @@ public final class Reconciler {
     }
 
     private volatile Supplier<Map<String, Facts.TestVerdict>> verdicts = Map::of;
+    private volatile Supplier<Map<String, Facts.Health>> health = Map::of;
+    private volatile Supplier<Map<String, String>> deployed = Map::of;
+
+    /** Where health verdicts and command deployments come from. */
+    public void operationsFrom(Supplier<Map<String, Facts.Health>> health, Supplier<Map<String, String>> deployed) {
+        this.health = health;
+        this.deployed = deployed;
+    }
 
     /** Where test results come from (the newest per service; the detector checks the tree). */
     public void resultsFrom(Supplier<Map<String, Facts.TestVerdict>> verdicts) {
@@ -141,8 +149,11 @@ public final class Reconciler {
     private Function<String, Facts> facts(dev.assemblyline.verify.RepoConfig config) {
         Map<String, String> claims = buildClaims.get();
         Map<String, Facts.TestVerdict> tests = verdicts.get();
+        Map<String, Facts.Health> healths = health.get();
+        Map<String, String> deploys = deployed.get();
         return name -> {
-            Facts f = Verification.facts(config, name).withTests(tests.get(name));
+            Facts f = Verification.facts(config, name).withTests(tests.get(name)).withDeployedTree(deploys.get(name))
+                    .withHealth(healths.getOrDefault(name, Facts.Health.UNKNOWN), null);
             String holder = claims.get(name);
             return holder == null ? f : f.withBuildClaimedBy(holder);
         };

@@ -52,6 +52,12 @@ public final class TicketDesk {
     private final Timing timing;
     private volatile Consumer<String> onServiceChanged = s -> { };
     private volatile java.util.function.Function<String, Phase> phaseOf = s -> null;
+    private volatile java.util.function.BiPredicate<String, String> deployByCommand = (service, tree) -> false;
+
+    /** Services whose tree the configured deploy command handles get no deploy ticket (unless it failed). */
+    public void deploysBy(java.util.function.BiPredicate<String, String> byCommand) {
+        this.deployByCommand = byCommand;
+    }
 
     /** Where the current phase of a service comes from, for announcements. */
     public void phasesFrom(java.util.function.Function<String, Phase> phaseOf) {
@@ -113,7 +119,8 @@ public final class TicketDesk {
         List<Long> opened = new ArrayList<>();
         Map<String, TicketStore.DoneWork> done = tickets.doneFor(now.minus(Duration.ofDays(30)));
         for (ServiceState s : states.values()) {
-            Ticket.Kind want = Ticket.Kind.forPhase(s.phase());
+            Ticket.Kind kind = Ticket.Kind.forPhase(s.phase());
+            Ticket.Kind want = kind == Ticket.Kind.DEPLOY && deployByCommand.test(s.service(), s.tree()) ? null : kind;
             List<Ticket> have = open.getOrDefault(s.service(), List.of());
             // a README marker says someone builds outside the coordinator: no build ticket to hand out for it
             boolean outsideBuild = s.phase() == Phase.BUILD_IN_PROGRESS

@@ -30,7 +30,10 @@ import java.util.Map;
 public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, Service> services, String problem) {
 
     public static final RepoConfig DEFAULT = new RepoConfig(80, Duration.ofMinutes(15), Map.of(), null);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Built on first use: most repositories have no assembly.yml, and a short command should not pay for YAML. */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+    }
 
     /** One service's settings; null fields fall back to the defaults. */
     public record Service(List<String> buildFiles, String test, Double coverageMin, String deploy, List<String> deploySecrets,
@@ -52,7 +55,7 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
             return DEFAULT;
         }
         try {
-            JsonNode root = YAML.readTree(yaml);
+            JsonNode root = Yaml.MAPPER.readTree(yaml);
             if (root == null || !root.isObject()) {
                 return new RepoConfig(80, Duration.ofMinutes(15), Map.of(), "assembly.yml is not a mapping; ignored");
             }

@@ -32,7 +32,13 @@ public final class ApiRoutes {
     private final Supplier<Map<String, ServiceState>> states;
     private final Runnable changed;
 
-    public ApiRoutes(TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed) {
+    private final dev.assemblyline.store.OpsStore ops;
+    private final java.time.Clock clock;
+
+    public ApiRoutes(TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed,
+                     dev.assemblyline.store.OpsStore ops, java.time.Clock clock) {
+        this.ops = ops;
+        this.clock = clock;
         this.desk = desk;
         this.sessions = sessions;
         this.states = states;
@@ -48,6 +54,7 @@ public final class ApiRoutes {
         r.get("/api/tickets/{id}", this::ticket);
         r.post("/api/tickets/{id}/{action}", this::action);
         r.get("/api/services/{name}/why", this::why);
+        r.get("/api/services/{name}/health", this::health);
     }
 
     private void registerSession(Context ctx) throws IOException {
@@ -206,6 +213,21 @@ public final class ApiRoutes {
             return;
         }
         Server.json(ctx, 200, Map.of("service", name, "phase", s.phase().name(), "why", desk.why(s)));
+    }
+
+    private void health(Context ctx) {
+        String name = ctx.pathParam("name");
+        if (!ServiceName.isValid(name) || states.get().get(name) == null) {
+            Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("service", name);
+        m.put("phase", states.get().get(name).phase().name());
+        m.put("uptime_24h", ops.uptime(name, clock.instant().minus(java.time.Duration.ofHours(24))));
+        m.put("uptime_7d", ops.uptime(name, clock.instant().minus(java.time.Duration.ofDays(7))));
+        m.put("recent_checks", ops.recentChecks(name, 10));
+        Server.json(ctx, 200, m);
     }
 
     private static Long ticketId(Context ctx) {

@@ -1,0 +1,114 @@
+package dev.assemblyline.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.assemblyline.TestRepos;
+import dev.assemblyline.Tools;
+import dev.assemblyline.app.Config;
+import dev.assemblyline.app.Wiring;
+import dev.assemblyline.model.Ticket;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Deploy command, then health checks against a real HTTP server on loopback that goes down and comes back. */
+class OperationsTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    Path tmp;
+    Wiring server;
+    HttpServer health;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (health != null) {
+            health.stop(0);
+        }
+    }
+
+    HttpServer healthServer(int port) throws Exception {
+        HttpServer h = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        h.createContext("/health", ex -> {
+            byte[] ok = "{\"status\":\"ok\"}".getBytes();
+            ex.sendResponseHeaders(200, ok.length);
+            ex.getResponseBody().write(ok);
+            ex.close();
+        });
+        h.start();
+        return h;
+    }
+
+    String phase(String name) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/api/services/" + name)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200 ? JSON.readTree(r.body()).get("phase").asText() : null;
+    }
+
+    void pythonService(Path work, String name) throws Exception {
+        String b = "SERVICES/" + name + "/";
+        Files.createDirectories(work.resolve(b + "BUILD/src"));
+        Files.createDirectories(work.resolve(b + "BUILD/tests"));
+        Files.writeString(work.resolve(b + "SPEC.md"), TestRepos.completeSpec());
+        Files.writeString(work.resolve(b + "BUILD/src/main.py"), "x = 1\n");
+        Files.writeString(work.resolve(b + "BUILD/requirements.txt"), "pytest\n");
+        Files.writeString(work.resolve(b + "BUILD/Dockerfile"), "FROM python:3.11-slim\n");
+        Files.writeString(work.resolve(b + "BUILD/.env.example"), "PORT=8000\n");
+        Files.writeString(work.resolve(b + "BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
+    }
+
+    @Test
+    void deployedByItsCommandThenWatchedDownAndBackUp() throws Exception {
+        health = healthServer(0);
+        int port = health.getAddress().getPort();
+        Path marker = tmp.resolve("deployed.txt");
+        Path restarted = tmp.resolve("restarted.txt");
+        server = new Wiring(Config.fromEnv(Map.of("PORT", "0", "ASSEMBLY_DATA_DIR", tmp.resolve("data").toString(),
+                "ASSEMBLY_SESSIONS_FILE", tmp.resolve("none.json").toString(), "ASSEMBLY_HEALTH_INTERVAL", "200ms")), Clock.systemUTC(), true);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", "http://127.0.0.1:" + server.port() + "/git/services.git", work.toString());
+        pythonService(work, "web");
+        pythonService(work, "broken");
+        TestRepos.commitAndPush(work, "assembly.yml", "services:\n"
+                + "  web:\n    deploy: echo \"$(ls BUILD)\" > " + marker + "\n    restart: touch " + restarted + "\n"
+                + "    health: http://127.0.0.1:" + port + "/health\n"
+                + "  broken:\n    deploy: exit 3\n", "main");
+
+        await().atMost(Duration.ofSeconds(40)).until(() -> "PRODUCTION".equals(phase("web")));
+        assertThat(Files.readString(marker)).as("the deploy ran on the service's tree").contains("Dockerfile");
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().openTickets("broken").stream()
+                .anyMatch(t -> t.kind() == Ticket.Kind.DEPLOY));
+        assertThat(phase("broken")).isEqualTo("READY_FOR_DEPLOY");
+        assertThat(server.desk.tickets().openTickets("web")).as("a deploy command means no deploy ticket").isEmpty();
+
+        health.stop(0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> "UNHEALTHY".equals(phase("web")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(restarted));
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().openTickets("web").stream()
+                .anyMatch(t -> t.kind() == Ticket.Kind.RECOVER));
+
+        health = healthServer(port);
+        await().atMost(Duration.ofSeconds(15)).until(() -> "PRODUCTION".equals(phase("web")));
+        JsonNode h = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/api/services/web/health")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(h.get("uptime_24h").asDouble()).isGreaterThan(0).isLessThan(100);
+        assertThat(server.store.events(0, "web", 200)).anyMatch(e -> e.kind().equals("health") && e.message().contains("pass again"));
+        assertThat(server.desk.tickets().openTickets("web")).as("recovered: the recover ticket is superseded").isEmpty();
+    }
+}
