@@ -102,8 +102,8 @@ public record Config(
         int parallelism = 2;
         String par = blank(env.get("ASSEMBLY_TEST_PARALLELISM"));
         if (par != null) {
-            if (!par.matches("\\d{1,2}") || Integer.parseInt(par) < 1) {
-                errors.add("ASSEMBLY_TEST_PARALLELISM must be a number from 1 to 99");
+            if (!par.matches("\\d{1,2}")) {
+                errors.add("ASSEMBLY_TEST_PARALLELISM must be a number from 0 (no automatic test runs) to 99");
             } else {
                 parallelism = Integer.parseInt(par);
             }

@@ -114,7 +114,9 @@ public final class Wiring implements AutoCloseable {
         ResultStore results = new ResultStore(database.dataSource());
         reconciler.resultsFrom(results::latest);
         this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, loop::recheck);
-        loop.runTestsWith(tests);
+        if (config.testParallelism() > 0) {
+            loop.runTestsWith(tests); // 0: tests are not run by the coordinator (an outside CI, or a benchmark)
+        }
         OpsStore opsStore = new OpsStore(database.dataSource());
         this.operations = new Operations(source.repo(), reconciler.trees().root(), opsStore, store, clock, config.healthInterval(),
                 System.getenv(), loop::recheck);
