@@ -35,14 +35,22 @@ public final class TestRepos {
         Tools.ok(work, "git", "push", "-q", "origin", "HEAD:" + remoteRef);
     }
 
-    /** Pushes a complete Python BUILD/ (the seed's required files) for a service, without tests. */
+    /** Writes a complete spec and Python BUILD/ (the seed's required files) into a clone; BUILD/tests/ is left to the caller. */
+    public static void writePythonService(Path work, String service) throws Exception {
+        String s = "SERVICES/" + service + "/";
+        java.nio.file.Files.createDirectories(work.resolve(s + "BUILD/src"));
+        java.nio.file.Files.createDirectories(work.resolve(s + "BUILD/tests"));
+        java.nio.file.Files.writeString(work.resolve(s + "SPEC.md"), completeSpec());
+        java.nio.file.Files.writeString(work.resolve(s + "BUILD/src/main.py"), "print('hello')\n");
+        java.nio.file.Files.writeString(work.resolve(s + "BUILD/requirements.txt"), "pytest\n");
+        java.nio.file.Files.writeString(work.resolve(s + "BUILD/Dockerfile"), "FROM python:3.11-slim\n");
+        java.nio.file.Files.writeString(work.resolve(s + "BUILD/.env.example"), "PORT=8000\n");
+    }
+
+    /** Pushes a complete Python BUILD/ for a service whose spec is already pushed, without tests. */
     public static void pushPythonBuild(Path work, String service) throws Exception {
-        String b = "SERVICES/" + service + "/BUILD/";
-        java.nio.file.Files.createDirectories(work.resolve(b + "src"));
-        java.nio.file.Files.writeString(work.resolve(b + "requirements.txt"), "fastapi\n");
-        java.nio.file.Files.writeString(work.resolve(b + "Dockerfile"), "FROM python:3.11-slim\n");
-        java.nio.file.Files.writeString(work.resolve(b + ".env.example"), "PORT=8000\n");
-        commitAndPush(work, b + "src/main.py", "print('hello')\n", "main");
+        writePythonService(work, service);
+        commitAndPush(work, "SERVICES/" + service + "/BUILD/src/main.py", "print('hello')\n", "main");
     }
 
     /** The bundled template: a complete spec. */

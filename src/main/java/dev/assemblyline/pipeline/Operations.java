@@ -126,19 +126,27 @@ public final class Operations implements AutoCloseable {
         }
     }
 
-    private void deploy(ServiceState s, ObjectId head, RepoConfig.Service sc) {
-        Path dir = null;
+    /** Runs a command in a fresh folder holding exactly the service's tree. */
+    private ProcessRunner.Result runInTree(ServiceState s, String what, String command, Map<String, String> passed, Duration timeout)
+            throws Exception {
+        Path dir = Files.createTempDirectory("assembly-" + what + "-" + s.service() + "-");
         try {
-            dir = Files.createTempDirectory("assembly-deploy-" + s.service() + "-");
             Checkout.write(repo, s.tree(), dir);
+            return ProcessRunner.run(command, dir, ProcessRunner.cleanEnvironment(secrets, passed), timeout, () -> false);
+        } finally {
+            Verification.deleteTree(dir);
+        }
+    }
+
+    private void deploy(ServiceState s, ObjectId head, RepoConfig.Service sc) {
+        try {
             Map<String, String> passed = new HashMap<>();
             for (String name : sc.deploySecrets()) {
                 if (secrets.containsKey(name)) {
                     passed.put(name, secrets.get(name)); // only the secrets named for this deploy
                 }
             }
-            ProcessRunner.Result r = ProcessRunner.run(sc.deploy(), dir, ProcessRunner.cleanEnvironment(secrets, passed), Duration.ofMinutes(15),
-                    () -> false);
+            ProcessRunner.Result r = runInTree(s, "deploy", sc.deploy(), passed, Duration.ofMinutes(15));
             boolean ok = r.exitCode() == 0 && !r.timedOut();
             Instant now = clock.instant();
             ops.deployed(s.service(), s.tree(), ok, "deploy command", r.output(), now);
@@ -148,9 +156,6 @@ public final class Operations implements AutoCloseable {
             LOG.warn("deploying {} failed to run: {}", s.service(), e.getMessage());
             ops.deployed(s.service(), s.tree(), false, "deploy command", String.valueOf(e.getMessage()), clock.instant());
         } finally {
-            if (dir != null) {
-                Verification.deleteTree(dir);
-            }
             busy.remove(s.service());
             onChange.accept(s.service());
         }
@@ -193,21 +198,13 @@ public final class Operations implements AutoCloseable {
     }
 
     private void restart(ServiceState s, RepoConfig.Service sc) {
-        Path dir = null;
         try {
-            dir = Files.createTempDirectory("assembly-restart-" + s.service() + "-");
-            Checkout.write(repo, s.tree(), dir);
-            ProcessRunner.Result r = ProcessRunner.run(sc.restart(), dir, ProcessRunner.cleanEnvironment(secrets, Map.of()), Duration.ofMinutes(5),
-                    () -> false);
+            ProcessRunner.Result r = runInTree(s, "restart", sc.restart(), Map.of(), Duration.ofMinutes(5));
             Instant now = clock.instant();
             store.log(List.of(new LogEntry(0, now, s.service(), "recover", "restart command " + (r.exitCode() == 0 ? "ran" : "failed (exit "
                     + r.exitCode() + ")") + "; a recover ticket goes to devops if the checks keep failing")), now);
         } catch (Exception e) {
             LOG.warn("restarting {} failed: {}", s.service(), e.getMessage());
-        } finally {
-            if (dir != null) {
-                Verification.deleteTree(dir);
-            }
         }
     }
 

@@ -61,18 +61,6 @@ class OperationsTest {
         return r.statusCode() == 200 ? JSON.readTree(r.body()).get("phase").asText() : null;
     }
 
-    void pythonService(Path work, String name) throws Exception {
-        String b = "SERVICES/" + name + "/";
-        Files.createDirectories(work.resolve(b + "BUILD/src"));
-        Files.createDirectories(work.resolve(b + "BUILD/tests"));
-        Files.writeString(work.resolve(b + "SPEC.md"), TestRepos.completeSpec());
-        Files.writeString(work.resolve(b + "BUILD/src/main.py"), "x = 1\n");
-        Files.writeString(work.resolve(b + "BUILD/requirements.txt"), "pytest\n");
-        Files.writeString(work.resolve(b + "BUILD/Dockerfile"), "FROM python:3.11-slim\n");
-        Files.writeString(work.resolve(b + "BUILD/.env.example"), "PORT=8000\n");
-        Files.writeString(work.resolve(b + "BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
-    }
-
     @Test
     void deployedByItsCommandThenWatchedDownAndBackUp() throws Exception {
         health = healthServer(0);
@@ -83,8 +71,10 @@ class OperationsTest {
                 "ASSEMBLY_SESSIONS_FILE", tmp.resolve("none.json").toString(), "ASSEMBLY_HEALTH_INTERVAL", "200ms")), Clock.systemUTC(), true);
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", "http://127.0.0.1:" + server.port() + "/git/services.git", work.toString());
-        pythonService(work, "web");
-        pythonService(work, "broken");
+        TestRepos.writePythonService(work, "web");
+        Files.writeString(work.resolve("SERVICES/web/BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
+        TestRepos.writePythonService(work, "broken");
+        Files.writeString(work.resolve("SERVICES/broken/BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
         TestRepos.commitAndPush(work, "assembly.yml", "services:\n"
                 + "  web:\n    deploy: echo \"$(ls BUILD)\" > " + marker + "\n    restart: touch " + restarted + "\n"
                 + "    health: http://127.0.0.1:" + port + "/health\n"

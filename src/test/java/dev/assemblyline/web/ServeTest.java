@@ -76,6 +76,14 @@ class ServeTest {
         return out;
     }
 
+    /** A bare repository at {@code origin} (main) and a clone of it, which is returned. */
+    Path bareOriginWithClone(Path origin) throws Exception {
+        Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
+        return work;
+    }
+
     String phase(String service) throws Exception {
         JsonNode n = get("/api/services/" + service);
         return n == null ? null : n.get("phase").asText();
@@ -124,9 +132,7 @@ class ServeTest {
     @Test
     void aPushThatCannotBeFetchedStaysInTheInboxUntilItCan() throws Exception {
         Path origin = tmp.resolve("origin.git");
-        Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
-        Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
+        Path work = bareOriginWithClone(origin);
         TestRepos.commitAndPush(work, "SERVICES/a/README.md", "# a\n", "main");
         server = start(Map.of("ASSEMBLY_REPO_URL", origin.toString(), "ASSEMBLY_HOOK_SECRET", "k"), true);
         await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_SPEC".equals(phase("a")));
@@ -167,13 +173,7 @@ class ServeTest {
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
         String b = "SERVICES/calc/";
-        Files.createDirectories(work.resolve(b + "BUILD/src"));
-        Files.createDirectories(work.resolve(b + "BUILD/tests"));
-        Files.writeString(work.resolve(b + "SPEC.md"), TestRepos.completeSpec());
-        Files.writeString(work.resolve(b + "BUILD/src/main.py"), "x = 1\n");
-        Files.writeString(work.resolve(b + "BUILD/requirements.txt"), "pytest\n");
-        Files.writeString(work.resolve(b + "BUILD/Dockerfile"), "FROM python:3.11-slim\n");
-        Files.writeString(work.resolve(b + "BUILD/.env.example"), "PORT=8000\n");
+        TestRepos.writePythonService(work, "calc");
         TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "def test_ok():\n    assert 2 * 2 == 4\n", "main");
         await().atMost(Duration.ofSeconds(30)).until(() -> "READY_FOR_DEPLOY".equals(phase("calc")));
         ResultStore results = new ResultStore(server.database.dataSource());
@@ -301,9 +301,7 @@ class ServeTest {
     @Test
     void followModeMirrorsABareRepositoryWhosePostReceiveHookReportsPushes() throws Exception {
         Path origin = tmp.resolve("origin.git");
-        Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
-        Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
+        Path work = bareOriginWithClone(origin);
         TestRepos.commitAndPush(work, "SERVICES/search/README.md", "# search\n", "main");
 
         server = start(Map.of("ASSEMBLY_REPO_URL", origin.toString(), "ASSEMBLY_HOOK_SECRET", "hook-secret"), true);
