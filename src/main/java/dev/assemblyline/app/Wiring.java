@@ -114,6 +114,7 @@ public final class Wiring implements AutoCloseable {
         ResultStore results = new ResultStore(database.dataSource());
         reconciler.resultsFrom(results::latest);
         this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, loop::recheck);
+        desk.testProgressFrom(tests::progress);
         if (config.testParallelism() > 0) {
             loop.runTestsWith(tests); // 0: tests are not run by the coordinator (an outside CI, or a benchmark)
         }

@@ -35,6 +35,12 @@ public final class TestScheduler implements AutoCloseable {
     private final Consumer<String> onDone;
     private final ExecutorService pool;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final Map<String, String> progress = new ConcurrentHashMap<>();
+
+    /** "12 passed, 1 failed so far (40%)" while a service's suite runs and its runner tells; null otherwise. */
+    public String progress(String service) {
+        return running.containsKey(service) ? progress.get(service) : null;
+    }
 
     public TestScheduler(ServiceTrees trees, ResultStore results, int parallelism, Clock clock, Consumer<String> onDone) {
         this.trees = trees;
@@ -84,7 +90,7 @@ public final class TestScheduler implements AutoCloseable {
                 return;
             }
             LOG.info("running the tests of {} (tree {})", service, tree.substring(0, 12));
-            TestRun r = Verification.runTests(trees.repo(), s, config, null, mine.cancelled()::get);
+            TestRun r = Verification.runTests(trees.repo(), s, config, null, mine.cancelled()::get, p -> progress.put(service, p));
             if (r == null) {
                 LOG.info("the test run of {} for tree {} was cancelled: a newer tree arrived", service, tree.substring(0, 12));
                 return;
@@ -95,6 +101,7 @@ public final class TestScheduler implements AutoCloseable {
             LOG.warn("the test run of {} failed to run: {}", service, e.getMessage());
         } finally {
             running.remove(service, mine);
+            progress.remove(service);
             onDone.accept(service);
         }
     }

@@ -53,6 +53,12 @@ public final class TicketDesk {
     private volatile Consumer<String> onServiceChanged = s -> { };
     private volatile java.util.function.Function<String, Phase> phaseOf = s -> null;
     private volatile java.util.function.BiPredicate<String, String> deployByCommand = (service, tree) -> false;
+    private volatile java.util.function.Function<String, String> testProgress = s -> null;
+
+    /** Where a running suite's progress comes from, for the why of a service in TESTING. */
+    public void testProgressFrom(java.util.function.Function<String, String> progress) {
+        this.testProgress = progress;
+    }
 
     /** Services whose tree the configured deploy command handles get no deploy ticket (unless it failed). */
     public void deploysBy(java.util.function.BiPredicate<String, String> byCommand) {
@@ -469,7 +475,8 @@ public final class TicketDesk {
         }
         if (t == null) {
             return head + switch (s.phase()) {
-                case TESTING -> "waits for its tests to run (" + String.join("; ", s.reasons()) + ")";
+                case TESTING -> testProgress.apply(s.service()) != null ? "tests running: " + testProgress.apply(s.service())
+                        : "waits for its tests to run (" + String.join("; ", s.reasons()) + ")";
                 case PRODUCTION -> "nothing to do; " + String.join("; ", s.reasons());
                 case BUILD_IN_PROGRESS -> String.join("; ", s.reasons()) + " (outside the coordinator: no ticket)";
                 default -> "no open " + (want == null ? "" : want.label() + " ") + "ticket yet; the next reconcile opens one";

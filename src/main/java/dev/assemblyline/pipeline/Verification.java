@@ -69,6 +69,11 @@ public final class Verification {
     /** Runs a service's tests on its tree; null when cancelled. */
     public static TestRun runTests(GitRepo repo, ServiceSnapshot s, RepoConfig config, Duration timeout, BooleanSupplier cancelled)
             throws IOException, InterruptedException {
+        return runTests(repo, s, config, timeout, cancelled, p -> { });
+    }
+
+    public static TestRun runTests(GitRepo repo, ServiceSnapshot s, RepoConfig config, Duration timeout, BooleanSupplier cancelled,
+                                   java.util.function.Consumer<String> progress) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("assembly-test-" + s.name() + "-");
         try {
             Checkout.write(repo, s.treeId(), dir);
@@ -76,9 +81,10 @@ public final class Verification {
             Path reports = dir.resolve(".assembly-reports");
             RepoConfig.Service sc = config.service(s.name());
             String command = sc.test() != null ? sc.test() : TestRunner.defaultCommand(BuildRules.stack(s.buildFiles()), reports);
-            Map<String, String> env = ProcessRunner.cleanEnvironment(System.getenv(), Map.of());
+            // unbuffered, so pytest's progress lines reach us while it runs
+            Map<String, String> env = ProcessRunner.cleanEnvironment(System.getenv(), Map.of("PYTHONUNBUFFERED", "1"));
             TestRun run = TestRunner.run(s.name(), s.treeId(), build, reports,
-                    new TestRunner.Plan(command, timeout != null ? timeout : config.testTimeout(), config.coverageMin(s.name()), env), cancelled);
+                    new TestRunner.Plan(command, timeout != null ? timeout : config.testTimeout(), config.coverageMin(s.name()), env), cancelled, progress);
             return cancelled.getAsBoolean() ? null : run;
         } finally {
             deleteTree(dir);

@@ -46,6 +46,12 @@ public final class ProcessRunner {
 
     public static Result run(String command, Path dir, Map<String, String> env, Duration timeout, BooleanSupplier cancelled)
             throws IOException, InterruptedException {
+        return run(command, dir, env, timeout, cancelled, tail -> { });
+    }
+
+    /** As above; {@code watch} sees the last few KB of output whenever it grew, while the command runs. */
+    public static Result run(String command, Path dir, Map<String, String> env, Duration timeout, BooleanSupplier cancelled,
+                             java.util.function.Consumer<String> watch) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "sh", "-c", command)).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -59,7 +65,13 @@ public final class ProcessRunner {
         boolean timedOut = false;
         boolean wasCancelled = false;
         long deadline = t0 + timeout.toNanos();
+        long seen = 0;
         while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
+            long now = tail.written();
+            if (now != seen) {
+                seen = now;
+                watch.accept(tail.last(4096));
+            }
             if (cancelled.getAsBoolean()) {
                 wasCancelled = true;
                 break;
@@ -113,6 +125,20 @@ public final class ProcessRunner {
             } catch (IOException e) {
                 // the process is gone
             }
+        }
+
+        synchronized long written() {
+            return written;
+        }
+
+        /** The last {@code n} bytes (or fewer) as text. */
+        synchronized String last(int n) {
+            int len = (int) Math.min(n, Math.min(written, ring.length));
+            byte[] out = new byte[len];
+            for (int i = 0; i < len; i++) {
+                out[i] = ring[(int) ((written - len + i) % ring.length)];
+            }
+            return new String(out, StandardCharsets.UTF_8);
         }
 
         synchronized String text() {

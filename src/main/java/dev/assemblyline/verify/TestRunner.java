@@ -21,6 +21,32 @@ public final class TestRunner {
     private TestRunner() {
     }
 
+    private static final java.util.regex.Pattern PYTEST_LINE = java.util.regex.Pattern.compile("(?m)^([.FEsxX]+)(?:\\s*\\[\\s*(\\d+)%\\])?\\s*$");
+
+    /** Progress from pytest's {@code -q} lines ({@code ..F. [ 40%]}): passed and failed so far; null if none seen. */
+    static String progress(String tail) {
+        java.util.regex.Matcher m = PYTEST_LINE.matcher(tail);
+        int passed = 0;
+        int failed = 0;
+        String percent = null;
+        boolean any = false;
+        while (m.find()) {
+            any = true;
+            for (char c : m.group(1).toCharArray()) {
+                if (c == '.') {
+                    passed++;
+                } else if (c == 'F' || c == 'E') {
+                    failed++;
+                }
+            }
+            percent = m.group(2) != null ? m.group(2) : percent;
+        }
+        if (!any) {
+            return null;
+        }
+        return passed + " passed, " + failed + " failed so far" + (percent == null ? "" : " (" + percent + "%)");
+    }
+
     /** The default test command for a stack (the folder is BUILD/, reports go to {@code reports}). */
     public static String defaultCommand(String stack, Path reports) {
         return switch (stack) {
@@ -33,8 +59,19 @@ public final class TestRunner {
 
     public static TestRun run(String service, String tree, Path buildDir, Path reports, Plan plan, BooleanSupplier cancelled)
             throws IOException, InterruptedException {
+        return run(service, tree, buildDir, reports, plan, cancelled, p -> { });
+    }
+
+    /** As above; {@code progress} hears "12 passed, 1 failed so far (40%)" while pytest runs. */
+    public static TestRun run(String service, String tree, Path buildDir, Path reports, Plan plan, BooleanSupplier cancelled,
+                              java.util.function.Consumer<String> progress) throws IOException, InterruptedException {
         Files.createDirectories(reports);
-        ProcessRunner.Result r = ProcessRunner.run(plan.command(), buildDir, plan.env(), plan.timeout(), cancelled);
+        ProcessRunner.Result r = ProcessRunner.run(plan.command(), buildDir, plan.env(), plan.timeout(), cancelled, tail -> {
+            String p = progress(tail);
+            if (p != null) {
+                progress.accept(p);
+            }
+        });
         Reports.Counts c = Reports.junit(reports);
         if (c.files() == 0) {
             c = Reports.junit(buildDir);

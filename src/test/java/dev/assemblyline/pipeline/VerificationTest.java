@@ -51,6 +51,7 @@ class VerificationTest {
         python(w, "uncovered", "def test_ok():\n    assert True\n")
                 .put("SERVICES/uncovered/BUILD/tests/conftest.py", "import pathlib\ndef pytest_sessionfinish(session, exitstatus):\n"
                         + "    pathlib.Path('coverage.xml').write_text('<?xml version=\"1.0\"?><coverage line-rate=\"0.42\" branch-rate=\"0\"></coverage>')\n");
+        python(w, "slow", "import time, pytest\n@pytest.mark.parametrize('n', range(6))\ndef test_slow(n):\n    time.sleep(0.4)\n    assert n != 5\n");
         python(w, "incomplete", "def test_ok():\n    assert True\n").remove("SERVICES/incomplete/BUILD/Dockerfile");
         w.put("SERVICES/java-svc/SPEC.md", TestRepos.completeSpec())
                 .put("SERVICES/java-svc/BUILD/Dockerfile", "FROM eclipse-temurin:17\n")
@@ -146,6 +147,19 @@ class VerificationTest {
         assertThat(o.run().failed()).isEqualTo(1);
         assertThat(o.run().failing()).containsExactly("demo.DemoTest.breaks");
         assertThat(o.detection().phase()).isEqualTo(Phase.TESTS_FAILING);
+    }
+
+    @Test
+    void progressIsReportedWhileASuiteRuns() throws Exception {
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServiceTrees trees = new ServiceTrees(GitRepo.wrap(repo), "SERVICES")) {
+            var s = trees.snapshot(head, "slow");
+            var run = Verification.runTests(GitRepo.wrap(repo), s, Verification.config(GitRepo.wrap(repo), head), null, () -> false, seen::add);
+            assertThat(run.failed()).isEqualTo(1);
+        }
+        assertThat(seen).isNotEmpty();
+        assertThat(seen.get(seen.size() - 1)).isEqualTo("5 passed, 1 failed so far (100%)");
+        assertThat(seen).as("heard while running, not only at the end").anyMatch(p -> !p.endsWith("(100%)"));
     }
 
     @Test
