@@ -133,6 +133,10 @@ public final class Wiring implements AutoCloseable {
                 : new SlackGateway(config.slackSigningSecret(), desk, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
                 loop::signal);
         this.slack = gateway;
+        if (gateway != null && System.getenv("ASSEMBLY_SLACK_JOIN_CAPABILITIES") != null) {
+            gateway.selfServeCapabilities(java.util.Arrays.stream(System.getenv("ASSEMBLY_SLACK_JOIN_CAPABILITIES").split("[,\\s]+"))
+                    .filter(c -> !c.isBlank()).map(String::toLowerCase).toList());
+        }
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, loop::signal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
                 metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock), new SlackRoutes(slack));

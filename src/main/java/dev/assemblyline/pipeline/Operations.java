@@ -142,7 +142,10 @@ public final class Operations implements AutoCloseable {
         try {
             Map<String, String> passed = new HashMap<>();
             for (String name : sc.deploySecrets()) {
-                if (secrets.containsKey(name)) {
+                if (ProcessRunner.coordinatorOwned(name)) {
+                    // assembly.yml is written by whoever can push: it may not ask for the coordinator's own secrets
+                    LOG.warn("{}: deploy_secrets names {}, which belongs to the coordinator; not passed", s.service(), name);
+                } else if (secrets.containsKey(name)) {
                     passed.put(name, secrets.get(name)); // only the secrets named for this deploy
                 }
             }
@@ -210,6 +213,11 @@ public final class Operations implements AutoCloseable {
 
     /** assembly.yml's health, else PRODUCTION/deploy.json's url, else http://localhost:<Port in SPEC.md>/health. */
     String healthUrl(String service, ObjectId head, RepoConfig.Service sc) {
+        String url = configuredUrl(service, head, sc);
+        return url == null || url.startsWith("http://") || url.startsWith("https://") ? url : null;
+    }
+
+    private String configuredUrl(String service, ObjectId head, RepoConfig.Service sc) {
         if (sc.health() != null) {
             return sc.health();
         }

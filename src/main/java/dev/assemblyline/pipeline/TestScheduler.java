@@ -8,6 +8,7 @@ import dev.assemblyline.model.TestRun;
 import dev.assemblyline.store.ResultStore;
 import dev.assemblyline.verify.RepoConfig;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -99,6 +100,11 @@ public final class TestScheduler implements AutoCloseable {
             LOG.info("tests of {}: {}", service, r.summary());
         } catch (Exception e) {
             LOG.warn("the test run of {} failed to run: {}", service, e.getMessage());
+            if (!mine.cancelled().get()) {
+                // recorded as a failure of this tree, so it is not started again and again; a new push tries again
+                results.save(new TestRun(service, tree, false, 0, 0, 1, 0, null, List.of(), -1, false,
+                        "the suite could not be run: " + e.getMessage(), ""), clock.instant());
+            }
         } finally {
             running.remove(service, mine);
             progress.remove(service);

@@ -75,10 +75,10 @@ public final class Verification {
     public static TestRun runTests(GitRepo repo, ServiceSnapshot s, RepoConfig config, Duration timeout, BooleanSupplier cancelled,
                                    java.util.function.Consumer<String> progress) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("assembly-test-" + s.name() + "-");
+        Path reports = Files.createTempDirectory("assembly-reports-" + s.name() + "-"); // outside the checkout: the tree cannot seed it
         try {
             Checkout.write(repo, s.treeId(), dir);
             Path build = dir.resolve("BUILD");
-            Path reports = dir.resolve(".assembly-reports");
             RepoConfig.Service sc = config.service(s.name());
             String command = sc.test() != null ? sc.test() : TestRunner.defaultCommand(BuildRules.stack(s.buildFiles()), reports);
             // unbuffered, so pytest's progress lines reach us while it runs
@@ -88,6 +88,7 @@ public final class Verification {
             return cancelled.getAsBoolean() ? null : run;
         } finally {
             deleteTree(dir);
+            deleteTree(reports);
         }
     }
 

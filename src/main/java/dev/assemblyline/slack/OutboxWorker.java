@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,13 +95,8 @@ public final class OutboxWorker implements AutoCloseable {
     long drainOnce() {
         Instant now = clock.instant();
         long next = 1000;
-        Set<String> blocked = new HashSet<>();
-        for (OutboxStore.Message m : outbox.pending(200)) {
+        for (OutboxStore.Message m : outbox.pending(500)) { // one per channel: nothing overtakes a channel's oldest message
             String ch = m.channel();
-            if (blocked.contains(ch)) {
-                continue; // order per channel: nothing overtakes the oldest message
-            }
-            blocked.add(ch);
             if (m.nextAttempt() != null && m.nextAttempt().isAfter(now)) {
                 next = Math.min(next, Duration.between(now, m.nextAttempt()).toMillis());
                 continue;
@@ -119,6 +113,9 @@ public final class OutboxWorker implements AutoCloseable {
         return next;
     }
 
+    /** Tries a message gets before it is given up (and logged) when Slack keeps refusing it for an unknown reason. */
+    static final int MAX_ATTEMPTS = 12;
+
     private void send(OutboxStore.Message m, Instant now) {
         OutboxStore.Message parent = null;
         if (m.parentId() != null) {
@@ -132,6 +129,16 @@ public final class OutboxWorker implements AutoCloseable {
                 return;
             }
         }
+        boolean posts = !"update".equals(m.op()) && !"ephemeral".equals(m.op());
+        if (m.attempts() > 0 && posts && landed(m, parent, now)) {
+            return; // an earlier try got through (its answer was lost, or we stopped before recording it)
+        }
+        if (m.attempts() >= MAX_ATTEMPTS) {
+            LOG.warn("message {} to {} gave up after {} attempts: {}", m.id(), m.channel(), m.attempts(), m.lastError());
+            outbox.failed(m.id(), "gave up after " + m.attempts() + " attempts: " + m.lastError());
+            return;
+        }
+        outbox.attempting(m.id());
         try {
             SlackApiTextResponse r;
             String ts;
@@ -165,7 +172,7 @@ public final class OutboxWorker implements AutoCloseable {
                 LOG.warn("Slack refused message {} to {}: {}; it will not be retried", m.id(), m.channel(), r.getError());
                 outbox.failed(m.id(), r.getError());
             } else {
-                outbox.retry(m.id(), now.plus(backoff(m.attempts())), String.valueOf(r.getError()));
+                outbox.retry(m.id(), now.plus(backoff(m.attempts() + 1)), String.valueOf(r.getError()));
             }
         } catch (SlackApiException e) {
             int code = e.getResponse().code();
@@ -175,22 +182,30 @@ public final class OutboxWorker implements AutoCloseable {
                 // counted from when the refusal arrived, not from when the round began
                 outbox.retry(m.id(), clock.instant().plusSeconds(seconds), "429, Retry-After " + seconds);
             } else {
-                outbox.retry(m.id(), now.plus(backoff(m.attempts())), "HTTP " + code);
+                outbox.retry(m.id(), now.plus(backoff(m.attempts() + 1)), "HTTP " + code); // the next try looks first: it may have landed
             }
         } catch (IOException e) {
-            // the post may have landed with its answer lost: look before posting again
-            if (!"update".equals(m.op()) && landed(m, now)) {
+            if ("ephemeral".equals(m.op())) {
+                outbox.failed(m.id(), "no answer; an ephemeral note is not sent twice"); // it cannot be looked up
                 return;
             }
-            outbox.retry(m.id(), now.plus(backoff(m.attempts())), "no answer: " + e.getMessage());
+            // the post may have landed with its answer lost: the next try looks before posting again
+            outbox.retry(m.id(), now.plus(backoff(m.attempts() + 1)), "no answer: " + e.getMessage());
         }
     }
 
-    private boolean landed(OutboxStore.Message m, Instant now) {
+    private boolean landed(OutboxStore.Message m, OutboxStore.Message parent, Instant now) {
         try {
-            ConversationsHistoryResponse h = slack.conversationsHistory(b -> b.channel(m.channel()).limit(50).includeAllMetadata(true));
-            if (h.isOk() && h.getMessages() != null) {
-                for (Message msg : h.getMessages()) {
+            List<Message> recent;
+            if ("thread".equals(m.op())) {
+                var h = slack.conversationsReplies(b -> b.channel(parent.channel()).ts(parent.ts()).limit(100).includeAllMetadata(true));
+                recent = h.isOk() ? h.getMessages() : null;
+            } else {
+                ConversationsHistoryResponse h = slack.conversationsHistory(b -> b.channel(m.channel()).limit(50).includeAllMetadata(true));
+                recent = h.isOk() ? h.getMessages() : null;
+            }
+            if (recent != null) {
+                for (Message msg : recent) {
                     Message.Metadata md = msg.getMetadata();
                     if (md != null && EVENT_TYPE.equals(md.getEventType()) && md.getEventPayload() != null
                             && String.valueOf(m.id()).equals(String.valueOf(md.getEventPayload().get("outbox_id")).replaceAll("\\.0$", ""))) {

@@ -126,8 +126,8 @@ public final class SlackGateway {
             f.thenAccept(answer -> respond(url, answer));
             return Answer.ephemeral(messages.format("slow", Map.of()));
         } catch (Exception e) {
-            LOG.warn("/assembly {} failed: {}", ServiceName.printable(text), e.getMessage());
-            return Answer.ephemeral("That failed on our side: " + e.getMessage());
+            LOG.warn("/assembly {} failed: {}", ServiceName.printable(text), e.getMessage(), e);
+            return Answer.ephemeral("That failed on our side; the coordinator's log has the details.");
         }
     }
 
@@ -195,9 +195,22 @@ public final class SlackGateway {
         return sb.toString();
     }
 
+    /** Capabilities a Slack user may give itself with /assembly join (devops comes from sessions.json or an admin). */
+    private volatile List<String> selfServe = List.of("architect", "builder", "tester");
+
+    public void selfServeCapabilities(List<String> capabilities) {
+        this.selfServe = List.copyOf(capabilities);
+    }
+
     private String join(String userId, String userName, List<String> caps) {
         if (caps.isEmpty()) {
-            return "Say what you can do: `/assembly join builder tester` (architect, builder, tester, devops).";
+            return "Say what you can do: `/assembly join builder tester` (" + String.join(", ", selfServe) + ").";
+        }
+        for (String c : caps) {
+            if (!selfServe.contains(c.toLowerCase(Locale.ROOT))) {
+                return "`" + ServiceName.printable(c) + "` cannot be taken with /assembly join here (" + String.join(", ", selfServe)
+                        + " can); ask an admin to add it to sessions.json.";
+            }
         }
         try {
             Session s = sessions.join(userId, userName, caps.stream().map(c -> c.toLowerCase(Locale.ROOT)).toList());

@@ -75,9 +75,15 @@ public final class OutboxStore {
         }
     }
 
-    /** Pending messages, oldest first. */
+    /** The oldest pending message of each channel (order per channel: nothing else may go first), oldest first. */
     public List<Message> pending(int limit) {
-        return query("SELECT " + COLS + " FROM outbox WHERE state = 'pending' ORDER BY id FETCH FIRST " + limit + " ROWS ONLY");
+        return query("SELECT " + COLS + " FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY channel)"
+                + " ORDER BY id FETCH FIRST " + limit + " ROWS ONLY");
+    }
+
+    /** Counts an attempt before the call: after a crash mid-call, the next try knows to look before posting. */
+    public void attempting(long id) {
+        update("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", id);
     }
 
     public Optional<Message> get(long id) {
@@ -86,7 +92,7 @@ public final class OutboxStore {
 
     /** The newest announcement of a service (the message ticket changes update). */
     public Optional<Message> latestAnnouncement(String service) {
-        return query("SELECT " + COLS + " FROM outbox WHERE service = ? AND op = 'announce' ORDER BY id DESC"
+        return query("SELECT " + COLS + " FROM outbox WHERE service = ? AND op = 'announce' AND state <> 'failed' ORDER BY id DESC"
                 + " FETCH FIRST 1 ROWS ONLY", service).stream().findFirst();
     }
 
@@ -96,16 +102,16 @@ public final class OutboxStore {
     }
 
     public void sent(long id, String ts, Instant now) {
-        update("UPDATE outbox SET state = 'sent', ts = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?", ts, ts(now), id);
+        update("UPDATE outbox SET state = 'sent', ts = ?, sent_at = ?, last_error = NULL WHERE id = ?", ts, ts(now), id);
     }
 
     public void retry(long id, Instant next, String error) {
-        update("UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?", ts(next),
+        update("UPDATE outbox SET next_attempt = ?, last_error = ? WHERE id = ?", ts(next),
                 error.length() > 1000 ? error.substring(0, 1000) : error, id);
     }
 
     public void failed(long id, String error) {
-        update("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+        update("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?",
                 error.length() > 1000 ? error.substring(0, 1000) : error, id);
     }
 

@@ -33,15 +33,22 @@ public final class ProcessRunner {
         Map<String, String> env = new HashMap<>();
         base.forEach((k, v) -> {
             String u = k.toUpperCase(Locale.ROOT);
-            boolean secret = u.startsWith("SLACK_") || u.startsWith("ASSEMBLY_") || u.contains("TOKEN") || u.contains("SECRET")
-                    || u.contains("PASSWORD") || u.contains("DATABASE_URL") || u.startsWith("JDBC") || u.contains("PRIVATE_KEY")
-                    || u.equals("JAVA_OPTS");
+            boolean secret = coordinatorOwned(u) || u.contains("TOKEN") || u.contains("SECRET") || u.contains("PASSWORD")
+                    || u.contains("PRIVATE_KEY") || u.endsWith("_KEY") || u.contains("_KEY_") || u.contains("CREDENTIAL")
+                    || u.endsWith("_PAT") || u.equals("JAVA_OPTS");
             if (!secret) {
                 env.put(k, v);
             }
         });
         env.putAll(extra);
         return env;
+    }
+
+    /** Variables that belong to the coordinator itself: never handed to a service's command, even by name. */
+    public static boolean coordinatorOwned(String name) {
+        String u = name.toUpperCase(Locale.ROOT);
+        return u.startsWith("SLACK_") || u.startsWith("ASSEMBLY_") || u.contains("DATABASE_URL") || u.startsWith("JDBC")
+                || u.startsWith("PG") && u.length() <= 12;
     }
 
     public static Result run(String command, Path dir, Map<String, String> env, Duration timeout, BooleanSupplier cancelled)
@@ -55,7 +62,9 @@ public final class ProcessRunner {
         ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "sh", "-c", command)).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(env);
+        long limit = Math.min(Math.max(timeout.toMillis(), 1), Duration.ofDays(1).toMillis()); // no overflow, no forever
         long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(limit);
         Process p = pb.start();
         long group = p.pid();
         Tail tail = new Tail(OUTPUT_LIMIT);
@@ -64,24 +73,30 @@ public final class ProcessRunner {
         reader.start();
         boolean timedOut = false;
         boolean wasCancelled = false;
-        long deadline = t0 + timeout.toNanos();
-        long seen = 0;
-        while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
-            long now = tail.written();
-            if (now != seen) {
-                seen = now;
-                watch.accept(tail.last(4096));
+        try {
+            long seen = 0;
+            while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
+                long now = tail.written();
+                if (now != seen) {
+                    seen = now;
+                    try {
+                        watch.accept(tail.last(4096));
+                    } catch (RuntimeException ignored) {
+                        // a listener's problem is not the suite's
+                    }
+                }
+                if (cancelled.getAsBoolean()) {
+                    wasCancelled = true;
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    timedOut = true;
+                    break;
+                }
             }
-            if (cancelled.getAsBoolean()) {
-                wasCancelled = true;
-                break;
-            }
-            if (System.nanoTime() > deadline) {
-                timedOut = true;
-                break;
-            }
+        } finally {
+            killGroup(group); // at the timeout, on cancel, on an interrupt and after a normal end: nothing it started outlives it
         }
-        killGroup(group); // at the timeout, on cancel, and after a normal end: nothing it started outlives it
         p.waitFor(5, TimeUnit.SECONDS);
         reader.join(5000);
         int exit = p.isAlive() ? -1 : p.exitValue();

@@ -61,6 +61,9 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
             }
             double cov = root.path("coverage_min").asDouble(80);
             Duration timeout = root.hasNonNull("test_timeout") ? duration(root.get("test_timeout").asText()) : Duration.ofMinutes(15);
+            if (timeout.compareTo(Duration.ofSeconds(10)) < 0 || timeout.compareTo(Duration.ofHours(24)) > 0) {
+                timeout = Duration.ofMinutes(15); // out of 10 s .. 24 h: the default, not a run killed at once or never
+            }
             Map<String, Service> services = new HashMap<>();
             JsonNode s = root.path("services");
             for (Iterator<Map.Entry<String, JsonNode>> it = s.fields(); it.hasNext(); ) {

@@ -28,13 +28,18 @@ public final class Reports {
     }
 
     public static Counts junit(Path dir) {
+        return junit(dir, 0);
+    }
+
+    /** Only reports written at or after {@code sinceMillis} count: a tree cannot bring its own results. */
+    public static Counts junit(Path dir, long sinceMillis) {
         int tests = 0;
         int failed = 0;
         int errors = 0;
         int skipped = 0;
         int files = 0;
         List<String> failing = new ArrayList<>();
-        for (Path f : xmlFiles(dir)) {
+        for (Path f : xmlFiles(dir, sinceMillis)) {
             Document d = parse(f);
             if (d == null) {
                 continue;
@@ -65,7 +70,11 @@ public final class Reports {
 
     /** Line coverage 0..100 from the first Cobertura ({@code coverage line-rate}) or JaCoCo ({@code report}) file; null if none. */
     public static Double coverage(Path dir) {
-        for (Path f : xmlFiles(dir)) {
+        return coverage(dir, 0);
+    }
+
+    public static Double coverage(Path dir, long sinceMillis) {
+        for (Path f : xmlFiles(dir, sinceMillis)) {
             Document d = parse(f);
             if (d == null) {
                 continue;
@@ -82,9 +91,13 @@ public final class Reports {
                 NodeList counters = root.getChildNodes();
                 for (int i = 0; i < counters.getLength(); i++) {
                     if (counters.item(i) instanceof Element c && c.getTagName().equals("counter") && c.getAttribute("type").equals("LINE")) {
-                        double covered = Double.parseDouble(c.getAttribute("covered"));
-                        double missed = Double.parseDouble(c.getAttribute("missed"));
-                        return covered + missed == 0 ? 0.0 : Math.round(covered / (covered + missed) * 1000) / 10.0;
+                        try {
+                            double covered = Double.parseDouble(c.getAttribute("covered"));
+                            double missed = Double.parseDouble(c.getAttribute("missed"));
+                            return covered + missed == 0 ? 0.0 : Math.round(covered / (covered + missed) * 1000) / 10.0;
+                        } catch (NumberFormatException bad) {
+                            break;
+                        }
                     }
                 }
             }
@@ -92,12 +105,15 @@ public final class Reports {
         return null;
     }
 
-    private static List<Path> xmlFiles(Path dir) {
+    private static List<Path> xmlFiles(Path dir, long sinceMillis) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
         try (Stream<Path> s = Files.walk(dir, 6)) {
             return s.filter(p -> p.toString().endsWith(".xml") && Files.isRegularFile(p) && !p.toString().contains("/node_modules/"))
                     .filter(p -> {
                         try {
-                            return Files.size(p) < 50L << 20;
+                            return Files.size(p) < 50L << 20 && Files.getLastModifiedTime(p).toMillis() >= sinceMillis;
                         } catch (IOException e) {
                             return false;
                         }
@@ -110,7 +126,9 @@ public final class Reports {
     private static Document parse(Path f) {
         try {
             DocumentBuilderFactory dbf = DocumentBuilderFactory.newInstance();
-            dbf.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            // JaCoCo reports carry a DOCTYPE: allowed, but never fetched or expanded
+            dbf.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            dbf.setFeature(javax.xml.XMLConstants.FEATURE_SECURE_PROCESSING, true);
             dbf.setFeature("http://xml.org/sax/features/external-general-entities", false);
             dbf.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
             dbf.setXIncludeAware(false);

@@ -66,19 +66,20 @@ public final class TestRunner {
     public static TestRun run(String service, String tree, Path buildDir, Path reports, Plan plan, BooleanSupplier cancelled,
                               java.util.function.Consumer<String> progress) throws IOException, InterruptedException {
         Files.createDirectories(reports);
+        long started = System.currentTimeMillis() - 1000; // file times have coarse clocks on some file systems
         ProcessRunner.Result r = ProcessRunner.run(plan.command(), buildDir, plan.env(), plan.timeout(), cancelled, tail -> {
             String p = progress(tail);
             if (p != null) {
                 progress.accept(p);
             }
         });
-        Reports.Counts c = Reports.junit(reports);
+        Reports.Counts c = Reports.junit(reports, started);
         if (c.files() == 0) {
-            c = Reports.junit(buildDir);
+            c = Reports.junit(buildDir, started);
         }
-        Double coverage = Reports.coverage(buildDir);
+        Double coverage = Reports.coverage(buildDir, started);
         if (coverage == null) {
-            coverage = Reports.coverage(reports);
+            coverage = Reports.coverage(reports, started);
         }
         boolean testsPassed = !r.timedOut() && r.exitCode() == 0 && c.failed() == 0 && c.errors() == 0;
         boolean coverageOk = coverage == null || coverage >= plan.coverageMin();

@@ -252,6 +252,8 @@ class SlackTest {
     @Test
     void aWholeCycleDrivenOnlyThroughSlack() throws Exception {
         start();
+        assertThat(JSON.readTree(signed("/slack/commands", command("join devops", "UNEW")).body()).get("text").asText())
+                .as("devops is not self-serve").contains("cannot be taken with /assembly join");
         assertThat(JSON.readTree(signed("/slack/commands", command("join tester", "UNEW")).body()).get("text").asText())
                 .contains("slack-unew");
         Path work = pushSpec();

@@ -1,0 +1,49 @@
+package dev.assemblyline.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void jacocoWithItsDoctypeIsReadWithoutFetchingTheDtd() throws Exception {
+        Files.writeString(dir.resolve("jacoco.xml"), "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>"
+                + "<!DOCTYPE report PUBLIC \"-//JACOCO//DTD Report 1.1//EN\" \"http://127.0.0.1:9/report.dtd\">"
+                + "<report name=\"demo\"><counter type=\"INSTRUCTION\" missed=\"5\" covered=\"5\"/>"
+                + "<counter type=\"LINE\" missed=\"1\" covered=\"3\"/></report>");
+        assertThat(Reports.coverage(dir)).isEqualTo(75.0);
+    }
+
+    @Test
+    void anEntityBombOrExternalEntityIsNotExpanded() throws Exception {
+        Files.writeString(dir.resolve("evil.xml"), "<?xml version=\"1.0\"?><!DOCTYPE testsuite [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+                + "<testsuite><testcase name=\"&x;\"/></testsuite>");
+        Reports.Counts c = Reports.junit(dir);
+        assertThat(c.failing()).noneMatch(n -> n.contains("root:"));
+    }
+
+    @Test
+    void reportsOlderThanTheRunDoNotCount() throws Exception {
+        Path f = dir.resolve("coverage.xml");
+        Files.writeString(f, "<coverage line-rate=\"1.0\"></coverage>");
+        Files.setLastModifiedTime(f, FileTime.from(Instant.now().minusSeconds(3600)));
+        assertThat(Reports.coverage(dir, System.currentTimeMillis() - 1000)).as("a tree cannot bring its own coverage").isNull();
+        assertThat(Reports.coverage(dir, 0)).isEqualTo(100.0);
+    }
+
+    @Test
+    void theCoordinatorsOwnVariablesCannotBeAskedForByName() {
+        assertThat(ProcessRunner.coordinatorOwned("SLACK_BOT_TOKEN")).isTrue();
+        assertThat(ProcessRunner.coordinatorOwned("ASSEMBLY_ADMIN_TOKEN")).isTrue();
+        assertThat(ProcessRunner.coordinatorOwned("ASSEMBLY_DB_URL")).isTrue();
+        assertThat(ProcessRunner.coordinatorOwned("DEPLOY_TOKEN")).isFalse();
+    }
+}
