@@ -16,6 +16,11 @@ public interface Notifier {
     default void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
     }
 
+    /** Whether {@link #ticketChanged} does anything: if not, the desk need not load tickets to announce them. */
+    default boolean listensToTickets() {
+        return false;
+    }
+
     /** A ticket changed: offered, claimed, released, expired, done, superseded. {@code line} says what happened. */
     default void ticketChanged(Ticket ticket, Phase phase, String line) {
     }

@@ -27,6 +27,11 @@ public final class Notifiers implements Notifier {
     }
 
     @Override
+    public boolean listensToTickets() {
+        return all.stream().anyMatch(Notifier::listensToTickets);
+    }
+
+    @Override
     public void ticketChanged(Ticket ticket, Phase phase, String line) {
         all.forEach(n -> n.ticketChanged(ticket, phase, line));
     }

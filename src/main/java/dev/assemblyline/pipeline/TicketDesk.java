@@ -72,6 +72,9 @@ public final class TicketDesk {
 
     /** Tells the notifier a ticket changed; never lets a notifier problem undo the change. */
     private void announce(long id, String line) {
+        if (!notifier.listensToTickets()) {
+            return; // nobody announces tickets (console only): no need to read it back
+        }
         try {
             tickets.ticket(id).ifPresent(t -> notifier.ticketChanged(t, phaseOf.apply(t.service()), line));
         } catch (RuntimeException e) {

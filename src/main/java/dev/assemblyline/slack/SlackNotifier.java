@@ -76,6 +76,11 @@ public final class SlackNotifier implements Notifier {
     }
 
     @Override
+    public boolean listensToTickets() {
+        return true;
+    }
+
+    @Override
     public void ticketChanged(Ticket t, Phase phase, String line) {
         Instant now = clock.instant();
         Session who = t.assignee() == null ? null : tickets.session(t.assignee()).orElse(null);
