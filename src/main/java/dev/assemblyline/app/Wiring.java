@@ -138,7 +138,7 @@ public final class Wiring implements AutoCloseable {
                     .filter(c -> !c.isBlank()).map(String::toLowerCase).toList());
         }
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
-        this.server = new Server(store, webhooks, loop::signal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
+        this.server = new Server(store, webhooks, loop::inboxSignal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
                 metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock), new SlackRoutes(slack));
         self[0] = server;
         this.app = server.create();

@@ -66,10 +66,21 @@ public final class ReconcileLoop implements AutoCloseable {
         return this;
     }
 
-    /** Something new is in the inbox, or a session or ticket changed. */
+    /** A session or ticket changed: tickets, tests and operations are looked at on the next turn. */
     public void signal() {
+        choresDue = true;
         wake.release();
     }
+
+    /** Something new is in the inbox: the next turn drains it (and does the rest only if the inbox changed a phase). */
+    public void inboxSignal() {
+        wake.release();
+    }
+
+    private volatile boolean choresDue = true;
+    private long lastChores = System.nanoTime() - TICK;
+    /** Tickets, tests and operations at least once a second, at most five times a second under a burst of events. */
+    private static final long CHORES_MIN_GAP = TimeUnit.MILLISECONDS.toNanos(200);
 
     private void run() {
         long nextResync = System.nanoTime();
@@ -79,7 +90,7 @@ public final class ReconcileLoop implements AutoCloseable {
                 nextResync = System.nanoTime() + resyncEvery.toNanos();
             }
             try {
-                long wait = Math.min(TICK, Math.max(1, nextResync - System.nanoTime()));
+                long wait = Math.min(choresDue ? CHORES_MIN_GAP : TICK, Math.max(1, nextResync - System.nanoTime()));
                 if (failed) {
                     wake.tryAcquire(wait, TimeUnit.NANOSECONDS); // back off before retrying; only close() cuts it short
                 } else if (wake.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
@@ -95,7 +106,9 @@ public final class ReconcileLoop implements AutoCloseable {
     /** One turn of the loop; false when a step failed (its work stays for the next turn). */
     boolean turn(boolean resync) {
         boolean ok = step("reloading sessions.json", sessions::reloadIfChanged);
-        ok &= step("processing the inbox (events stay pending and are retried)", reconciler::drain);
+        int[] drained = {0};
+        ok &= step("processing the inbox (events stay pending and are retried)", () -> drained[0] = reconciler.drain());
+        boolean due = choresDue || drained[0] > 0 || !recheck.isEmpty() || resync;
         if (!recheck.isEmpty()) {
             Set<String> batch = new HashSet<>(recheck);
             recheck.removeAll(batch);
@@ -107,6 +120,15 @@ public final class ReconcileLoop implements AutoCloseable {
         if (resync) {
             ok &= step("resync", reconciler::resync);
         }
+        long sinceChores = System.nanoTime() - lastChores;
+        if (!(due && sinceChores >= CHORES_MIN_GAP || sinceChores >= TICK)) {
+            if (due) {
+                choresDue = true; // throttled: the next turn (within 200 ms) does them
+            }
+            return ok;
+        }
+        choresDue = false;
+        lastChores = System.nanoTime();
         ok &= step("syncing tickets with phases", () -> desk.sync(reconciler.states()));
         TestScheduler t = tests;
         if (t != null) {

@@ -259,6 +259,7 @@ class SlackTest {
         Path work = pushSpec();
         await().atMost(Duration.ofSeconds(10)).until(() -> server.outbox.latestAnnouncement("hello").map(m -> m.ts() != null).orElse(false));
         String thread = announcementTs();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.desk.tickets().ticket(1).map(t -> t.state().label().equals("offered")).orElse(false));
 
         assertThat(signed("/slack/events", threadReply("Ev1", "UNEW", "claim", thread, false)).statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(5)).until(() -> calls("chat.postEphemeral").size() == 1);
