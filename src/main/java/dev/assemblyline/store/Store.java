@@ -358,7 +358,13 @@ public final class Store {
         } catch (JsonProcessingException e) {
             reasons = List.of(raw);
         }
-        return new ServiceState(rs.getString(1), Phase.valueOf(rs.getString(2)), reasons, rs.getString(4), instant(rs, 5));
+        Phase phase;
+        try {
+            phase = Phase.valueOf(rs.getString(2));
+        } catch (IllegalArgumentException | NullPointerException unknown) {
+            phase = Phase.SKIPPED; // written by another version: the next resync looks again
+        }
+        return new ServiceState(rs.getString(1), phase, reasons, rs.getString(4), instant(rs, 5));
     }
 
     private static OffsetDateTime ts(Instant i) {
