@@ -43,7 +43,13 @@ public record Config(
         String publicUrl,
         Duration slackChannelInterval,
         int testParallelism,
-        Duration healthInterval) {
+        Duration healthInterval,
+        boolean publicRead,
+        boolean unsandboxed,
+        List<Path> sandboxReadOnly,
+        List<String> healthHosts,
+        List<String> slackJoinCapabilities,
+        Map<String, String> environment) {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
@@ -119,6 +125,33 @@ public record Config(
         if (appToken != null && !appToken.startsWith("xapp-")) {
             errors.add("SLACK_APP_TOKEN must be an app-level token (xapp-…)");
         }
+        List<Path> readOnly = new ArrayList<>();
+        String ro = blank(env.get("ASSEMBLY_SANDBOX_READONLY"));
+        if (ro != null) {
+            for (String part : ro.split(":")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                Path path = Path.of(part.strip());
+                if (!path.isAbsolute()) {
+                    errors.add("ASSEMBLY_SANDBOX_READONLY holds absolute paths separated by ':', not '" + part + "'");
+                } else {
+                    readOnly.add(path.normalize());
+                }
+            }
+        }
+        List<String> healthHosts = new ArrayList<>();
+        String hh = blank(env.get("ASSEMBLY_HEALTH_HOSTS"));
+        if (hh != null) {
+            for (String h : hh.split("[,\\s]+")) {
+                if (!h.isBlank()) {
+                    healthHosts.add(h.strip().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        }
+        String join = blank(env.get("ASSEMBLY_SLACK_JOIN_CAPABILITIES"));
+        List<String> joinCaps = join == null ? null : java.util.Arrays.stream(join.split("[,\\s]+")).filter(c -> !c.isBlank())
+                .map(c -> c.toLowerCase(java.util.Locale.ROOT)).toList();
         if (!errors.isEmpty()) {
             throw new Invalid(String.join("; ", errors));
         }
@@ -130,7 +163,9 @@ public record Config(
                 "1".equals(env.get("ASSEMBLY_INSECURE_WEBHOOKS")), resync, admin,
                 Path.of(env.getOrDefault("ASSEMBLY_SESSIONS_FILE", "sessions.json")), lease, deadline, offer,
                 "1".equals(env.get("ASSEMBLY_AUTOCLAIM")), slackToken, blank(env.get("SLACK_SIGNING_SECRET")), slackChannel,
-                blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval, parallelism, healthInterval);
+                blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval, parallelism, healthInterval,
+                "1".equals(env.get("ASSEMBLY_PUBLIC_READ")), "1".equals(env.get("ASSEMBLY_UNSANDBOXED")), List.copyOf(readOnly),
+                List.copyOf(healthHosts), joinCaps, Map.copyOf(env));
     }
 
     private static Duration durationVar(Map<String, String> env, String name, Duration fallback, List<String> errors) {
@@ -172,6 +207,22 @@ public record Config(
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (write 90s, 30m, 24h or PT30M)");
         }
+    }
+
+    /**
+     * The admin token: ASSEMBLY_ADMIN_TOKEN, or else one made on the first start and kept in
+     * {@code <data>/admin-token} (mode 600), so a first run can push without setting anything.
+     */
+    public String effectiveAdminToken() {
+        if (adminToken != null) {
+            return adminToken;
+        }
+        return dev.assemblyline.pipeline.SessionRegistry.adminTokenFile(dataDir.resolve("admin-token"));
+    }
+
+    /** The sandbox repository commands run in; the data directory and the sessions file are never visible in it. */
+    public dev.assemblyline.verify.Sandbox sandbox() {
+        return dev.assemblyline.verify.Sandbox.check(environment, unsandboxed, sandboxReadOnly, List.of(dataDir, sessionsFile));
     }
 
     public boolean followMode() {

@@ -79,6 +79,7 @@ final class ScanCommand implements Callable<Integer> {
     /** Re-detects the TESTING services after running their tests, two at a time. */
     private static List<Detection> withTests(ServiceTrees trees, dev.assemblyline.phase.PhaseDetector detector, ObjectId commit,
                                              dev.assemblyline.verify.RepoConfig config, List<Detection> detections, PrintWriter err) {
+        dev.assemblyline.verify.Sandbox sandbox = Config.fromEnv(System.getenv()).sandbox();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             List<java.util.concurrent.Future<Detection>> out = new java.util.ArrayList<>();
@@ -87,7 +88,7 @@ final class ScanCommand implements Callable<Integer> {
                     out.add(java.util.concurrent.CompletableFuture.completedFuture(d));
                     continue;
                 }
-                out.add(pool.submit(() -> Verification.verify(trees, detector, commit, d.service(), config, null, () -> false).detection()));
+                out.add(pool.submit(() -> Verification.verify(sandbox, trees, detector, commit, d.service(), config, null, () -> false).detection()));
             }
             List<Detection> result = new java.util.ArrayList<>();
             for (var f : out) {

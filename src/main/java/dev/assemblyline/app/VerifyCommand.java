@@ -48,7 +48,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (commit == null) {
                 throw new Main.UserException(repo.repo + " has no commits");
             }
-            Verification.Outcome o = Verification.verify(trees, repo.detector(), commit, service, Verification.config(git, commit),
+            Verification.Outcome o = Verification.verify(Config.fromEnv(System.getenv()).sandbox(), trees, repo.detector(), commit, service, Verification.config(git, commit),
                     timeout == null ? null : Duration.ofSeconds(timeout), () -> false);
             print(spec.commandLine().getOut(), o, json);
             return 0;

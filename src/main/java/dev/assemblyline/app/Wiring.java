@@ -26,6 +26,8 @@ import dev.assemblyline.store.ResultStore;
 import dev.assemblyline.pipeline.TicketDesk;
 import dev.assemblyline.store.TicketStore;
 import dev.assemblyline.web.ApiRoutes;
+import dev.assemblyline.web.AuthGuard;
+import dev.assemblyline.web.GitGate;
 import dev.assemblyline.pipeline.Reconciler;
 import dev.assemblyline.store.Database;
 import dev.assemblyline.store.Store;
@@ -53,6 +55,7 @@ public final class Wiring implements AutoCloseable {
     public final SessionRegistry sessions;
     public final TestScheduler tests;
     public final Operations operations;
+    public final dev.assemblyline.verify.Sandbox sandbox;
     public final OutboxStore outbox;
     public final OutboxWorker outboxWorker;
     public final SlackGateway slack;
@@ -70,7 +73,10 @@ public final class Wiring implements AutoCloseable {
     }
 
     /** @param extra a notifier to tell as well as the console (and Slack when configured); tests pass a recorder */
-    public Wiring(Config config, Clock clock, boolean startLoop, Notifier extra) {
+    public Wiring(Config config, Clock baseClock, boolean startLoop, Notifier extra) {
+        // instants are made at the precision the databases keep (microseconds), so an answer about the same
+        // state is the same before and after a restart, on H2 and on PostgreSQL
+        Clock clock = Clock.tick(baseClock, Duration.ofNanos(1000));
         this.config = config;
         this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword());
         this.store = new Store(database.dataSource());
@@ -103,8 +109,10 @@ public final class Wiring implements AutoCloseable {
             return s == null ? null : s.phase();
         });
         ReconcileLoop[] loopRef = new ReconcileLoop[1];
+        String adminToken = config.effectiveAdminToken();
+        this.sandbox = config.sandbox();
         this.sessions = new SessionRegistry(ticketStore, desk, config.sessionsFile(), config.dataDir().resolve("tokens"),
-                config.adminToken(), clock, () -> {
+                adminToken, clock, () -> {
                     if (loopRef[0] != null) {
                         loopRef[0].signal();
                     }
@@ -113,14 +121,14 @@ public final class Wiring implements AutoCloseable {
         loopRef[0] = loop;
         ResultStore results = new ResultStore(database.dataSource());
         reconciler.resultsFrom(results::latest);
-        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, loop::recheck);
+        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, loop::recheck, sandbox);
         desk.testProgressFrom(tests::progress);
         if (config.testParallelism() > 0) {
             loop.runTestsWith(tests); // 0: tests are not run by the coordinator (an outside CI, or a benchmark)
         }
         OpsStore opsStore = new OpsStore(database.dataSource());
         this.operations = new Operations(source.repo(), reconciler.trees().root(), opsStore, store, clock, config.healthInterval(),
-                System.getenv(), loop::recheck);
+                config.environment(), loop::recheck, sandbox, config.healthHosts());
         reconciler.operationsFrom(() -> opsStore.health(clock.instant()), operations::deployedTrees);
         desk.deploysBy((service, tree) -> operations.deployByCommand(reconciler.config(), service, tree));
         loop.operateWith(operations);
@@ -128,18 +136,20 @@ public final class Wiring implements AutoCloseable {
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
         Server[] self = new Server[1];
-        HttpServlet git = source instanceof HostedRepo hosted ? hosted.servlet(e -> self[0].acceptInternal(e), clock) : null;
+        AuthGuard guard = new AuthGuard(clock, metrics);
+        HttpServlet git = source instanceof HostedRepo hosted
+                ? new GitGate(hosted.servlet(e -> self[0].acceptInternal(e), clock), sessions, guard, config.publicRead()) : null;
         SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
                 : new SlackGateway(config.slackSigningSecret(), desk, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
                 loop::signal);
         this.slack = gateway;
-        if (gateway != null && System.getenv("ASSEMBLY_SLACK_JOIN_CAPABILITIES") != null) {
-            gateway.selfServeCapabilities(java.util.Arrays.stream(System.getenv("ASSEMBLY_SLACK_JOIN_CAPABILITIES").split("[,\\s]+"))
-                    .filter(c -> !c.isBlank()).map(String::toLowerCase).toList());
+        if (gateway != null && config.slackJoinCapabilities() != null) {
+            gateway.selfServeCapabilities(config.slackJoinCapabilities());
         }
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, loop::inboxSignal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
-                metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock), new SlackRoutes(slack));
+                metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock, guard), new SlackRoutes(slack),
+                sandbox);
         self[0] = server;
         this.app = server.create();
         app.start(config.port());
@@ -157,6 +167,20 @@ public final class Wiring implements AutoCloseable {
                 + (socketMode == null ? "" : "; Socket Mode on") + (slack == null ? "; requests off (set SLACK_SIGNING_SECRET or SLACK_APP_TOKEN)" : ""));
         LOG.info("Assembly Line on http://localhost:{} ({})", app.port(), Database.redact(config.effectiveDbUrl()));
         LOG.info("watching the {}", source.describe());
+        if (source instanceof HostedRepo) {
+            LOG.info("hosted repository: push with a session's id and token, or as admin with {} (HTTP Basic);"
+                    + " fetch {}; only admin may force-push or delete {}",
+                    config.adminToken() != null ? "ASSEMBLY_ADMIN_TOKEN" : "the token in " + config.dataDir().resolve("admin-token"),
+                    config.publicRead() ? "open to anyone (ASSEMBLY_PUBLIC_READ=1)" : "needs the same credentials (ASSEMBLY_PUBLIC_READ=1 opens it)",
+                    source.trackedBranch());
+        } else {
+            LOG.info("followed repository: who may push is the forge's business; the coordinator only reads");
+        }
+        if (sandbox.sandboxed()) {
+            LOG.info("repository commands (tests, deploys, restarts) run in {}", sandbox.describe());
+        } else {
+            LOG.warn("sandbox {}", sandbox.describe());
+        }
         List<String> on = new ArrayList<>();
         for (String p : List.of("github", "gitlab", "gitea", "git")) {
             if (webhooks.secrets().enabled(p)) {

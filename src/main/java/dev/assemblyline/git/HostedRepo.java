@@ -22,6 +22,9 @@ import org.eclipse.jgit.transport.resolver.RepositoryResolver;
  */
 public final class HostedRepo implements RepoSource {
     public static final String NAME = "services.git";
+    /** Request attributes set by the HTTP gate: who pushes, and whether it is the admin. */
+    public static final String PUSHER = "assembly.pusher";
+    public static final String ADMIN = "assembly.admin";
 
     private final GitRepo repo;
     private final String branch;
@@ -86,9 +89,28 @@ public final class HostedRepo implements RepoSource {
         };
         servlet.setRepositoryResolver(resolver);
         servlet.setReceivePackFactory((req, r) -> {
+            Object pusher = req.getAttribute(PUSHER);
+            if (pusher == null) {
+                // the gate in front lets no unauthenticated push through; refuse if ever mounted without it
+                throw new org.eclipse.jgit.transport.resolver.ServiceNotAuthorizedException();
+            }
+            boolean admin = Boolean.TRUE.equals(req.getAttribute(ADMIN));
             ReceivePack rp = new ReceivePack(r);
             rp.setAllowNonFastForwards(true);
             rp.setAllowDeletes(true);
+            rp.setRefLogIdent(new org.eclipse.jgit.lib.PersonIdent(pusher.toString(), pusher + "@assembly-line"));
+            rp.setPreReceiveHook((pack, commands) -> {
+                for (ReceiveCommand cmd : commands) {
+                    if (admin || !cmd.getRefName().equals(Constants.R_HEADS + branch) || cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
+                        continue;
+                    }
+                    if (cmd.getType() == ReceiveCommand.Type.DELETE) {
+                        cmd.setResult(ReceiveCommand.Result.REJECTED_NODELETE, "only admin may delete " + branch);
+                    } else if (cmd.getType() == ReceiveCommand.Type.UPDATE_NONFASTFORWARD) {
+                        cmd.setResult(ReceiveCommand.Result.REJECTED_NONFASTFORWARD, "only admin may force-push " + branch);
+                    }
+                }
+            });
             rp.setPostReceiveHook((pack, commands) -> {
                 for (ReceiveCommand cmd : commands) {
                     if (cmd.getResult() == ReceiveCommand.Result.OK && cmd.getRefName().equals(Constants.R_HEADS + branch)) {

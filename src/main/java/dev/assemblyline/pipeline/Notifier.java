@@ -2,6 +2,7 @@ package dev.assemblyline.pipeline;
 
 import dev.assemblyline.model.Phase;
 import dev.assemblyline.model.Ticket;
+import dev.assemblyline.store.OutboxStore;
 import java.util.List;
 
 /**
@@ -12,7 +13,15 @@ public interface Notifier {
     /** A message to one session (a direct message when it has a Slack user). */
     void tell(String session, String service, String text);
 
-    /** A service changed phase ({@code from} null for a new service). */
+    /**
+     * The outbox rows that announce a phase change: the reconciler writes them in the same transaction as
+     * the change itself, so a crash neither loses nor doubles one. {@link #advanced} follows the commit.
+     */
+    default List<OutboxStore.Draft> announcement(String service, Phase from, Phase to, String tree, List<String> reasons) {
+        return List.of();
+    }
+
+    /** A service changed phase ({@code from} null for a new service), after the change was stored. */
     default void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
     }
 

@@ -2,6 +2,7 @@ package dev.assemblyline.pipeline;
 
 import dev.assemblyline.model.Phase;
 import dev.assemblyline.model.Ticket;
+import dev.assemblyline.store.OutboxStore;
 import java.util.List;
 
 /** Several notifiers as one: the console always, Slack when configured. */
@@ -19,6 +20,11 @@ public final class Notifiers implements Notifier {
     @Override
     public void tell(String session, String service, String text) {
         all.forEach(n -> n.tell(session, service, text));
+    }
+
+    @Override
+    public List<OutboxStore.Draft> announcement(String service, Phase from, Phase to, String tree, List<String> reasons) {
+        return all.stream().flatMap(n -> n.announcement(service, from, to, tree, reasons).stream()).toList();
     }
 
     @Override

@@ -54,6 +54,9 @@ public final class Operations implements AutoCloseable {
     private final Duration interval;
     private final Consumer<String> onChange;
     private final Map<String, String> secrets;
+    private final dev.assemblyline.verify.Sandbox sandbox;
+    private final List<String> healthHosts;
+    private final Set<String> refusedLogged = ConcurrentHashMap.newKeySet();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "operations");
@@ -65,10 +68,14 @@ public final class Operations implements AutoCloseable {
     private final Set<String> restarted = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param secrets the coordinator's environment, from which deploy secrets are taken by name
+     * @param secrets     the coordinator's environment, from which deploy secrets are taken by name
+     * @param sandbox     where deploy and restart commands run (with the network)
+     * @param healthHosts the only hosts health checks may reach (ASSEMBLY_HEALTH_HOSTS); empty: any
      */
     public Operations(GitRepo repo, String root, OpsStore ops, Store store, Clock clock, Duration interval, Map<String, String> secrets,
-                      Consumer<String> onChange) {
+                      Consumer<String> onChange, dev.assemblyline.verify.Sandbox sandbox, List<String> healthHosts) {
+        this.sandbox = sandbox;
+        this.healthHosts = List.copyOf(healthHosts);
         this.repo = repo;
         this.root = root;
         this.ops = ops;
@@ -132,7 +139,8 @@ public final class Operations implements AutoCloseable {
         Path dir = Files.createTempDirectory("assembly-" + what + "-" + s.service() + "-");
         try {
             Checkout.write(repo, s.tree(), dir);
-            return ProcessRunner.run(command, dir, ProcessRunner.cleanEnvironment(secrets, passed), timeout, () -> false);
+            // deploys and restarts reach the network; everything else of the sandbox holds
+            return ProcessRunner.run(sandbox, new ProcessRunner.Job(command, dir, List.of(dir), true, passed, timeout), () -> false);
         } finally {
             Verification.deleteTree(dir);
         }
@@ -169,18 +177,31 @@ public final class Operations implements AutoCloseable {
             String url = healthUrl(s.service(), head, sc);
             boolean ok;
             String detail;
+            String host = url == null ? null : hostOf(url);
             if (url == null) {
                 ok = false;
                 detail = "no health URL (assembly.yml health, PRODUCTION/deploy.json url, or Port in SPEC.md)";
+            } else if (host == null || !healthHosts.isEmpty() && !healthHosts.contains(host)) {
+                ok = false;
+                detail = "health URL refused: its host is not in ASSEMBLY_HEALTH_HOSTS";
+                if (refusedLogged.add(s.service() + " " + host)) {
+                    LOG.warn("{}: health URL host {} is not in ASSEMBLY_HEALTH_HOSTS {}; not checked", s.service(),
+                            host == null ? "(none)" : dev.assemblyline.model.ServiceName.printable(host), healthHosts);
+                }
             } else {
+                // only up or down, the status code and the time are kept: nothing the answer says comes back
+                long t0 = System.nanoTime();
                 try {
                     HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
                             HttpResponse.BodyHandlers.discarding());
                     ok = r.statusCode() / 100 == 2;
-                    detail = url + " answered " + r.statusCode();
+                    detail = "answered " + r.statusCode() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+                } catch (java.net.http.HttpTimeoutException e) {
+                    ok = false;
+                    detail = "no answer in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
                 } catch (Exception e) {
                     ok = false;
-                    detail = url + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+                    detail = "unreachable after " + (System.nanoTime() - t0) / 1_000_000 + " ms";
                 }
             }
             var before = ops.health(clock.instant()).get(s.service());
@@ -208,6 +229,16 @@ public final class Operations implements AutoCloseable {
                     + r.exitCode() + ")") + "; a recover ticket goes to devops if the checks keep failing")), now);
         } catch (Exception e) {
             LOG.warn("restarting {} failed: {}", s.service(), e.getMessage());
+        }
+    }
+
+    /** The host of an http(s) URL, lower case; null when it has none. */
+    static String hostOf(String url) {
+        try {
+            String h = URI.create(url).getHost();
+            return h == null ? null : h.toLowerCase(java.util.Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

@@ -79,6 +79,18 @@ public final class Reconciler {
         }
     }
 
+    /** The announcements of the phase changes among {@code upserts}, to store with them. */
+    private List<dev.assemblyline.store.OutboxStore.Draft> announcements(List<ServiceState> upserts, Map<String, Phase> before) {
+        List<dev.assemblyline.store.OutboxStore.Draft> out = new ArrayList<>();
+        for (ServiceState s : upserts) {
+            Phase old = before.get(s.service());
+            if (old != s.phase()) {
+                out.addAll(notifier.announcement(s.service(), old, s.phase(), s.tree(), s.reasons()));
+            }
+        }
+        return out;
+    }
+
     private Map<String, Phase> phasesOf(List<ServiceState> upserts) {
         Map<String, Phase> out = new HashMap<>();
         for (ServiceState s : upserts) {
@@ -177,8 +189,9 @@ public final class Reconciler {
                 compare(detector.detect(s, facts.apply(name)), now, "ticket change", upserts, log);
             }
         }
-        store.apply(new Store.Batch(upserts, List.of(), log, null, null, List.of(), null), now);
         Map<String, Phase> before = phasesOf(upserts);
+        store.apply(new Store.Batch(upserts, List.of(), log, null, null, List.of(), null, announcements(upserts, before)), now);
+        Crashpoint.hit("after-phase-commit");
         upserts.forEach(s -> states.put(s.service(), s));
         announce(upserts, before);
         recount();
@@ -301,8 +314,10 @@ public final class Reconciler {
             outcome = changes.size() + " services changed " + shortId(last) + ".." + shortId(head.name()) + ": "
                     + upserts.size() + " updated, " + removals.size() + " removed";
         }
-        store.apply(new Store.Batch(upserts, removals, log, branch, head == null ? null : head.name(), events, outcome), now);
         Map<String, Phase> before = phasesOf(upserts);
+        store.apply(new Store.Batch(upserts, removals, log, branch, head == null ? null : head.name(), events, outcome,
+                announcements(upserts, before)), now);
+        Crashpoint.hit("after-phase-commit");
         for (ServiceState s : upserts) {
             states.put(s.service(), s);
         }

@@ -142,6 +142,12 @@ public final class SessionRegistry {
         }
         Session old = id == null ? null : store.session(id).orElse(null);
         Session s = parse(id, body, old == null ? "api" : old.origin(), old);
+        if (!admin && old != null && (!s.capabilities().equals(old.capabilities())
+                || !java.util.Objects.equals(s.slackUser(), old.slackUser()))) {
+            // a session may change its name, status, WIP and current work; what it may do and who it is in Slack are the admin's
+            throw new SecurityException("capabilities and slack_user change only by an admin or in " + (file == null ? "sessions.json"
+                    : file.getFileName()));
+        }
         String token = null;
         if (admin) {
             token = newToken();
@@ -240,6 +246,31 @@ public final class SessionRegistry {
             LOG.info("session {} has no token in {}: one was written to {}", id, file.getFileName(), f);
         } catch (IOException e) {
             LOG.warn("could not write a token for session {}: {}", id, e.getMessage());
+        }
+    }
+
+    /** The token kept in {@code file}, made (mode 600) the first time; null when it can be neither read nor written. */
+    public static String adminTokenFile(Path file) {
+        try {
+            if (Files.isRegularFile(file)) {
+                String t = Files.readString(file).strip();
+                if (t.length() >= 16) {
+                    return t;
+                }
+            }
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            String token = newToken();
+            Files.deleteIfExists(file);
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                Files.createFile(file);
+            }
+            Files.writeString(file, token + "\n");
+            return token;
+        } catch (IOException e) {
+            LOG.warn("no admin token: {} could not be read or written ({})", file, e.getMessage());
+            return null;
         }
     }
 

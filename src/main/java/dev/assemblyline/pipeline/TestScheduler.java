@@ -31,6 +31,7 @@ public final class TestScheduler implements AutoCloseable {
     }
 
     private final ServiceTrees trees;
+    private final dev.assemblyline.verify.Sandbox sandbox;
     private final ResultStore results;
     private final Clock clock;
     private final Consumer<String> onDone;
@@ -43,7 +44,9 @@ public final class TestScheduler implements AutoCloseable {
         return running.containsKey(service) ? progress.get(service) : null;
     }
 
-    public TestScheduler(ServiceTrees trees, ResultStore results, int parallelism, Clock clock, Consumer<String> onDone) {
+    public TestScheduler(ServiceTrees trees, ResultStore results, int parallelism, Clock clock, Consumer<String> onDone,
+                         dev.assemblyline.verify.Sandbox sandbox) {
+        this.sandbox = sandbox;
         this.trees = trees;
         this.results = results;
         this.clock = clock;
@@ -91,7 +94,7 @@ public final class TestScheduler implements AutoCloseable {
                 return;
             }
             LOG.info("running the tests of {} (tree {})", service, tree.substring(0, 12));
-            TestRun r = Verification.runTests(trees.repo(), s, config, null, mine.cancelled()::get, p -> progress.put(service, p));
+            TestRun r = Verification.runTests(sandbox, trees.repo(), s, config, null, mine.cancelled()::get, p -> progress.put(service, p));
             if (r == null) {
                 LOG.info("the test run of {} for tree {} was cancelled: a newer tree arrived", service, tree.substring(0, 12));
                 return;

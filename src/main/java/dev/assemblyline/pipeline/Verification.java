@@ -12,15 +12,14 @@ import dev.assemblyline.phase.BuildRules;
 import dev.assemblyline.phase.PhaseDetector;
 import dev.assemblyline.verify.ProcessRunner;
 import dev.assemblyline.verify.RepoConfig;
+import dev.assemblyline.verify.Sandbox;
 import dev.assemblyline.verify.TestRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
@@ -47,7 +46,7 @@ public final class Verification {
         return Facts.NONE.withRequiredBuildFiles(config.service(service).buildFiles());
     }
 
-    public static Outcome verify(ServiceTrees trees, PhaseDetector detector, ObjectId commit, String service, RepoConfig config,
+    public static Outcome verify(Sandbox sandbox, ServiceTrees trees, PhaseDetector detector, ObjectId commit, String service, RepoConfig config,
                                  Duration timeout, BooleanSupplier cancelled) throws IOException, InterruptedException {
         ServiceSnapshot s = trees.snapshot(commit, service);
         if (s == null) {
@@ -58,7 +57,7 @@ public final class Verification {
         if (before.phase() != Phase.TESTING) {
             return new Outcome(before, null);
         }
-        TestRun run = runTests(trees.repo(), s, config, timeout, cancelled);
+        TestRun run = runTests(sandbox, trees.repo(), s, config, timeout, cancelled, p -> { });
         if (run == null) {
             return new Outcome(before, null);
         }
@@ -66,14 +65,9 @@ public final class Verification {
         return new Outcome(after, run);
     }
 
-    /** Runs a service's tests on its tree; null when cancelled. */
-    public static TestRun runTests(GitRepo repo, ServiceSnapshot s, RepoConfig config, Duration timeout, BooleanSupplier cancelled)
-            throws IOException, InterruptedException {
-        return runTests(repo, s, config, timeout, cancelled, p -> { });
-    }
-
-    public static TestRun runTests(GitRepo repo, ServiceSnapshot s, RepoConfig config, Duration timeout, BooleanSupplier cancelled,
-                                   java.util.function.Consumer<String> progress) throws IOException, InterruptedException {
+    /** Runs a service's tests on its tree, in the sandbox; null when cancelled. */
+    public static TestRun runTests(Sandbox sandbox, GitRepo repo, ServiceSnapshot s, RepoConfig config, Duration timeout,
+                                   BooleanSupplier cancelled, java.util.function.Consumer<String> progress) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("assembly-test-" + s.name() + "-");
         Path reports = Files.createTempDirectory("assembly-reports-" + s.name() + "-"); // outside the checkout: the tree cannot seed it
         try {
@@ -81,10 +75,11 @@ public final class Verification {
             Path build = dir.resolve("BUILD");
             RepoConfig.Service sc = config.service(s.name());
             String command = sc.test() != null ? sc.test() : TestRunner.defaultCommand(BuildRules.stack(s.buildFiles()), reports);
-            // unbuffered, so pytest's progress lines reach us while it runs
-            Map<String, String> env = ProcessRunner.cleanEnvironment(System.getenv(), Map.of("PYTHONUNBUFFERED", "1"));
-            TestRun run = TestRunner.run(s.name(), s.treeId(), build, reports,
-                    new TestRunner.Plan(command, timeout != null ? timeout : config.testTimeout(), config.coverageMin(s.name()), env), cancelled, progress);
+            // unbuffered, so pytest's progress lines reach us while it runs; no .pyc files left in the checkout
+            Map<String, String> env = Map.of("PYTHONUNBUFFERED", "1", "PYTHONDONTWRITEBYTECODE", "1");
+            TestRun run = TestRunner.run(sandbox, s.name(), s.treeId(), dir, build, reports,
+                    new TestRunner.Plan(command, timeout != null ? timeout : config.testTimeout(), config.coverageMin(s.name()), env, sc.network()),
+                    cancelled, progress);
             return cancelled.getAsBoolean() ? null : run;
         } finally {
             deleteTree(dir);
@@ -93,10 +88,6 @@ public final class Verification {
     }
 
     static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary folder left behind is not worth failing a run for
-        }
+        ProcessRunner.deleteTree(dir);
     }
 }

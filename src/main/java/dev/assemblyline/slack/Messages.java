@@ -35,7 +35,11 @@ public final class Messages {
         return props.containsKey(key);
     }
 
-    /** The template {@code key} with {name} replaced from {@code values} (unknown names stay as they are). */
+    /**
+     * The template {@code key} with {name} replaced from {@code values} (unknown names stay as they are).
+     * Values are escaped for Slack ({@link SlackText#esc}) unless they are {@link SlackText.Markup}: the
+     * templates are the only markup.
+     */
     public String format(String key, Map<String, ?> values) {
         String t = props.getProperty(key);
         if (t == null) {
@@ -45,7 +49,8 @@ public final class Messages {
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             Object v = values.get(m.group(1));
-            m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? m.group() : String.valueOf(v)));
+            String text = v == null ? m.group() : v instanceof SlackText.Markup markup ? markup.text() : SlackText.esc(v);
+            m.appendReplacement(sb, Matcher.quoteReplacement(text));
         }
         m.appendTail(sb);
         return sb.toString();

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import static dev.assemblyline.slack.SlackText.esc;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -164,9 +165,9 @@ public final class SlackGateway {
         List<String> stuck = new ArrayList<>();
         for (Ticket t : open) {
             if (t.assignee() != null) {
-                held.add(t.assignee() + ": " + t.kind().label() + " #" + t.id() + " " + t.service() + " (" + t.state().label() + ")");
+                held.add(esc(t.assignee()) + ": " + t.kind().label() + " #" + t.id() + " " + esc(t.service()) + " (" + t.state().label() + ")");
             } else {
-                stuck.add(t.service() + ": " + t.kind().label() + " #" + t.id() + " waits, " + (t.waiting() == null ? "not offered yet" : t.waiting()));
+                stuck.add(esc(t.service()) + ": " + t.kind().label() + " #" + t.id() + " waits, " + (t.waiting() == null ? "not offered yet" : esc(t.waiting())));
             }
         }
         sb.append("\n*Held* (").append(held.size()).append("):");
@@ -179,9 +180,9 @@ public final class SlackGateway {
     private String serviceStatus(String name) {
         ServiceState s = ServiceName.isValid(name) ? states.get().get(name) : null;
         if (s == null) {
-            return "No service *" + ServiceName.printable(name) + "*.";
+            return "No service *" + esc(ServiceName.printable(name)) + "*.";
         }
-        return "*" + name + "*: " + desk.why(s);
+        return "*" + esc(name) + "*: " + esc(desk.why(s));
     }
 
     private String sessionsText() {
@@ -189,7 +190,7 @@ public final class SlackGateway {
         Map<String, Integer> wip = desk.tickets().wip();
         StringBuilder sb = new StringBuilder("*" + all.size() + " sessions*");
         for (Session s : all) {
-            sb.append("\n• ").append(s.name()).append(" (").append(s.id()).append("): ").append(String.join(", ", s.capabilities()))
+            sb.append("\n• ").append(esc(s.name())).append(" (").append(esc(s.id())).append("): ").append(String.join(", ", s.capabilities()))
                     .append(", ").append(s.status()).append(", ").append(wip.getOrDefault(s.id(), 0)).append(" of ").append(s.wipLimit()).append(" WIP");
         }
         return sb.toString();
@@ -208,15 +209,15 @@ public final class SlackGateway {
         }
         for (String c : caps) {
             if (!selfServe.contains(c.toLowerCase(Locale.ROOT))) {
-                return "`" + ServiceName.printable(c) + "` cannot be taken with /assembly join here (" + String.join(", ", selfServe)
+                return "`" + esc(ServiceName.printable(c)) + "` cannot be taken with /assembly join here (" + String.join(", ", selfServe)
                         + " can); ask an admin to add it to sessions.json.";
             }
         }
         try {
             Session s = sessions.join(userId, userName, caps.stream().map(c -> c.toLowerCase(Locale.ROOT)).toList());
-            return "You are session *" + s.id() + "* (" + String.join(", ", s.capabilities()) + "). Work will be offered to you here.";
+            return "You are session *" + esc(s.id()) + "* (" + String.join(", ", s.capabilities()) + "). Work will be offered to you here.";
         } catch (IllegalArgumentException e) {
-            return "Could not join: " + e.getMessage();
+            return "Could not join: " + esc(e.getMessage());
         }
     }
 
@@ -237,9 +238,9 @@ public final class SlackGateway {
         }
         Long id = ticketFor(target);
         if (id == null) {
-            return "No open ticket for *" + ServiceName.printable(target) + "*.";
+            return "No open ticket for *" + esc(ServiceName.printable(target)) + "*.";
         }
-        return act(verb, id, s.get()).message();
+        return esc(act(verb, id, s.get()).message());
     }
 
     private TicketDesk.Outcome act(String verb, long id, Session s) {
@@ -294,7 +295,7 @@ public final class SlackGateway {
         String url = p.getResponseUrl();
         work.submit(() -> {
             Optional<Session> s = desk.tickets().sessionBySlackUser(user);
-            String answer = s.isEmpty() ? messages.format("not.session", Map.of()) : act(verb, Long.parseLong(value), s.get()).message();
+            String answer = s.isEmpty() ? messages.format("not.session", Map.of()) : esc(act(verb, Long.parseLong(value), s.get()).message());
             respond(url, answer);
         });
         return new Answer(200, null);
@@ -364,12 +365,12 @@ public final class SlackGateway {
             return "refused: not a session";
         }
         if (id == null) {
-            outbox.addEphemeral(channel, user, "No open ticket for " + parent.get().service() + ".", clock.instant());
+            outbox.addEphemeral(channel, user, "No open ticket for " + esc(parent.get().service()) + ".", clock.instant());
             return "refused: no ticket";
         }
         TicketDesk.Outcome o = act(word, id, s.get());
         if (!o.ok()) {
-            outbox.addEphemeral(channel, user, o.message(), clock.instant());
+            outbox.addEphemeral(channel, user, esc(o.message()), clock.instant());
         }
         return word + " #" + id + " by " + s.get().id() + ": " + o.status();
     }

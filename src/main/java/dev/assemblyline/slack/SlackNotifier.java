@@ -54,13 +54,13 @@ public final class SlackNotifier implements Notifier {
     public void tell(String session, String service, String text) {
         Optional<Session> s = session == null ? Optional.empty() : tickets.session(session);
         if (s.isPresent() && s.get().slackUser() != null) {
-            outbox.add(s.get().slackUser(), "post", null, null, service, null, text, null, clock.instant());
+            outbox.add(s.get().slackUser(), "post", null, null, service, null, SlackText.esc(text), null, clock.instant());
             wake.run();
         }
     }
 
     @Override
-    public void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
+    public List<OutboxStore.Draft> announcement(String service, Phase from, Phase to, String tree, List<String> reasons) {
         Map<String, Object> v = new HashMap<>();
         v.put("service", service);
         v.put("from", from == null ? "new" : from.name());
@@ -70,9 +70,13 @@ public final class SlackNotifier implements Notifier {
                 : from == Phase.UNHEALTHY && to == Phase.PRODUCTION ? "advance.recovered"
                 : messages.has("advance." + to.name()) ? "advance." + to.name() : "advance.default";
         String text = messages.format(key, v);
-        outbox.add(channel, "announce", service + "/" + to.name() + "/" + tree, null, service, null, text, blocks(text, null, null, null),
-                clock.instant());
-        wake.run();
+        return List.of(new OutboxStore.Draft(channel, "announce", service + "/" + to.name() + "/" + tree, null, service, null, text,
+                blocks(text, null, null, null)));
+    }
+
+    @Override
+    public void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
+        wake.run(); // the announcement was stored with the change
     }
 
     @Override
@@ -118,7 +122,8 @@ public final class SlackNotifier implements Notifier {
         v.put("kind", t.kind().label());
         v.put("id", t.id());
         v.put("who", who == null ? (t.assignee() == null ? "nobody" : t.assignee())
-                : who.slackUser() != null ? "<@" + who.slackUser() + ">" : who.name());
+                : who.slackUser() != null && who.slackUser().matches("[A-Z0-9]{2,30}") ? new SlackText.Markup("<@" + who.slackUser() + ">")
+                : who.name());
         v.put("waiting", t.waiting() == null ? "no one is free yet" : t.waiting());
         v.put("offer_ends", t.offerExpires() == null ? "?" : TIME.format(t.offerExpires()));
         v.put("deadline", t.deadline() == null ? "24 h after the claim" : TIME.format(t.deadline()));

@@ -33,29 +33,45 @@ public final class OutboxStore {
                           String recipient) {
     }
 
+    /** A message to queue, not yet stored: written with the change it announces ({@link Store.Batch}) or alone ({@link #add}). */
+    public record Draft(String channel, String op, String dedupKey, Long parentId, String service, Long ticketId, String text, String blocks) {
+    }
+
     /** Queues a message; false when its dedup key was queued before (nothing is added). */
     public boolean add(String channel, String op, String dedupKey, Long parentId, String service, Long ticketId, String text,
                        String blocks, Instant now) {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO outbox (channel, op, dedup_key, parent_id, service, ticket_id, text,"
-                     + " blocks, state, attempts, next_attempt, created_at) VALUES (?,?,?,?,?,?,?,?,'pending',0,?,?)")) {
-            ps.setString(1, channel);
-            ps.setString(2, op);
-            ps.setString(3, dedupKey);
-            ps.setObject(4, parentId);
-            ps.setString(5, service);
-            ps.setObject(6, ticketId);
-            ps.setString(7, text.length() > 4000 ? text.substring(0, 3999) + "…" : text);
-            ps.setString(8, blocks);
-            ps.setObject(9, ts(now));
-            ps.setObject(10, ts(now));
-            ps.executeUpdate();
-            return true;
+        try (Connection c = ds.getConnection()) {
+            return insert(c, new Draft(channel, op, dedupKey, parentId, service, ticketId, text, blocks), now);
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
                 return false;
             }
             throw new StoreException("queueing a Slack message", e);
+        }
+    }
+
+    /**
+     * Queues {@code d} on {@code c}, inside the caller's transaction; false when its dedup key is there
+     * already. The check is in the statement, so a duplicate never aborts the transaction (PostgreSQL
+     * would abort it on a unique violation).
+     */
+    static boolean insert(Connection c, Draft d, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO outbox (channel, op, dedup_key, parent_id, service, ticket_id, text,"
+                + " blocks, state, attempts, next_attempt, created_at) SELECT ?,?,?,?,?,?,?,?,'pending',0,?,? FROM (VALUES (1)) AS one (x)"
+                + " WHERE CAST(? AS VARCHAR(300)) IS NULL OR NOT EXISTS (SELECT 1 FROM outbox WHERE dedup_key = ?)")) {
+            ps.setString(1, d.channel());
+            ps.setString(2, d.op());
+            ps.setString(3, d.dedupKey());
+            ps.setObject(4, d.parentId(), java.sql.Types.BIGINT);
+            ps.setString(5, d.service());
+            ps.setObject(6, d.ticketId(), java.sql.Types.BIGINT);
+            ps.setString(7, d.text().length() > 4000 ? d.text().substring(0, 3999) + "…" : d.text());
+            ps.setString(8, d.blocks());
+            ps.setObject(9, ts(now));
+            ps.setObject(10, ts(now));
+            ps.setString(11, d.dedupKey());
+            ps.setString(12, d.dedupKey());
+            return ps.executeUpdate() == 1;
         }
     }
 

@@ -171,10 +171,15 @@ public final class Store {
 
     /**
      * One reconcile's outcome, in one transaction: new and changed service states, removed services,
-     * log entries, the processed head, and the inbox events it settles.
+     * log entries, the processed head, the inbox events it settles, and the announcements of its phase
+     * changes (a transactional outbox: a crash at any point neither loses nor doubles one).
      */
     public record Batch(List<ServiceState> upserts, List<String> removals, List<LogEntry> log, String branch, String head,
-                        List<Long> processed, String outcome) {
+                        List<Long> processed, String outcome, List<OutboxStore.Draft> announcements) {
+        public Batch(List<ServiceState> upserts, List<String> removals, List<LogEntry> log, String branch, String head,
+                     List<Long> processed, String outcome) {
+            this(upserts, removals, log, branch, head, processed, outcome, List.of());
+        }
     }
 
     public void apply(Batch b, Instant now) {
@@ -245,6 +250,9 @@ public final class Store {
                     }
                 }
             }
+        }
+        for (OutboxStore.Draft d : b.announcements()) {
+            OutboxStore.insert(c, d, now);
         }
         if (!b.processed().isEmpty()) {
             try (PreparedStatement done = c.prepareStatement(

@@ -42,6 +42,18 @@ public final class TicketStore {
     /** Inserts or updates a session; a null {@code tokenHash} keeps the one it has. */
     public void saveSession(Session s, String tokenHash, Instant now) {
         try (Connection c = ds.getConnection()) {
+            if (s.slackUser() != null) {
+                try (PreparedStatement other = c.prepareStatement("SELECT id FROM sessions WHERE slack_user = ? AND id <> ?")) {
+                    other.setString(1, s.slackUser());
+                    other.setString(2, s.id());
+                    try (ResultSet rs = other.executeQuery()) {
+                        if (rs.next()) {
+                            // one Slack user, one session: otherwise Slack actions could be taken as someone else
+                            throw new IllegalArgumentException("slack_user " + s.slackUser() + " is already session " + rs.getString(1) + "'s");
+                        }
+                    }
+                }
+            }
             try (PreparedStatement up = c.prepareStatement("UPDATE sessions SET name = ?, capabilities = ?, status = ?, current_work = ?,"
                     + " slack_user = ?, wip_limit = ?, origin = ?, token_hash = COALESCE(?, token_hash) WHERE id = ?")) {
                 bindSession(up, s, tokenHash);

@@ -5,7 +5,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs a shell command for a service (its tests, its deploy) in its own process group ({@code setsid}),
- * with the coordinator's secrets stripped from the environment, a timeout after which the whole group is
+ * Runs a shell command for a service (its tests, its deploy) in a {@link Sandbox} and its own process
+ * group ({@code setsid}), with an allow-listed environment, a timeout after which the whole group is
  * killed, and only the last {@link #OUTPUT_LIMIT} bytes of output kept. Children left behind when the
  * command ends are killed too.
  */
@@ -28,38 +29,57 @@ public final class ProcessRunner {
     private ProcessRunner() {
     }
 
-    /** The environment a service's command sees: the coordinator's own, minus anything secret, plus {@code extra}. */
-    public static Map<String, String> cleanEnvironment(Map<String, String> base, Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>();
-        base.forEach((k, v) -> {
-            String u = k.toUpperCase(Locale.ROOT);
-            boolean secret = coordinatorOwned(u) || u.contains("TOKEN") || u.contains("SECRET") || u.contains("PASSWORD")
-                    || u.contains("PRIVATE_KEY") || u.endsWith("_KEY") || u.contains("_KEY_") || u.contains("CREDENTIAL")
-                    || u.endsWith("_PAT") || u.equals("JAVA_OPTS");
-            if (!secret) {
-                env.put(k, v);
-            }
-        });
-        env.putAll(extra);
-        return env;
-    }
-
-    /** Variables that belong to the coordinator itself: never handed to a service's command, even by name. */
+    /** Variables that belong to the coordinator itself: never handed to a service's command, even named in deploy_secrets. */
     public static boolean coordinatorOwned(String name) {
         String u = name.toUpperCase(Locale.ROOT);
         return u.startsWith("SLACK_") || u.startsWith("ASSEMBLY_") || u.contains("DATABASE_URL") || u.startsWith("JDBC")
-                || u.startsWith("PG") && u.length() <= 12;
+                || u.startsWith("PG") && u.length() <= 12 || u.equals("JAVA_OPTS") || u.equals("JAVA_TOOL_OPTIONS");
     }
 
-    public static Result run(String command, Path dir, Map<String, String> env, Duration timeout, BooleanSupplier cancelled)
+    /** What to run and how. */
+    public record Job(String command, Path dir, List<Path> writable, boolean network, Map<String, String> extraEnv, Duration timeout) {
+    }
+
+    public static Result run(Sandbox sandbox, Job job, BooleanSupplier cancelled) throws IOException, InterruptedException {
+        return run(sandbox, job, cancelled, tail -> { });
+    }
+
+    /**
+     * Runs {@code job} in {@code sandbox}, in its own process group; {@code watch} sees the last few KB of
+     * output whenever it grew, while the command runs. Throws {@link Sandbox.Unavailable} when the
+     * sandbox refuses to run commands at all.
+     */
+    public static Result run(Sandbox sandbox, Job job, BooleanSupplier cancelled, java.util.function.Consumer<String> watch)
             throws IOException, InterruptedException {
-        return run(command, dir, env, timeout, cancelled, tail -> { });
+        List<String> argv = new ArrayList<>(List.of("setsid"));
+        argv.addAll(sandbox.command(job.command(), job.dir(), job.writable(), job.network()));
+        Map<String, String> env = sandbox.environment(job.extraEnv());
+        Path home = null;
+        if (!sandbox.sandboxed()) {
+            home = Files.createTempDirectory("assembly-home-");
+            env.put("HOME", home.toString());
+        }
+        try {
+            return exec(argv, job.dir(), env, job.timeout(), cancelled, watch);
+        } finally {
+            if (home != null) {
+                deleteTree(home);
+            }
+        }
     }
 
-    /** As above; {@code watch} sees the last few KB of output whenever it grew, while the command runs. */
-    public static Result run(String command, Path dir, Map<String, String> env, Duration timeout, BooleanSupplier cancelled,
-                             java.util.function.Consumer<String> watch) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "sh", "-c", command)).directory(dir.toFile()).redirectErrorStream(true);
+    /** Deletes a folder and everything in it; a leftover temporary folder is not worth failing a run for. */
+    public static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // gone already, or not ours to delete
+        }
+    }
+
+    private static Result exec(List<String> argv, Path dir, Map<String, String> env, Duration timeout, BooleanSupplier cancelled,
+                               java.util.function.Consumer<String> watch) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(env);
         long limit = Math.min(Math.max(timeout.toMillis(), 1), Duration.ofDays(1).toMillis()); // no overflow, no forever
@@ -75,7 +95,9 @@ public final class ProcessRunner {
         boolean wasCancelled = false;
         try {
             long seen = 0;
-            while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
+            long wait = 5; // short waits first: a quick command is not held up by the polling
+            while (!p.waitFor(wait, TimeUnit.MILLISECONDS)) {
+                wait = Math.min(200, wait * 2);
                 long now = tail.written();
                 if (now != seen) {
                     seen = now;

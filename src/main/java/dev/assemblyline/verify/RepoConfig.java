@@ -24,6 +24,7 @@ import java.util.Map;
  *     deploy_secrets: [DEPLOY_TOKEN]   # passed to the deploy by name, nothing else is
  *     health: https://billing.example.com/health
  *     restart: ./restart.sh
+ *     network: true                    # the test suite may use the network (deploys and restarts always may)
  * </pre>
  * A file that does not parse counts as empty and says why in {@link #problem}.
  */
@@ -37,8 +38,8 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
 
     /** One service's settings; null fields fall back to the defaults. */
     public record Service(List<String> buildFiles, String test, Double coverageMin, String deploy, List<String> deploySecrets,
-                          String health, String restart) {
-        static final Service NONE = new Service(null, null, null, null, List.of(), null, null);
+                          String health, String restart, boolean network) {
+        static final Service NONE = new Service(null, null, null, null, List.of(), null, null, false);
     }
 
     public Service service(String name) {
@@ -71,7 +72,8 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
                 JsonNode n = e.getValue();
                 services.put(e.getKey(), new Service(list(n.get("build_files")), text(n, "test"),
                         n.hasNonNull("coverage_min") ? n.get("coverage_min").asDouble() : null, text(n, "deploy"),
-                        list(n.get("deploy_secrets")) == null ? List.of() : list(n.get("deploy_secrets")), text(n, "health"), text(n, "restart")));
+                        list(n.get("deploy_secrets")) == null ? List.of() : list(n.get("deploy_secrets")), text(n, "health"), text(n, "restart"),
+                        n.path("network").asBoolean(false)));
             }
             return new RepoConfig(cov, timeout, services, null);
         } catch (Exception e) {

@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -28,18 +30,35 @@ public final class Reports {
     }
 
     public static Counts junit(Path dir) {
-        return junit(dir, 0);
+        return junit(dir, Map.of());
     }
 
-    /** Only reports written at or after {@code sinceMillis} count: a tree cannot bring its own results. */
-    public static Counts junit(Path dir, long sinceMillis) {
+    /**
+     * The XML files under {@code dir} with a hash of their content: taken before a run, so that only the
+     * files the run wrote or changed count afterwards ({@link #junit(Path, Map)}). A tree that brings its own
+     * reports gets no credit for them, whatever their modification times say.
+     */
+    public static Map<Path, String> fingerprints(Path dir) {
+        Map<Path, String> out = new HashMap<>();
+        for (Path f : xmlFiles(dir, Map.of())) {
+            try {
+                out.put(f, dev.assemblyline.ingest.Hmac.sha256(Files.readAllBytes(f)));
+            } catch (IOException e) {
+                // unreadable now: it will not be counted later either
+            }
+        }
+        return out;
+    }
+
+    /** Only reports not in {@code before} (new, or with other content) count. */
+    public static Counts junit(Path dir, Map<Path, String> before) {
         int tests = 0;
         int failed = 0;
         int errors = 0;
         int skipped = 0;
         int files = 0;
         List<String> failing = new ArrayList<>();
-        for (Path f : xmlFiles(dir, sinceMillis)) {
+        for (Path f : xmlFiles(dir, before)) {
             Document d = parse(f);
             if (d == null) {
                 continue;
@@ -70,11 +89,12 @@ public final class Reports {
 
     /** Line coverage 0..100 from the first Cobertura ({@code coverage line-rate}) or JaCoCo ({@code report}) file; null if none. */
     public static Double coverage(Path dir) {
-        return coverage(dir, 0);
+        return coverage(dir, Map.of());
     }
 
-    public static Double coverage(Path dir, long sinceMillis) {
-        for (Path f : xmlFiles(dir, sinceMillis)) {
+    /** As {@link #junit(Path, Map)}: only files the run wrote count. */
+    public static Double coverage(Path dir, Map<Path, String> before) {
+        for (Path f : xmlFiles(dir, before)) {
             Document d = parse(f);
             if (d == null) {
                 continue;
@@ -105,7 +125,7 @@ public final class Reports {
         return null;
     }
 
-    private static List<Path> xmlFiles(Path dir, long sinceMillis) {
+    private static List<Path> xmlFiles(Path dir, Map<Path, String> before) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
@@ -113,7 +133,11 @@ public final class Reports {
             return s.filter(p -> p.toString().endsWith(".xml") && Files.isRegularFile(p) && !p.toString().contains("/node_modules/"))
                     .filter(p -> {
                         try {
-                            return Files.size(p) < 50L << 20 && Files.getLastModifiedTime(p).toMillis() >= sinceMillis;
+                            if (Files.size(p) >= 50L << 20) {
+                                return false;
+                            }
+                            String had = before.get(p);
+                            return had == null || !had.equals(dev.assemblyline.ingest.Hmac.sha256(Files.readAllBytes(p)));
                         } catch (IOException e) {
                             return false;
                         }

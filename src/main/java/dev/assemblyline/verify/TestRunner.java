@@ -14,8 +14,8 @@ import java.util.function.BooleanSupplier;
  * when there are reports, the exit code otherwise, coverage against the gate when a report exists.
  */
 public final class TestRunner {
-    /** What to run and the bar to pass. */
-    public record Plan(String command, Duration timeout, double coverageMin, Map<String, String> env) {
+    /** What to run, the bar to pass, the stack's own variables and whether the suite may use the network. */
+    public record Plan(String command, Duration timeout, double coverageMin, Map<String, String> env, boolean network) {
     }
 
     private TestRunner() {
@@ -57,29 +57,32 @@ public final class TestRunner {
         };
     }
 
-    public static TestRun run(String service, String tree, Path buildDir, Path reports, Plan plan, BooleanSupplier cancelled)
-            throws IOException, InterruptedException {
-        return run(service, tree, buildDir, reports, plan, cancelled, p -> { });
-    }
-
-    /** As above; {@code progress} hears "12 passed, 1 failed so far (40%)" while pytest runs. */
-    public static TestRun run(String service, String tree, Path buildDir, Path reports, Plan plan, BooleanSupplier cancelled,
-                              java.util.function.Consumer<String> progress) throws IOException, InterruptedException {
+    /**
+     * Runs the suite in {@code buildDir} (inside {@code checkout}, the only folder it may write besides
+     * {@code reports}, which it is told of as {@code REPORTS_DIR}); {@code progress} hears "12 passed, 1
+     * failed so far (40%)" while pytest runs. Reports count when they are in {@code reports} or were
+     * written or changed by the run in the checkout; what the tree brought does not.
+     */
+    public static TestRun run(Sandbox sandbox, String service, String tree, Path checkout, Path buildDir, Path reports, Plan plan,
+                              BooleanSupplier cancelled, java.util.function.Consumer<String> progress) throws IOException, InterruptedException {
         Files.createDirectories(reports);
-        long started = System.currentTimeMillis() - 1000; // file times have coarse clocks on some file systems
-        ProcessRunner.Result r = ProcessRunner.run(plan.command(), buildDir, plan.env(), plan.timeout(), cancelled, tail -> {
+        Map<Path, String> brought = Reports.fingerprints(checkout);
+        Map<String, String> env = new java.util.HashMap<>(plan.env());
+        env.put("REPORTS_DIR", reports.toAbsolutePath().toString());
+        ProcessRunner.Job job = new ProcessRunner.Job(plan.command(), buildDir, List.of(checkout, reports), plan.network(), env, plan.timeout());
+        ProcessRunner.Result r = ProcessRunner.run(sandbox, job, cancelled, tail -> {
             String p = progress(tail);
             if (p != null) {
                 progress.accept(p);
             }
         });
-        Reports.Counts c = Reports.junit(reports, started);
+        Reports.Counts c = Reports.junit(reports, Map.of());
         if (c.files() == 0) {
-            c = Reports.junit(buildDir, started);
+            c = Reports.junit(checkout, brought);
         }
-        Double coverage = Reports.coverage(buildDir, started);
+        Double coverage = Reports.coverage(reports, Map.of());
         if (coverage == null) {
-            coverage = Reports.coverage(reports, started);
+            coverage = Reports.coverage(checkout, brought);
         }
         boolean testsPassed = !r.timedOut() && r.exitCode() == 0 && c.failed() == 0 && c.errors() == 0;
         boolean coverageOk = coverage == null || coverage >= plan.coverageMin();

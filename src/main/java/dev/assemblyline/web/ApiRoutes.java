@@ -34,9 +34,11 @@ public final class ApiRoutes {
 
     private final dev.assemblyline.store.OpsStore ops;
     private final java.time.Clock clock;
+    private final AuthGuard guard;
 
     public ApiRoutes(TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed,
-                     dev.assemblyline.store.OpsStore ops, java.time.Clock clock) {
+                     dev.assemblyline.store.OpsStore ops, java.time.Clock clock, AuthGuard guard) {
+        this.guard = guard;
         this.ops = ops;
         this.clock = clock;
         this.desk = desk;
@@ -57,10 +59,34 @@ public final class ApiRoutes {
         r.get("/api/services/{name}/health", this::health);
     }
 
-    private void registerSession(Context ctx) throws IOException {
+    /** Who calls: the admin, a session, or nobody; null when the answer (429) is already given. */
+    private record Caller(boolean admin, Optional<Session> session, String bearer) {
+    }
+
+    private Caller caller(Context ctx) {
+        String address = ctx.ip();
+        if (guard.blocked(address)) {
+            ctx.header("Retry-After", "60");
+            Server.json(ctx, 429, Map.of("error", "too many failed token checks from this address; wait a minute"));
+            return null;
+        }
         String bearer = bearer(ctx);
         boolean admin = sessions.isAdmin(bearer);
-        Optional<Session> self = admin ? Optional.empty() : sessions.authenticate(bearer);
+        Optional<Session> s = admin ? Optional.empty() : sessions.authenticate(bearer);
+        if (bearer != null && !admin && s.isEmpty()) {
+            guard.failed(address, "api");
+        }
+        return new Caller(admin, s, bearer);
+    }
+
+    private void registerSession(Context ctx) throws IOException {
+        Caller who = caller(ctx);
+        if (who == null) {
+            return;
+        }
+        String bearer = who.bearer();
+        boolean admin = who.admin();
+        Optional<Session> self = who.session();
         if (!admin && self.isEmpty()) {
             if (!sessions.adminConfigured() && bearer == null) {
                 Server.json(ctx, 403, Map.of("error", "registration over the API is off: no ASSEMBLY_ADMIN_TOKEN is set;"
@@ -90,7 +116,11 @@ public final class ApiRoutes {
 
     private void heartbeat(Context ctx) {
         // only the holder's own heartbeat counts as activity: not even the admin keeps a silent session's leases
-        Optional<Session> own = sessions.authenticate(bearer(ctx));
+        Caller who = caller(ctx);
+        if (who == null) {
+            return;
+        }
+        Optional<Session> own = who.session();
         if (own.isEmpty()) {
             Server.json(ctx, 401, Map.of("error", "the session's own token is required"));
             return;
@@ -116,9 +146,12 @@ public final class ApiRoutes {
 
     /** The session a call acts for: its own token, or the admin's for any session. Answers 401/403/404 itself. */
     private Session self(Context ctx, String id) {
-        String bearer = bearer(ctx);
-        boolean admin = sessions.isAdmin(bearer);
-        Optional<Session> byToken = admin ? Optional.empty() : sessions.authenticate(bearer);
+        Caller who = caller(ctx);
+        if (who == null) {
+            return null;
+        }
+        boolean admin = who.admin();
+        Optional<Session> byToken = who.session();
         if (!admin && byToken.isEmpty()) {
             Server.json(ctx, 401, Map.of("error", "the session's token is required"));
             return null;
@@ -174,7 +207,11 @@ public final class ApiRoutes {
             Server.json(ctx, 404, Map.of("error", "no action " + ServiceName.printable(action) + "; use claim, release, done or progress"));
             return;
         }
-        Optional<Session> s = sessions.authenticate(bearer(ctx));
+        Caller who = caller(ctx);
+        if (who == null) {
+            return;
+        }
+        Optional<Session> s = who.session();
         if (s.isEmpty()) {
             Server.json(ctx, 401, Map.of("error", "the session's token is required (Authorization: Bearer …)"));
             return;

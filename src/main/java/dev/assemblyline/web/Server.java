@@ -47,10 +47,13 @@ public final class Server {
     private final HttpServlet gitServlet;
     private final ApiRoutes api;
     private final SlackRoutes slackRoutes;
+    private final dev.assemblyline.verify.Sandbox sandbox;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public Server(Store store, Webhooks webhooks, Runnable onAccepted, Supplier<Map<String, ServiceState>> states,
-                  BooleanSupplier gitHealthy, PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes) {
+                  BooleanSupplier gitHealthy, PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes,
+                  dev.assemblyline.verify.Sandbox sandbox) {
+        this.sandbox = sandbox;
         this.api = api;
         this.slackRoutes = slackRoutes;
         this.store = store;
@@ -196,6 +199,8 @@ public final class Server {
         body.put("status", db && git ? "ok" : "failing");
         body.put("database", db ? "ok" : "unreachable");
         body.put("git", git ? "ok" : "unreadable");
+        // a coordinator that cannot sandbox still serves, but says so: its tests and deploys are refused (or unsandboxed)
+        body.put("sandbox", sandbox.sandboxed() ? "bubblewrap" : sandbox.describe());
         json(ctx, db && git ? 200 : 503, body);
     }
 
