@@ -121,6 +121,11 @@ public final class ProcessRunner {
         }
         p.waitFor(5, TimeUnit.SECONDS);
         reader.join(5000);
+        try {
+            watch.accept(tail.last(4096)); // the last lines too: a listener hears how it ended
+        } catch (RuntimeException ignored) {
+            // a listener's problem is not the suite's
+        }
         int exit = p.isAlive() ? -1 : p.exitValue();
         String out = tail.text();
         if (timedOut) {

@@ -84,7 +84,12 @@ public final class Sandbox {
 
     /** For tests and benchmarks: no sandbox, commands allowed (the process-group runner alone). */
     public static Sandbox none(Map<String, String> env) {
-        return new Sandbox(null, "switched off", true, List.of(), List.of(), allowed(env));
+        return without("switched off", true, env);
+    }
+
+    /** What {@link #check} gives where bubblewrap cannot run, for {@code why}. */
+    public static Sandbox without(String why, boolean allowUnsandboxed, Map<String, String> env) {
+        return new Sandbox(null, why, allowUnsandboxed, List.of(), List.of(), allowed(env));
     }
 
     private static Map<String, String> allowed(Map<String, String> env) {

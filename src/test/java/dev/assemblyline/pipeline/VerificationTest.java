@@ -10,7 +10,8 @@ import dev.assemblyline.git.ServiceTrees;
 import dev.assemblyline.model.Phase;
 import dev.assemblyline.phase.PhaseDetector;
 import dev.assemblyline.phase.SpecRules;
-import dev.assemblyline.verify.ProcessRunner;
+import dev.assemblyline.verify.Sandbox;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +42,8 @@ class VerificationTest {
 
     @BeforeEach
     void repository() throws Exception {
+        data = tmp.resolve("data");
+        port = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         repo = TestRepos.bare(tmp.resolve("r.git"));
         CommitWriter w = TestRepos.on(repo);
         python(w, "passing", "import os\ndef test_add():\n    assert 1 + 1 == 2\n"
@@ -60,8 +63,72 @@ class VerificationTest {
                         + "import static org.junit.jupiter.api.Assertions.assertEquals;\nclass DemoTest {\n  @Test void adds() { assertEquals(2, 1 + 1); }\n"
                         + "  @Test void breaks() { assertEquals(3, 1 + 1); }\n}\n")
                 .put("SERVICES/java-svc/BUILD/tests/README.md", "the Maven tests live under src/test/java\n")
-                .put("assembly.yml", "coverage_min: 80\nservices:\n  java-svc:\n    test: mvn -o -q -B test\n");
+                .put("assembly.yml", "coverage_min: 80\nservices:\n  java-svc:\n    test: mvn -o -q -B -Dmaven.repo.local=" + M2 + " test\n");
+        python(w, "brings-coverage", "def test_ok():\n    assert True\n")
+                .put("SERVICES/brings-coverage/BUILD/coverage.xml", "<?xml version=\"1.0\"?><coverage line-rate=\"1.0\" branch-rate=\"1\"></coverage>")
+                .put("SERVICES/brings-coverage/BUILD/tests/conftest.py", "import pathlib\ndef pytest_sessionfinish(session, exitstatus):\n"
+                        + "    pathlib.Path('htmlcov').mkdir(exist_ok=True)\n"
+                        + "    pathlib.Path('htmlcov/coverage.xml').write_text('<?xml version=\"1.0\"?><coverage line-rate=\"0.40\" branch-rate=\"0\"></coverage>')\n");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("assembly.mv.db"), "the coordinator's database");
+        python(w, "snooping", SNOOP.replace("PID", String.valueOf(ProcessHandle.current().pid())).replace("DATA", data.toString())
+                .replace("PORT", String.valueOf(port.getLocalPort())));
         head = w.commit("suites");
+    }
+
+    /** The local Maven repository, mounted read-only into the sandbox so a suite can build offline. */
+    static final String M2 = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
+    /** The coordinator's environment as the sandbox is given it: secrets among ordinary variables. */
+    static final Map<String, String> ENV = Map.of("PATH", System.getenv("PATH"), "LANG", "C.UTF-8", "SLACK_BOT_TOKEN", "xoxb-secret-marker",
+            "ASSEMBLY_ADMIN_TOKEN", "admin-secret-marker", "DATABASE_URL", "postgres://secret-marker", "HOME", "/root");
+    static Sandbox sandbox;
+    Path data;
+    java.net.ServerSocket port;
+
+    /** A suite that tries to reach what a sandboxed run must not: the coordinator's processes, data and port. */
+    static final String SNOOP = """
+            import glob, os, socket
+            def test_cannot_see_the_coordinators_processes():
+                assert not os.path.exists('/proc/PID/environ')
+                cmdlines = []
+                for p in glob.glob('/proc/[0-9]*/cmdline'):
+                    try:
+                        cmdlines.append(open(p, 'rb').read())
+                    except OSError:
+                        pass
+                assert not any(b'java' in c for c in cmdlines)
+            def test_cannot_read_the_data_directory():
+                assert not os.path.exists('DATA/assembly.mv.db')
+            def test_cannot_open_a_socket_to_the_coordinator():
+                s = socket.socket()
+                s.settimeout(2)
+                try:
+                    s.connect(('127.0.0.1', PORT))
+                    reached = True
+                except OSError:
+                    reached = False
+                assert not reached
+            def test_no_secret_in_the_environment():
+                assert 'secret-marker' not in repr(dict(os.environ))
+                assert os.environ['HOME'] == '/tmp/home'
+            def test_the_system_is_read_only():
+                try:
+                    open('/usr/evil', 'w')
+                    wrote = True
+                except OSError:
+                    wrote = False
+                assert not wrote
+            """;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void bubblewrap() {
+        sandbox = Sandbox.check(ENV, false, List.of(Path.of(M2)), List.of());
+        assertThat(sandbox.sandboxed()).as("bubblewrap must run here (apt-get install bubblewrap; .ci/run does): " + sandbox.describe()).isTrue();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePort() throws Exception {
+        port.close();
     }
 
     static final String POM = """
@@ -81,7 +148,7 @@ class VerificationTest {
 
     Verification.Outcome verify(String service, Duration timeout) throws Exception {
         try (ServiceTrees trees = new ServiceTrees(GitRepo.wrap(repo), "SERVICES")) {
-            return Verification.verify(trees, detector, head, service, Verification.config(GitRepo.wrap(repo), head), timeout, () -> false);
+            return Verification.verify(sandbox, trees, detector, head, service, Verification.config(GitRepo.wrap(repo), head), timeout, () -> false);
         }
     }
 
@@ -154,7 +221,8 @@ class VerificationTest {
         java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ServiceTrees trees = new ServiceTrees(GitRepo.wrap(repo), "SERVICES")) {
             var s = trees.snapshot(head, "slow");
-            var run = Verification.runTests(GitRepo.wrap(repo), s, Verification.config(GitRepo.wrap(repo), head), null, () -> false, seen::add);
+            var run = Verification.runTests(sandbox, GitRepo.wrap(repo), s, Verification.config(GitRepo.wrap(repo), head), null, () -> false,
+                    seen::add);
             assertThat(run.failed()).isEqualTo(1);
         }
         assertThat(seen).isNotEmpty();
@@ -163,9 +231,46 @@ class VerificationTest {
     }
 
     @Test
-    void theEnvironmentLosesEverySecret() {
-        Map<String, String> env = ProcessRunner.cleanEnvironment(Map.of("PATH", "/bin", "SLACK_BOT_TOKEN", "x", "ASSEMBLY_GITHUB_SECRET", "y",
-                "GITHUB_TOKEN", "z", "DATABASE_URL", "postgres://", "HOME", "/root"), Map.of("DEPLOY_KEY", "passed by name"));
-        assertThat(env).containsOnlyKeys("PATH", "HOME", "DEPLOY_KEY");
+    void theEnvironmentIsAnAllowList() {
+        Map<String, String> env = sandbox.environment(Map.of("DEPLOY_KEY", "passed by name"));
+        assertThat(env).containsKeys("PATH", "LANG", "HOME", "DEPLOY_KEY").doesNotContainKeys("SLACK_BOT_TOKEN", "ASSEMBLY_ADMIN_TOKEN",
+                "DATABASE_URL");
+        assertThat(env.get("HOME")).isEqualTo(Sandbox.HOME);
+        assertThat(env.get("PATH")).as("folders the sandbox does not mount are dropped").doesNotContain("/root/");
+    }
+
+    @Test
+    void aSandboxedSuiteCannotReachTheCoordinator() throws Exception {
+        Verification.Outcome o = verify("snooping", Duration.ofMinutes(1));
+        assertThat(o.run().failing()).as(o.run().output()).isEmpty();
+        assertThat(o.run().tests()).isEqualTo(5);
+        assertThat(o.detection().phase()).isEqualTo(Phase.READY_FOR_DEPLOY);
+    }
+
+    @Test
+    void theSnoopingSuiteDoesFindTheCoordinatorWithoutASandbox() throws Exception {
+        // the same suite, unsandboxed: it reaches the port and the data, so the test above could fail
+        try (ServiceTrees trees = new ServiceTrees(GitRepo.wrap(repo), "SERVICES")) {
+            Verification.Outcome o = Verification.verify(Sandbox.none(ENV), trees, detector, head, "snooping",
+                    Verification.config(GitRepo.wrap(repo), head), Duration.ofMinutes(1), () -> false);
+            assertThat(o.run().failing()).anyMatch(n -> n.endsWith("test_cannot_open_a_socket_to_the_coordinator"))
+                    .anyMatch(n -> n.endsWith("test_cannot_read_the_data_directory"));
+        }
+    }
+
+    @Test
+    void aCommittedCoverageReportGetsNoCredit() throws Exception {
+        Verification.Outcome o = verify("brings-coverage", null);
+        assertThat(o.run().coverage()).as("the run's 40%, not the committed 100%").isEqualTo(40.0);
+        assertThat(o.detection().phase()).isEqualTo(Phase.TESTS_FAILING);
+    }
+
+    @Test
+    void commandsAreRefusedWithoutASandboxUnlessAllowed() {
+        Sandbox refusing = Sandbox.without("bubblewrap is not installed", false, ENV);
+        assertThat(refusing.runs()).isFalse();
+        assertThat(refusing.describe()).contains("ASSEMBLY_UNSANDBOXED=1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> refusing.command("true", tmp, List.of(), false))
+                .isInstanceOf(Sandbox.Unavailable.class).hasMessageContaining("ASSEMBLY_UNSANDBOXED=1");
     }
 }

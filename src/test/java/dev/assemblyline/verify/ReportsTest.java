@@ -31,12 +31,15 @@ class ReportsTest {
     }
 
     @Test
-    void reportsOlderThanTheRunDoNotCount() throws Exception {
+    void reportsTheTreeBroughtDoNotCountWhateverTheirTimes() throws Exception {
         Path f = dir.resolve("coverage.xml");
         Files.writeString(f, "<coverage line-rate=\"1.0\"></coverage>");
-        Files.setLastModifiedTime(f, FileTime.from(Instant.now().minusSeconds(3600)));
-        assertThat(Reports.coverage(dir, System.currentTimeMillis() - 1000)).as("a tree cannot bring its own coverage").isNull();
-        assertThat(Reports.coverage(dir, 0)).isEqualTo(100.0);
+        var brought = Reports.fingerprints(dir);
+        Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(3600))); // touched, same content
+        assertThat(Reports.coverage(dir, brought)).as("a tree cannot bring its own coverage").isNull();
+        Files.writeString(f, "<coverage line-rate=\"0.5\"></coverage>"); // rewritten by the run
+        assertThat(Reports.coverage(dir, brought)).isEqualTo(50.0);
+        assertThat(Reports.coverage(dir, java.util.Map.of())).isEqualTo(50.0);
     }
 
     @Test
