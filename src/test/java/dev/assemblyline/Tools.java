@@ -47,6 +47,11 @@ public final class Tools {
         return r.out();
     }
 
+    /** The hosted repository's URL with the admin's credentials in it (the URL form the README shows). */
+    public static String gitUrl(dev.assemblyline.app.Wiring server) {
+        return "http://admin:" + server.config.effectiveAdminToken() + "@127.0.0.1:" + server.port() + "/git/services.git";
+    }
+
     /** The project's top folder (where pom.xml is). */
     public static Path projectDir() {
         Path p = Path.of("").toAbsolutePath();

@@ -76,7 +76,7 @@ public final class Wiring implements AutoCloseable {
     public Wiring(Config config, Clock baseClock, boolean startLoop, Notifier extra) {
         // instants are made at the precision the databases keep (microseconds), so an answer about the same
         // state is the same before and after a restart, on H2 and on PostgreSQL
-        Clock clock = Clock.tick(baseClock, Duration.ofNanos(1000));
+        Clock clock = dev.assemblyline.model.MicrosClock.of(baseClock);
         this.config = config;
         this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword());
         this.store = new Store(database.dataSource());

@@ -146,7 +146,7 @@ class SlackTest {
 
     Path pushSpec() throws Exception {
         Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
         return work;
     }

@@ -94,7 +94,7 @@ class AssignmentCycleTest {
         assertThat(testerToken).startsWith("as_");
 
         Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
@@ -166,7 +166,7 @@ class AssignmentCycleTest {
         });
 
         Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
         String holder = get("/api/tickets?service=hello&state=offered").get(0).get("assignee").asText();
@@ -199,7 +199,7 @@ class AssignmentCycleTest {
         writeSessions(SESSIONS.replace("\"status\": \"away\"", "\"status\": \"active\""));
         start(Map.of());
         Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
         JsonNode offered = get("/api/tickets?service=hello&state=offered").get(0);
@@ -225,12 +225,53 @@ class AssignmentCycleTest {
     }
 
     @Test
-    void withoutAnAdminTokenRegistrationIsOnlyFromTheFile() throws Exception {
+    void withoutAnAdminTokenOneIsMadeOnceAndKeptPrivate() throws Exception {
         writeSessions(SESSIONS);
         start(Map.of());
-        Answer r = call("POST", "/api/sessions", null, "{\"session_id\":\"x\",\"capabilities\":[\"builder\"]}");
-        assertThat(r.status()).isEqualTo(403);
-        assertThat(r.body().get("error").asText()).contains("ASSEMBLY_ADMIN_TOKEN");
+        Path file = tmp.resolve("data/admin-token");
+        assertThat(file).exists();
+        assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        String token = Files.readString(file).strip();
+        assertThat(call("POST", "/api/sessions", null, "{\"session_id\":\"x\",\"capabilities\":[\"builder\"]}").status()).isEqualTo(401);
+        assertThat(call("POST", "/api/sessions", token, "{\"session_id\":\"x\",\"capabilities\":[\"builder\"]}").status()).isEqualTo(200);
+        server.close();
+        start(Map.of());
+        assertThat(Files.readString(file).strip()).as("the same token after a restart").isEqualTo(token);
         assertThat(call("POST", "/api/sessions/builder-1/heartbeat", "token-builder-1-abcdef", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aSessionMayNotRaiseItsOwnCapabilitiesOrTakeAnotherSlackUser() throws Exception {
+        writeSessions(SESSIONS);
+        start(Map.of("ASSEMBLY_ADMIN_TOKEN", ADMIN));
+        String own = "token-builder-2-abcdef";
+        Answer raise = call("POST", "/api/sessions", own, "{\"capabilities\":[\"builder\",\"devops\"]}");
+        assertThat(raise.status()).isEqualTo(403);
+        assertThat(raise.body().get("error").asText()).contains("capabilities");
+        Answer impersonate = call("POST", "/api/sessions", own, "{\"slack_user\":\"U01\"}");
+        assertThat(impersonate.status()).isEqualTo(403);
+        Answer rename = call("POST", "/api/sessions", own, "{\"name\":\"Bee\",\"status\":\"active\",\"wip_limit\":2}");
+        assertThat(rename.status()).as("name, status and WIP are the session's own").isEqualTo(200);
+        assertThat(rename.body().get("capabilities").toString()).isEqualTo("[\"builder\"]");
+        Answer dup = call("POST", "/api/sessions", ADMIN, "{\"session_id\":\"builder-2\",\"slack_user\":\"U01\"}");
+        assertThat(dup.status()).as("slack_user is unique, even for the admin").isEqualTo(400);
+        assertThat(dup.body().get("error").asText()).contains("U01", "builder-1");
+        assertThat(call("POST", "/api/sessions", ADMIN, "{\"session_id\":\"builder-2\",\"capabilities\":[\"builder\",\"devops\"]}")
+                .status()).isEqualTo(200);
+    }
+
+    @Test
+    void twentyFailedTokenChecksAMinuteAreAnswered429AndCounted() throws Exception {
+        writeSessions(SESSIONS);
+        start(Map.of("ASSEMBLY_ADMIN_TOKEN", ADMIN));
+        for (int i = 0; i < 20; i++) {
+            assertThat(call("POST", "/api/tickets/1/claim", "wrong-" + i, null).status()).isEqualTo(401);
+        }
+        assertThat(call("POST", "/api/tickets/1/claim", "wrong", null).status()).isEqualTo(429);
+        assertThat(call("POST", "/api/sessions/builder-1/heartbeat", "token-builder-1-abcdef", null).status())
+                .as("even a right token waits out the minute from that address").isEqualTo(429);
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("assembly_auth_failures_total\\{via=\"api\"} 20\\.0");
     }
 }

@@ -70,7 +70,7 @@ class OperationsTest {
         server = new Wiring(Config.fromEnv(Map.of("PORT", "0", "ASSEMBLY_DATA_DIR", tmp.resolve("data").toString(),
                 "ASSEMBLY_SESSIONS_FILE", tmp.resolve("none.json").toString(), "ASSEMBLY_HEALTH_INTERVAL", "200ms")), Clock.systemUTC(), true);
         Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", "http://127.0.0.1:" + server.port() + "/git/services.git", work.toString());
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.writePythonService(work, "web");
         Files.writeString(work.resolve("SERVICES/web/BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
         TestRepos.writePythonService(work, "broken");

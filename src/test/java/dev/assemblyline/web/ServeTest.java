@@ -104,7 +104,7 @@ class ServeTest {
     void aPlainGitPushToTheHostedRepositoryIsProcessedAtOnce() throws Exception {
         server = start(Map.of(), true);
         Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
         await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("hello")));
 
@@ -159,10 +159,10 @@ class ServeTest {
         Files.writeString(work.resolve("SERVICES/x/SPEC.md"), TestRepos.completeSpec());
         git(work, "add", ".");
         git(work, "commit", "-qm", "x");
-        git(work, "push", "-q", base() + "/git/services.git", "topic");
-        assertThat(Tools.ok(null, "git", "ls-remote", base() + "/git/services.git")).contains("refs/heads/topic");
+        git(work, "push", "-q", Tools.gitUrl(server), "topic");
+        assertThat(Tools.ok(null, "git", "ls-remote", Tools.gitUrl(server))).contains("refs/heads/topic");
         assertThat(get("/api/services")).as("topic is not the tracked branch").isEmpty();
-        git(work, "push", "-q", base() + "/git/services.git", "topic:main");
+        git(work, "push", "-q", Tools.gitUrl(server), "topic:main");
         await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("x")));
     }
 
@@ -171,7 +171,7 @@ class ServeTest {
         Files.writeString(tmp.resolve("sessions.json"), "{\"b1\": {\"session_id\": \"b1\", \"name\": \"b1\", \"capabilities\": [\"builder\"]}}");
         server = start(Map.of("ASSEMBLY_SESSIONS_FILE", tmp.resolve("sessions.json").toString()), true);
         Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         String b = "SERVICES/calc/";
         TestRepos.writePythonService(work, "calc");
         TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "def test_ok():\n    assert 2 * 2 == 4\n", "main");
@@ -197,7 +197,7 @@ class ServeTest {
     void aPushAcceptedBeforeACrashIsProcessedExactlyOnceAfterTheRestart() throws Exception {
         server = start(Map.of(), false);
         Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", base() + "/git/services.git", work.toString());
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.commitAndPush(work, "SERVICES/billing/SPEC.md", TestRepos.completeSpec(), "main");
         assertThat(server.store.inboxDepth()).isEqualTo(1);
         assertThat(server.store.services()).isEmpty();

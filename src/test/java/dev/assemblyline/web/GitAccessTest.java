@@ -1,0 +1,183 @@
+package dev.assemblyline.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.TestRepos;
+import dev.assemblyline.Tools;
+import dev.assemblyline.app.Config;
+import dev.assemblyline.app.Wiring;
+import dev.assemblyline.store.Postgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Who may push to and fetch from the hosted repository, with the real git command line; and answers that survive a restart. */
+class GitAccessTest {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String SESSIONS = """
+            {"builder-1": {"session_id": "builder-1", "name": "Builder One", "capabilities": ["builder"], "token": "token-builder-1-abcdef"}}
+            """;
+
+    @TempDir
+    Path tmp;
+    Wiring server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    void start(Map<String, String> extra) throws Exception {
+        Files.writeString(tmp.resolve("sessions.json"), SESSIONS);
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("ASSEMBLY_DATA_DIR", tmp.resolve("data").toString());
+        env.put("ASSEMBLY_SESSIONS_FILE", tmp.resolve("sessions.json").toString());
+        env.putAll(extra);
+        server = new Wiring(Config.fromEnv(env), Clock.systemUTC(), true);
+    }
+
+    String url(String user, String password) {
+        return "http://" + (user == null ? "" : user + ":" + password + "@") + "127.0.0.1:" + server.port() + "/git/services.git";
+    }
+
+    /** git that never prompts: a refused credential fails the command. */
+    static Tools.Result git(Path dir, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("env", "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "git", "-c", "user.name=T",
+                "-c", "user.email=t@example.invalid", "-c", "credential.helper="));
+        cmd.addAll(List.of(args));
+        return Tools.run(dir, cmd);
+    }
+
+    String head() throws Exception {
+        return Tools.ok(tmp, "git", "ls-remote", Tools.gitUrl(server), "refs/heads/main").split("\\s")[0];
+    }
+
+    /** A clone (made as admin) with one pushed commit on main. */
+    Path seeded() throws Exception {
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        return work;
+    }
+
+    @Test
+    void anonymousPushesAndForcePushesAreRefusedAndChangeNothing() throws Exception {
+        start(Map.of());
+        Path work = seeded();
+        String before = head();
+        Files.writeString(work.resolve("x.txt"), "anonymous");
+        assertThat(git(work, "commit", "-qam", "x", "--allow-empty").exit()).isZero();
+        Tools.Result push = git(work, "push", url(null, null), "HEAD:main");
+        assertThat(push.exit()).isNotZero();
+        assertThat(push.err()).as("git was asked for credentials (401)").contains("could not read Username");
+        assertThat(git(work, "reset", "-q", "--hard", "HEAD~1").exit()).isZero();
+        Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "--allow-empty", "-m", "rewritten");
+        Tools.Result force = git(work, "push", "-f", url(null, null), "HEAD:main");
+        assertThat(force.exit()).isNotZero();
+        assertThat(force.err()).contains("could not read Username");
+        assertThat(git(work, "push", url("builder-1", "wrong-token"), "HEAD:main").exit()).isNotZero();
+        assertThat(git(work, "push", url("admin", "token-builder-1-abcdef"), "HEAD:main").exit())
+                .as("a session's token is not the admin's").isNotZero();
+        assertThat(head()).isEqualTo(before);
+        assertThat(git(tmp, "clone", "-q", url(null, null), tmp.resolve("anon").toString()).exit()).as("fetch needs credentials too").isNotZero();
+    }
+
+    @Test
+    void theGateAnswers401WithAChallengeSoGitAsks() throws Exception {
+        start(Map.of());
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/git/services.git/info/refs?service=git-receive-pack")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic realm="));
+    }
+
+    @Test
+    void aSessionPushesWithItsTokenButCannotRewriteOrDeleteTheTrackedBranch() throws Exception {
+        start(Map.of());
+        Path work = seeded();
+        String session = url("builder-1", "token-builder-1-abcdef");
+        Files.createDirectories(work.resolve("SERVICES/other"));
+        Files.writeString(work.resolve("SERVICES/other/SPEC.md"), TestRepos.completeSpec());
+        Tools.ok(work, "git", "add", ".");
+        Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "other");
+        assertThat(git(work, "push", "-q", session, "HEAD:main").exit()).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.reconciler.states().containsKey("other"));
+        String landed = head();
+
+        Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "--amend", "-m", "rewritten");
+        Tools.Result force = git(work, "push", "-f", session, "HEAD:main");
+        assertThat(force.exit()).isNotZero();
+        assertThat(force.err()).contains("only admin may force-push main");
+        Tools.Result delete = git(work, "push", session, ":main");
+        assertThat(delete.exit()).isNotZero();
+        assertThat(head()).isEqualTo(landed);
+        assertThat(git(work, "push", "-q", session, "HEAD:topic").exit()).as("other branches are the session's business").isZero();
+        assertThat(git(work, "push", "-q", "-f", Tools.gitUrl(server), "HEAD:main").exit()).as("admin may").isZero();
+        assertThat(head()).isNotEqualTo(landed);
+    }
+
+    @Test
+    void publicReadOpensFetchesOnly() throws Exception {
+        start(Map.of("ASSEMBLY_PUBLIC_READ", "1"));
+        Path work = seeded();
+        Path anon = tmp.resolve("anon");
+        assertThat(git(tmp, "clone", "-q", url(null, null), anon.toString()).exit()).isZero();
+        assertThat(anon.resolve("SERVICES/hello/SPEC.md")).exists();
+        assertThat(git(work, "commit", "-q", "--allow-empty", "-m", "x").exit()).isZero();
+        assertThat(git(work, "push", url(null, null), "HEAD:main").exit()).isNotZero();
+    }
+
+    @Test
+    void wrongGitCredentialsAreCountedAndThrottled() throws Exception {
+        start(Map.of());
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                            + "/git/services.git/info/refs?service=git-upload-pack"))
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("builder-1:nope" + i).getBytes())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(401);
+        }
+        assertThat(git(tmp, "clone", "-q", Tools.gitUrl(server), tmp.resolve("late").toString()).err()).contains("429");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgres"})
+    void aRestartLeavesEverySinceUnchanged(String kind) throws Exception {
+        Map<String, String> db = kind.equals("h2") ? Map.of() : Map.of("ASSEMBLY_DB_URL", Postgres.get().newDatabase());
+        start(db);
+        seeded();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.reconciler.states().containsKey("hello"));
+        String before = body("/api/services");
+        JsonNode one = JSON.readTree(body("/api/services/hello"));
+        server.close();
+        server = null;
+        start(db);
+        assertThat(body("/api/services")).isEqualTo(before);
+        assertThat(JSON.readTree(body("/api/services/hello")).get("since")).isEqualTo(one.get("since"));
+    }
+
+    String body(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+}
