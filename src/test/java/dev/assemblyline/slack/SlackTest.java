@@ -183,6 +183,22 @@ class SlackTest {
     }
 
     @Test
+    void textFromTheRepositoryIsNeverMarkupInSlack() throws Exception {
+        start();
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        Files.createDirectories(work.resolve("SERVICES/hello"));
+        Files.writeString(work.resolve("SERVICES/hello/README.md"), "🚧 BUILD IN PROGRESS by <!channel> & <@UBOSS>\n");
+        TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls("chat.postMessage").stream().anyMatch(m -> m.get("channel").equals("C0TEAM")));
+        Map<String, String> post = calls("chat.postMessage").stream().filter(m -> m.get("channel").equals("C0TEAM")).findFirst().orElseThrow();
+        assertThat(post.get("text")).contains("BUILD IN PROGRESS by &lt;!channel&gt; &amp; &lt;@UBOSS&gt;").doesNotContain("<!channel>");
+        assertThat(post.get("blocks")).doesNotContain("<!channel>", "<@UBOSS>");
+        HttpResponse<String> why = signed("/slack/commands", command("why hello", "UBUILDER"));
+        assertThat(why.body()).contains("&lt;!channel&gt;").doesNotContain("<!channel>");
+    }
+
+    @Test
     void aRateLimitIsWaitedOutAndTheMessagePostedOnce() throws Exception {
         slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage")).atPriority(1).inScenario("429").whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1").withBody("{\"ok\":false,\"error\":\"ratelimited\"}"))

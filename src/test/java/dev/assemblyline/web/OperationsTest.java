@@ -32,11 +32,16 @@ class OperationsTest {
     Path tmp;
     Wiring server;
     HttpServer health;
+    HttpServer signals;
+    final java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
         if (server != null) {
             server.close();
+        }
+        if (signals != null) {
+            signals.stop(0);
         }
         if (health != null) {
             health.stop(0);
@@ -65,8 +70,15 @@ class OperationsTest {
     void deployedByItsCommandThenWatchedDownAndBackUp() throws Exception {
         health = healthServer(0);
         int port = health.getAddress().getPort();
-        Path marker = tmp.resolve("deployed.txt");
-        Path restarted = tmp.resolve("restarted.txt");
+        // deploys and restarts run sandboxed: they reach the outside world over the network, not by writing files
+        signals = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        signals.createContext("/", ex -> {
+            heard.add(ex.getRequestURI().toString());
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        signals.start();
+        String to = "http://127.0.0.1:" + signals.getAddress().getPort();
         server = new Wiring(Config.fromEnv(Map.of("PORT", "0", "ASSEMBLY_DATA_DIR", tmp.resolve("data").toString(),
                 "ASSEMBLY_SESSIONS_FILE", tmp.resolve("none.json").toString(), "ASSEMBLY_HEALTH_INTERVAL", "200ms")), Clock.systemUTC(), true);
         Path work = tmp.resolve("work");
@@ -76,12 +88,12 @@ class OperationsTest {
         TestRepos.writePythonService(work, "broken");
         Files.writeString(work.resolve("SERVICES/broken/BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
         TestRepos.commitAndPush(work, "assembly.yml", "services:\n"
-                + "  web:\n    deploy: echo \"$(ls BUILD)\" > " + marker + "\n    restart: touch " + restarted + "\n"
+                + "  web:\n    deploy: curl -fsS \"" + to + "/deployed?files=$(ls BUILD | tr '\\n' ,)\"\n    restart: curl -fsS " + to + "/restarted\n"
                 + "    health: http://127.0.0.1:" + port + "/health\n"
                 + "  broken:\n    deploy: exit 3\n", "main");
 
         await().atMost(Duration.ofSeconds(40)).until(() -> "PRODUCTION".equals(phase("web")));
-        assertThat(Files.readString(marker)).as("the deploy ran on the service's tree").contains("Dockerfile");
+        assertThat(heard).as("the deploy ran on the service's tree").anyMatch(u -> u.startsWith("/deployed") && u.contains("Dockerfile"));
         await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().openTickets("broken").stream()
                 .anyMatch(t -> t.kind() == Ticket.Kind.DEPLOY));
         assertThat(phase("broken")).isEqualTo("READY_FOR_DEPLOY");
@@ -90,7 +102,7 @@ class OperationsTest {
 
         health.stop(0);
         await().atMost(Duration.ofSeconds(15)).until(() -> "UNHEALTHY".equals(phase("web")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(restarted));
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains("/restarted"));
         await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().openTickets("web").stream()
                 .anyMatch(t -> t.kind() == Ticket.Kind.RECOVER));
 
