@@ -191,7 +191,9 @@ public final class Reconciler {
         }
         Map<String, Phase> before = phasesOf(upserts);
         store.apply(new Store.Batch(upserts, List.of(), log, null, null, List.of(), null, announcements(upserts, before)), now);
-        Crashpoint.hit("after-phase-commit");
+        if (upserts.stream().anyMatch(u -> before.get(u.service()) != u.phase())) {
+            Crashpoint.hit("after-phase-commit");
+        }
         upserts.forEach(s -> states.put(s.service(), s));
         announce(upserts, before);
         recount();
@@ -317,7 +319,9 @@ public final class Reconciler {
         Map<String, Phase> before = phasesOf(upserts);
         store.apply(new Store.Batch(upserts, removals, log, branch, head == null ? null : head.name(), events, outcome,
                 announcements(upserts, before)), now);
-        Crashpoint.hit("after-phase-commit");
+        if (upserts.stream().anyMatch(u -> before.get(u.service()) != u.phase())) {
+            Crashpoint.hit("after-phase-commit");
+        }
         for (ServiceState s : upserts) {
             states.put(s.service(), s);
         }
