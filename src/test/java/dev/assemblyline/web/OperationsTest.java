@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -114,5 +115,30 @@ class OperationsTest {
         assertThat(server.store.events(0, "web", 200)).anyMatch(e -> e.kind().equals("health") && e.message().contains("pass again"));
         await("recovered: the recover ticket is superseded").atMost(Duration.ofSeconds(5))
                 .until(() -> server.desk.tickets().openTickets("web").isEmpty());
+    }
+
+    @Test
+    void aHealthHostOutsideTheAllowListIsRefusedAndNothingOfAnAnswerIsKept() throws Exception {
+        health = healthServer(0);
+        int port = health.getAddress().getPort();
+        server = new Wiring(Config.fromEnv(Map.of("PORT", "0", "ASSEMBLY_DATA_DIR", tmp.resolve("data").toString(),
+                "ASSEMBLY_SESSIONS_FILE", tmp.resolve("none.json").toString(), "ASSEMBLY_HEALTH_INTERVAL", "200ms",
+                "ASSEMBLY_HEALTH_HOSTS", "localhost")), Clock.systemUTC(), true);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        for (String s : List.of("open", "closed")) {
+            TestRepos.writePythonService(work, s);
+            Files.writeString(work.resolve("SERVICES/" + s + "/BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
+        }
+        TestRepos.commitAndPush(work, "assembly.yml", "services:\n"
+                + "  open:\n    deploy: 'true'\n    health: http://localhost:" + port + "/health\n"
+                + "  closed:\n    deploy: 'true'\n    health: http://127.0.0.1:" + port + "/health\n", "main");
+        await().atMost(Duration.ofSeconds(40)).until(() -> "PRODUCTION".equals(phase("open")) && "UNHEALTHY".equals(phase("closed")));
+        String log = server.store.events(0, null, 1000).stream().map(e -> e.service() + ": " + e.message()).toList().toString();
+        assertThat(log).contains("closed: two health checks in a row failed: health URL refused: its host is not in ASSEMBLY_HEALTH_HOSTS");
+        String checks = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/api/services/open/health")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(checks).contains("\"recent_checks\":[true").doesNotContain("status\\\":\\\"ok");
+        assertThat(log).as("nothing the answer said").doesNotContain("\"status\":\"ok\"");
     }
 }
