@@ -232,15 +232,8 @@ public final class SessionRegistry {
     private void writeToken(String id) {
         String token = newToken();
         try {
-            Files.createDirectories(tokenDir);
             Path f = tokenDir.resolve(ServiceName.require(id));
-            Files.deleteIfExists(f);
-            try {
-                Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException notPosix) {
-                Files.createFile(f);
-            }
-            Files.writeString(f, token + "\n");
+            writePrivate(f, token);
             store.saveSession(store.session(id).orElseThrow(), Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                     clock.instant());
             LOG.info("session {} has no token in {}: one was written to {}", id, file.getFileName(), f);
@@ -258,20 +251,25 @@ public final class SessionRegistry {
                     return t;
                 }
             }
-            Files.createDirectories(file.toAbsolutePath().getParent());
             String token = newToken();
-            Files.deleteIfExists(file);
-            try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException notPosix) {
-                Files.createFile(file);
-            }
-            Files.writeString(file, token + "\n");
+            writePrivate(file, token);
             return token;
         } catch (IOException e) {
             LOG.warn("no admin token: {} could not be read or written ({})", file, e.getMessage());
             return null;
         }
+    }
+
+    /** Writes a token to a file only its owner can read (mode 600, made so before the token is in it). */
+    private static void writePrivate(Path file, String token) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.deleteIfExists(file);
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, token + "\n");
     }
 
     static String newToken() {
