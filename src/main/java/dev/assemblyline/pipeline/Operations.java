@@ -236,7 +236,7 @@ public final class Operations implements AutoCloseable {
     static String hostOf(String url) {
         try {
             String h = URI.create(url).getHost();
-            return h == null ? null : h.toLowerCase(java.util.Locale.ROOT);
+            return h == null ? null : h.replaceAll("^\\[|]$", "").toLowerCase(java.util.Locale.ROOT); // [::1] → ::1
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -85,7 +85,11 @@ public final class Reconciler {
         for (ServiceState s : upserts) {
             Phase old = before.get(s.service());
             if (old != s.phase()) {
-                out.addAll(notifier.announcement(s.service(), old, s.phase(), s.tree(), s.reasons()));
+                try {
+                    out.addAll(notifier.announcement(s.service(), old, s.phase(), s.tree(), s.reasons()));
+                } catch (RuntimeException e) {
+                    LOG.warn("announcing {} failed: {}", s.service(), e.getMessage()); // the phase change is stored all the same
+                }
             }
         }
         return out;

@@ -94,8 +94,12 @@ public final class SessionRegistry {
                 return;
             }
             Set<String> seen = new HashSet<>();
+            releaseMovedSlackUsers(root);
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
+                if (ServiceName.isValid(e.getKey())) {
+                    seen.add(e.getKey()); // an entry that cannot be taken keeps the session stored before: a typo drops no one
+                }
                 try {
                     Session s = parse(e.getKey(), e.getValue(), "file");
                     String token = text(e.getValue(), "token");
@@ -129,6 +133,27 @@ public final class SessionRegistry {
     }
 
     /**
+     * Clears the Slack user of stored sessions that the file now gives that Slack user to another
+     * session, so moving or swapping a {@code slack_user} in the file does not trip over uniqueness.
+     */
+    private void releaseMovedSlackUsers(JsonNode root) {
+        Map<String, String> owner = new java.util.HashMap<>();
+        root.fields().forEachRemaining(e -> {
+            String u = text(e.getValue(), "slack_user");
+            if (u != null) {
+                owner.putIfAbsent(u, e.getKey());
+            }
+        });
+        for (Session s : store.sessions()) {
+            String to = s.slackUser() == null ? null : owner.get(s.slackUser());
+            if (to != null && !to.equals(s.id())) {
+                store.saveSession(new Session(s.id(), s.name(), s.capabilities(), s.status(), s.currentWork(), null, s.wipLimit(), s.origin(),
+                        null, null), null, clock.instant());
+            }
+        }
+    }
+
+    /**
      * Registers or updates a session from the API. An admin may register anyone and gets a fresh token;
      * a session may update itself and keeps its token.
      */
@@ -142,15 +167,15 @@ public final class SessionRegistry {
         }
         Session old = id == null ? null : store.session(id).orElse(null);
         Session s = parse(id, body, old == null ? "api" : old.origin(), old);
-        if (!admin && old != null && (!s.capabilities().equals(old.capabilities())
+        if (!admin && old != null && (!new HashSet<>(s.capabilities()).equals(new HashSet<>(old.capabilities()))
                 || !java.util.Objects.equals(s.slackUser(), old.slackUser()))) {
             // a session may change its name, status, WIP and current work; what it may do and who it is in Slack are the admin's
             throw new SecurityException("capabilities and slack_user change only by an admin or in " + (file == null ? "sessions.json"
                     : file.getFileName()));
         }
         String token = null;
-        if (admin) {
-            token = newToken();
+        if (admin && (old == null || body.path("new_token").asBoolean(false))) {
+            token = newToken(); // a new session, or asked for: an admin's update does not take a working session's token away
         }
         store.saveSession(s, token == null ? null : Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)), clock.instant());
         onChange.run();
@@ -160,6 +185,11 @@ public final class SessionRegistry {
     /** The session a Slack user becomes with {@code /assembly join}: id {@code slack-<user>}, its capabilities. */
     public Session join(String slackUser, String userName, List<String> capabilities) {
         Optional<Session> existing = store.sessionBySlackUser(slackUser);
+        if (existing.isPresent() && !"slack".equals(existing.get().origin())
+                && !new HashSet<>(existing.get().capabilities()).equals(new HashSet<>(capabilities))) {
+            throw new IllegalArgumentException("you are session " + existing.get().id() + " already; its capabilities are set in "
+                    + (file == null ? "sessions.json" : file.getFileName()) + " or by an admin");
+        }
         String id = existing.map(Session::id).orElse("slack-" + slackUser.toLowerCase().replaceAll("[^a-z0-9._-]", ""));
         com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
         body.put("session_id", id);

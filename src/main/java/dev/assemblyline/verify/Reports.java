@@ -130,7 +130,8 @@ public final class Reports {
             return List.of();
         }
         try (Stream<Path> s = Files.walk(dir, 6)) {
-            return s.filter(p -> p.toString().endsWith(".xml") && Files.isRegularFile(p) && !p.toString().contains("/node_modules/"))
+            return s.filter(p -> p.toString().endsWith(".xml") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && !p.toString().contains("/node_modules/"))
                     .filter(p -> {
                         try {
                             if (Files.size(p) >= 50L << 20) {

@@ -78,7 +78,19 @@ public final class Sandbox {
         } else {
             problem = probe(bwrap);
         }
-        List<Path> hide = hidden.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        List<Path> hide = new ArrayList<>();
+        for (Path h : hidden) {
+            Path given = h.toAbsolutePath().normalize();
+            hide.add(given);
+            try {
+                Path real = given.toRealPath(); // a link to a mounted folder must not show it
+                if (!real.equals(given)) {
+                    hide.add(real);
+                }
+            } catch (IOException missing) {
+                // not there (yet): nothing to show
+            }
+        }
         return new Sandbox(problem == null ? bwrap : null, problem, allowUnsandboxed, List.copyOf(extraReadOnly), hide, allowed(env));
     }
 
@@ -107,7 +119,7 @@ public final class Sandbox {
 
     private static String probe(String bwrap) {
         try {
-            Process p = new ProcessBuilder(bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
+            Process p = new ProcessBuilder(bwrap, "--ro-bind", "/", "/", "--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
                     "--proc", "/proc", "--dev", "/dev", "--die-with-parent", "true").redirectErrorStream(true).start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -178,7 +190,14 @@ public final class Sandbox {
     }
 
     private boolean mounted(Path a) {
-        return SYSTEM.stream().anyMatch(s -> a.startsWith(s)) || readOnly.stream().anyMatch(a::startsWith);
+        return SYSTEM.stream().anyMatch(s -> a.startsWith(s)) || readOnly.stream().anyMatch(a::startsWith)
+                || readOnly.stream().anyMatch(r -> {
+                    try {
+                        return a.startsWith(r.toRealPath());
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
     }
 
     /**
@@ -194,8 +213,9 @@ public final class Sandbox {
             }
             return List.of("sh", "-c", shell);
         }
-        List<String> a = new ArrayList<>(List.of(bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--hostname", "sandbox"));
+        // no capabilities, even when the coordinator runs as root: nothing inside can remount, mknod or unhide
+        List<String> a = new ArrayList<>(List.of(bwrap, "--die-with-parent", "--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc",
+                "--unshare-uts", "--hostname", "sandbox"));
         if (!network) {
             a.add("--unshare-net");
         }

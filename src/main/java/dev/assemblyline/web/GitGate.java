@@ -48,9 +48,12 @@ public final class GitGate extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
-        String query = req.getQueryString();
-        boolean push = req.getRequestURI().endsWith("/git-receive-pack") || query != null && query.contains("service=git-receive-pack");
-        if (!push && publicRead) {
+        // a fetch only when it is clearly one (decoded path, parsed query); anything else counts as a push
+        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
+        boolean fetch = path.endsWith("/git-upload-pack")
+                || path.endsWith("/info/refs") && "git-upload-pack".equals(req.getParameter("service"));
+        boolean push = !fetch;
+        if (fetch && publicRead) {
             git.service(req, resp);
             return;
         }

@@ -111,6 +111,10 @@ class VerificationTest {
             def test_no_secret_in_the_environment():
                 assert 'secret-marker' not in repr(dict(os.environ))
                 assert os.environ['HOME'] == '/tmp/home'
+            def test_no_capabilities_and_no_remount():
+                caps = [l for l in open('/proc/self/status') if l.startswith('CapEff:')][0].split()[1]
+                assert int(caps, 16) == 0
+                assert os.system('mount -o remount,rw /usr 2>/dev/null') != 0
             def test_the_system_is_read_only():
                 try:
                     open('/usr/evil', 'w')
@@ -243,7 +247,7 @@ class VerificationTest {
     void aSandboxedSuiteCannotReachTheCoordinator() throws Exception {
         Verification.Outcome o = verify("snooping", Duration.ofMinutes(1));
         assertThat(o.run().failing()).as(o.run().output()).isEmpty();
-        assertThat(o.run().tests()).isEqualTo(5);
+        assertThat(o.run().tests()).isEqualTo(6);
         assertThat(o.detection().phase()).isEqualTo(Phase.READY_FOR_DEPLOY);
     }
 

@@ -274,4 +274,17 @@ class AssignmentCycleTest {
         String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).containsPattern("assembly_auth_failures_total\\{via=\"api\"} 20\\.0");
     }
+
+    @Test
+    void movingASlackUserInTheFileKeepsBothSessionsAndATypoDropsNoOne() throws Exception {
+        writeSessions(SESSIONS);
+        start(Map.of("ASSEMBLY_ADMIN_TOKEN", ADMIN));
+        writeSessions(SESSIONS.replace("\"slack_user\": \"U01\", ", "").replace("\"status\": \"away\",", "\"status\": \"away\", \"slack_user\": \"U01\","));
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().sessionBySlackUser("U01").map(x -> x.id().equals("builder-2"))
+                .orElse(false));
+        assertThat(server.desk.tickets().session("builder-1")).isPresent();
+        writeSessions(SESSIONS.replace("\"wip_limit\": 1}}", "\"wip_limit\": 1, \"capabilities\": [\"testr\"]}}"));
+        Thread.sleep(1500);
+        assertThat(server.desk.tickets().session("tester-1")).as("an entry with a typo keeps the session stored before").isPresent();
+    }
 }

@@ -145,6 +145,12 @@ class GitAccessTest {
         assertThat(anon.resolve("SERVICES/hello/SPEC.md")).exists();
         assertThat(git(work, "commit", "-q", "--allow-empty", "-m", "x").exit()).isZero();
         assertThat(git(work, "push", url(null, null), "HEAD:main").exit()).isNotZero();
+        for (String sneaky : List.of("/info/refs?service=git-receive-pac%6B", "/info/refs?service=git-receive-pack&service=git-upload-pack",
+                "/git-receive-pac%6B")) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/git/services.git"
+                    + sneaky)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(sneaky + " is not a fetch").isEqualTo(401);
+        }
     }
 
     @Test
