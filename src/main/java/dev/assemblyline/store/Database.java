@@ -11,17 +11,19 @@ import org.flywaydb.core.Flyway;
  * given a {@code jdbc:postgresql:} URL; the same Flyway migrations run on both.
  */
 public final class Database implements AutoCloseable {
-    private final HikariDataSource dataSource;
+    private final HikariDataSource pool;
+    private final DataSource dataSource;
     private final boolean postgres;
 
-    private Database(HikariDataSource dataSource, boolean postgres) {
-        this.dataSource = dataSource;
+    private Database(HikariDataSource pool, boolean postgres) {
+        this.pool = pool;
+        this.dataSource = postgres ? pool : new DurableH2(pool); // PostgreSQL's commit is durable as it is
         this.postgres = postgres;
     }
 
     /** The embedded default: {@code <dataDir>/assembly.mv.db}. */
     public static String h2Url(Path dataDir) {
-        // WRITE_DELAY=0: a commit reaches the file before the answer, so a kill -9 after a 2xx loses nothing.
+        // WRITE_DELAY=0: a commit tries to reach the file at once; DurableH2 makes sure it did before the answer.
         return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("assembly") + ";WRITE_DELAY=0";
     }
 
@@ -67,6 +69,6 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        dataSource.close();
+        pool.close();
     }
 }
