@@ -147,9 +147,9 @@ public final class Wiring implements AutoCloseable {
             gateway.selfServeCapabilities(config.slackJoinCapabilities());
         }
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
-        this.server = new Server(store, webhooks, loop::inboxSignal, reconciler::states, () -> source.repo().repository().getObjectDatabase().exists(),
-                metrics, git, new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock, guard), new SlackRoutes(slack),
-                sandbox);
+        this.server = new Server(store, webhooks, loop::inboxSignal, reconciler::states, metrics, git,
+                new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock, guard), new SlackRoutes(slack),
+                new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()));
         self[0] = server;
         this.app = server.create();
         app.start(config.port());

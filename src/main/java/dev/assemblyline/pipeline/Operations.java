@@ -209,8 +209,7 @@ public final class Operations implements AutoCloseable {
             var after = ops.health(clock.instant()).get(s.service());
             if (before != after) {
                 Instant now = clock.instant();
-                store.log(List.of(new LogEntry(0, now, s.service(), "health", after == dev.assemblyline.model.Facts.Health.UNHEALTHY
-                        ? "two health checks in a row failed: " + detail : "health checks pass again: " + detail)), now);
+                store.log(List.of(new LogEntry(0, now, s.service(), "health", healthLine(before, after, detail))), now);
                 if (after == dev.assemblyline.model.Facts.Health.UNHEALTHY && sc.restart() != null && restarted.add(s.service())) {
                     restart(s, sc);
                 }
@@ -230,6 +229,15 @@ public final class Operations implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("restarting {} failed: {}", s.service(), e.getMessage());
         }
+    }
+
+    /** What a change of health verdict says: a first verdict is not a recovery. */
+    static String healthLine(dev.assemblyline.model.Facts.Health before, dev.assemblyline.model.Facts.Health after, String detail) {
+        boolean down = after == dev.assemblyline.model.Facts.Health.UNHEALTHY;
+        if (before == null || before == dev.assemblyline.model.Facts.Health.UNKNOWN) {
+            return (down ? "the first health check failed: " : "the first health check passed: ") + detail;
+        }
+        return (down ? "two health checks in a row failed: " : "health checks pass again: ") + detail;
     }
 
     /** The host of an http(s) URL, lower case; null when it has none. */

@@ -82,10 +82,21 @@ public final class ReconcileLoop implements AutoCloseable {
     /** Tickets, tests and operations at least once a second, at most five times a second under a burst of events. */
     private static final long CHORES_MIN_GAP = TimeUnit.MILLISECONDS.toNanos(200);
 
+    private volatile long lastPass;
+
+    /** When the loop last finished a whole turn without a failed step (its start counts); 0 before it started. */
+    public long lastPassMillis() {
+        return lastPass;
+    }
+
     private void run() {
         long nextResync = System.nanoTime();
+        lastPass = System.currentTimeMillis();
         while (running) {
             boolean failed = !turn(System.nanoTime() - nextResync >= 0);
+            if (!failed) {
+                lastPass = System.currentTimeMillis();
+            }
             if (System.nanoTime() - nextResync >= 0) {
                 nextResync = System.nanoTime() + resyncEvery.toNanos();
             }

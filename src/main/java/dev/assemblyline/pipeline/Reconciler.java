@@ -321,8 +321,9 @@ public final class Reconciler {
                     + upserts.size() + " updated, " + removals.size() + " removed";
         }
         Map<String, Phase> before = phasesOf(upserts);
-        store.apply(new Store.Batch(upserts, removals, log, branch, head == null ? null : head.name(), events, outcome,
-                announcements(upserts, before)), now);
+        // a branch that never existed leaves no row: a row with no head means it existed and was deleted (/health)
+        store.apply(new Store.Batch(upserts, removals, log, head == null && last == null ? null : branch, head == null ? null : head.name(),
+                events, outcome, announcements(upserts, before)), now);
         if (upserts.stream().anyMatch(u -> before.get(u.service()) != u.phase())) {
             Crashpoint.hit("after-phase-commit");
         }

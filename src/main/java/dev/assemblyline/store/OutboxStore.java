@@ -131,6 +131,18 @@ public final class OutboxStore {
                 error.length() > 1000 ? error.substring(0, 1000) : error, id);
     }
 
+    /** When the oldest message still to send was queued; null when nothing waits. */
+    public Instant oldestPending() {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT MIN(created_at) FROM outbox WHERE state = 'pending'");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
+            return t == null ? null : t.toInstant();
+        } catch (SQLException e) {
+            throw new StoreException("reading the outbox", e);
+        }
+    }
+
     public int depth() {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
              ResultSet rs = ps.executeQuery()) {

@@ -157,6 +157,19 @@ public final class Store {
         }
     }
 
+    /** Whether the branch was ever processed (its row stays, with no head, after the branch is deleted). */
+    public boolean branchSeen(String branch) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM branch_state WHERE branch = ?")) {
+            ps.setString(1, branch);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading the state of " + branch, e);
+        }
+    }
+
     public Optional<String> head(String branch) {
         try (Connection c = ds.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT head FROM branch_state WHERE branch = ?")) {

@@ -42,25 +42,23 @@ public final class Server {
     private final Webhooks webhooks;
     private final Runnable onAccepted;
     private final Supplier<Map<String, ServiceState>> states;
-    private final BooleanSupplier gitHealthy;
     private final PrometheusMeterRegistry metrics;
     private final HttpServlet gitServlet;
     private final ApiRoutes api;
     private final SlackRoutes slackRoutes;
-    private final dev.assemblyline.verify.Sandbox sandbox;
+    private final dev.assemblyline.pipeline.LineHealth health;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public Server(Store store, Webhooks webhooks, Runnable onAccepted, Supplier<Map<String, ServiceState>> states,
-                  BooleanSupplier gitHealthy, PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes,
-                  dev.assemblyline.verify.Sandbox sandbox) {
-        this.sandbox = sandbox;
+                  PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes,
+                  dev.assemblyline.pipeline.LineHealth health) {
+        this.health = health;
         this.api = api;
         this.slackRoutes = slackRoutes;
         this.store = store;
         this.webhooks = webhooks;
         this.onAccepted = onAccepted;
         this.states = states;
-        this.gitHealthy = gitHealthy;
         this.metrics = metrics;
         this.gitServlet = gitServlet;
         metrics.gauge("assembly_inbox_depth", store, s -> s.inboxDepth());
@@ -193,15 +191,8 @@ public final class Server {
     }
 
     private void health(Context ctx) {
-        boolean db = store.ping();
-        boolean git = gitHealthy.getAsBoolean();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", db && git ? "ok" : "failing");
-        body.put("database", db ? "ok" : "unreachable");
-        body.put("git", git ? "ok" : "unreadable");
-        // a coordinator that cannot sandbox still serves, but says so: its tests and deploys are refused (or unsandboxed)
-        body.put("sandbox", sandbox.sandboxed() ? "bubblewrap" : sandbox.describe());
-        json(ctx, db && git ? 200 : 503, body);
+        dev.assemblyline.pipeline.LineHealth.Report r = health.check();
+        json(ctx, r.ok() ? 200 : 503, r.body());
     }
 
     private static Map<String, Object> view(ServiceState s) {

@@ -1,0 +1,90 @@
+package dev.assemblyline.pipeline;
+
+import dev.assemblyline.git.RepoSource;
+import dev.assemblyline.store.OutboxStore;
+import dev.assemblyline.store.Store;
+import dev.assemblyline.verify.Sandbox;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What {@code /health} says, part by part: the database, git, the reconcile loop (how long since it last
+ * finished a pass), the outbox (how old the oldest unsent message is), the tracked branch, the sandbox.
+ * Unhealthy (503) when the database or git cannot be read, when the loop has not finished a pass for
+ * {@code stuckAfter} (ASSEMBLY_LOOP_STUCK_AFTER, 30 s: thirty of its one-second turns), or when the
+ * tracked branch is gone. See
+ * docs/reliability.md.
+ */
+public final class LineHealth {
+
+    private final Store store;
+    private final RepoSource source;
+    private final ReconcileLoop loop;
+    private final OutboxStore outbox;
+    private final Sandbox sandbox;
+    private final Clock clock;
+    private final Duration stuckAfter;
+
+    public LineHealth(Store store, RepoSource source, ReconcileLoop loop, OutboxStore outbox, Sandbox sandbox, Clock clock, Duration stuckAfter) {
+        this.stuckAfter = stuckAfter;
+        this.store = store;
+        this.source = source;
+        this.loop = loop;
+        this.outbox = outbox;
+        this.sandbox = sandbox;
+        this.clock = clock;
+    }
+
+    /** The answer: each part's state, and whether the whole is healthy. */
+    public record Report(Map<String, Object> body, boolean ok) {
+    }
+
+    public Report check() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "ok");
+        boolean ok = true;
+        boolean db = store.ping();
+        body.put("database", db ? "ok" : "unreachable");
+        ok &= db;
+        boolean git;
+        String branch;
+        try {
+            git = source.repo().repository().getObjectDatabase().exists();
+            boolean present = source.head() != null;
+            boolean wasThere = db && store.branchSeen(source.trackedBranch());
+            branch = present ? "present" : wasThere ? "gone" : "not pushed yet";
+            ok &= present || !wasThere;
+        } catch (RuntimeException e) {
+            git = false;
+            branch = "unreadable";
+        }
+        body.put("git", git ? "ok" : "unreadable");
+        body.put("tracked_branch", source.trackedBranch() + ": " + branch);
+        ok &= git;
+        long last = loop.lastPassMillis();
+        if (last == 0) {
+            body.put("reconcile_loop", "not started");
+        } else {
+            long age = Math.max(0, clock.millis() - last);
+            boolean stuck = age > stuckAfter.toMillis();
+            body.put("reconcile_loop", stuck ? "stuck: no pass finished for " + age / 1000 + " s" : "ok");
+            body.put("reconcile_loop_age_ms", age);
+            ok &= !stuck;
+        }
+        if (db) {
+            try {
+                Instant oldest = outbox.oldestPending();
+                body.put("outbox_oldest_unsent_s", oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toSeconds()));
+            } catch (RuntimeException e) {
+                body.put("outbox_oldest_unsent_s", null);
+            }
+        }
+        // a coordinator that cannot sandbox still serves, but says so: its tests and deploys are refused (or unsandboxed)
+        body.put("sandbox", sandbox.sandboxed() ? "bubblewrap" : sandbox.describe());
+        body.put("status", ok ? "ok" : "failing");
+        return new Report(body, ok);
+    }
+}
