@@ -50,6 +50,7 @@ public record Config(
         List<String> healthHosts,
         List<String> slackJoinCapabilities,
         Duration loopStuckAfter,
+        int maxConnectionsPerAddress,
         Map<String, String> environment) {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -117,6 +118,15 @@ public record Config(
         }
         Duration healthInterval = durationVar(env, "ASSEMBLY_HEALTH_INTERVAL", Duration.ofSeconds(30), errors);
         Duration stuckAfter = durationVar(env, "ASSEMBLY_LOOP_STUCK_AFTER", Duration.ofSeconds(30), errors);
+        int perAddress = 100;
+        String pa = blank(env.get("ASSEMBLY_MAX_CONNECTIONS_PER_ADDRESS"));
+        if (pa != null) {
+            if (!pa.matches("\\d{1,6}")) {
+                errors.add("ASSEMBLY_MAX_CONNECTIONS_PER_ADDRESS must be a number (0: no limit)");
+            } else {
+                perAddress = Integer.parseInt(pa);
+            }
+        }
         Duration slackInterval = durationVar(env, "ASSEMBLY_SLACK_CHANNEL_INTERVAL", Duration.ofSeconds(1), errors);
         String slackToken = blank(env.get("SLACK_BOT_TOKEN"));
         String slackChannel = blank(env.get("ASSEMBLY_SLACK_CHANNEL"));
@@ -167,7 +177,7 @@ public record Config(
                 "1".equals(env.get("ASSEMBLY_AUTOCLAIM")), slackToken, blank(env.get("SLACK_SIGNING_SECRET")), slackChannel,
                 blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval, parallelism, healthInterval,
                 "1".equals(env.get("ASSEMBLY_PUBLIC_READ")), "1".equals(env.get("ASSEMBLY_UNSANDBOXED")), List.copyOf(readOnly),
-                List.copyOf(healthHosts), joinCaps, stuckAfter, Map.copyOf(env));
+                List.copyOf(healthHosts), joinCaps, stuckAfter, perAddress, Map.copyOf(env));
     }
 
     private static Duration durationVar(Map<String, String> env, String name, Duration fallback, List<String> errors) {

@@ -149,7 +149,8 @@ public final class Wiring implements AutoCloseable {
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, loop::inboxSignal, reconciler::states, metrics, git,
                 new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock, guard), new SlackRoutes(slack),
-                new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()));
+                new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
+                config.maxConnectionsPerAddress());
         self[0] = server;
         this.app = server.create();
         app.start(config.port());

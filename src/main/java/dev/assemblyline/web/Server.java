@@ -47,12 +47,14 @@ public final class Server {
     private final ApiRoutes api;
     private final SlackRoutes slackRoutes;
     private final dev.assemblyline.pipeline.LineHealth health;
+    private final int maxConnectionsPerAddress;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public Server(Store store, Webhooks webhooks, Runnable onAccepted, Supplier<Map<String, ServiceState>> states,
                   PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes,
-                  dev.assemblyline.pipeline.LineHealth health) {
+                  dev.assemblyline.pipeline.LineHealth health, int maxConnectionsPerAddress) {
         this.health = health;
+        this.maxConnectionsPerAddress = maxConnectionsPerAddress;
         this.api = api;
         this.slackRoutes = slackRoutes;
         this.store = store;
@@ -68,6 +70,16 @@ public final class Server {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY;
+            // slow clients cannot hold threads: a request body (or a response) moving slower than 1 KB/s is
+            // cut off, an idle connection closed after 10 s, and one address keeps at most perAddress open
+            config.jetty.modifyHttpConfiguration(http -> {
+                http.setIdleTimeout(10_000);
+                http.setMinRequestDataRate(1024);
+                http.setMinResponseDataRate(1024);
+            });
+            if (maxConnectionsPerAddress > 0) {
+                config.jetty.modifyServer(server -> server.addBean(new ConnectionCap(server, maxConnectionsPerAddress)));
+            }
             if (gitServlet != null) {
                 config.jetty.modifyServletContextHandler(h -> h.addServlet(new ServletHolder(gitServlet), "/git/*"));
             }
