@@ -187,11 +187,8 @@ public final class Reconciler {
         Instant now = clock.instant();
         List<ServiceState> upserts = new ArrayList<>();
         List<LogEntry> log = new ArrayList<>();
-        for (String name : services) {
-            ServiceSnapshot s = trees.snapshot(head, name);
-            if (s != null) {
-                compare(detector.detect(s, facts.apply(name)), now, "ticket change", upserts, log);
-            }
+        for (Detection d : scanner.detect(head, services, facts)) {
+            compare(d, now, "ticket change", upserts, log);
         }
         Map<String, Phase> before = phasesOf(upserts);
         store.apply(new Store.Batch(upserts, List.of(), log, null, null, List.of(), null, announcements(upserts, before)), now);
@@ -300,6 +297,7 @@ public final class Reconciler {
                 LOG.info("diffing {}..{} failed ({}); looking at every service", last, head.name(), ex.getMessage());
                 return reconcile(events, true, why);
             }
+            List<String> present = new ArrayList<>();
             for (ServiceChange c : changes) {
                 if (c.kind() == ServiceChange.Kind.RENAMED && states.containsKey(c.previousName())) {
                     removals.add(c.previousName());
@@ -312,10 +310,10 @@ public final class Reconciler {
                     }
                     continue;
                 }
-                ServiceSnapshot s = trees.snapshot(head, c.service());
-                if (s != null) {
-                    compare(detector.detect(s, facts.apply(c.service())), now, why, upserts, log);
-                }
+                present.add(c.service());
+            }
+            for (Detection d : scanner.detect(head, present, facts)) { // one read of the root for the whole change
+                compare(d, now, why, upserts, log);
             }
             outcome = changes.size() + " services changed " + shortId(last) + ".." + shortId(head.name()) + ": "
                     + upserts.size() + " updated, " + removals.size() + " removed";

@@ -49,4 +49,23 @@ public final class Scanner {
         }
         return all;
     }
+
+    /**
+     * Detections of just {@code names} at a commit: the root folder is read once and the services in
+     * parallel, so a change of n services costs n service reads, not n walks from the root (a walk reads
+     * the whole flat root tree). Names not there (or not services) are left out.
+     */
+    public List<Detection> detect(ObjectId commit, java.util.Collection<String> names, Function<String, Facts> facts) {
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        java.util.Set<String> wanted = names instanceof java.util.Set<String> set ? set : new java.util.HashSet<>(names);
+        List<ServiceEntry> services = new ArrayList<>(wanted.size());
+        for (ServiceEntry e : trees.entries(commit)) {
+            if (e.isService() && wanted.contains(e.name())) {
+                services.add(e);
+            }
+        }
+        return trees.mapServices(services, s -> detector.detect(s, facts.apply(s.name())));
+    }
 }
