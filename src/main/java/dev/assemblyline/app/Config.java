@@ -51,6 +51,7 @@ public record Config(
         List<String> slackJoinCapabilities,
         Duration loopStuckAfter,
         int maxConnectionsPerAddress,
+        int slackDigest,
         Map<String, String> environment) {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -118,6 +119,15 @@ public record Config(
         }
         Duration healthInterval = durationVar(env, "ASSEMBLY_HEALTH_INTERVAL", Duration.ofSeconds(30), errors);
         Duration stuckAfter = durationVar(env, "ASSEMBLY_LOOP_STUCK_AFTER", Duration.ofSeconds(30), errors);
+        int digest = 20;
+        String dg = blank(env.get("ASSEMBLY_SLACK_DIGEST"));
+        if (dg != null) {
+            if (!dg.matches("\\d{1,6}")) {
+                errors.add("ASSEMBLY_SLACK_DIGEST must be a number of phase changes");
+            } else {
+                digest = Integer.parseInt(dg);
+            }
+        }
         int perAddress = 100;
         String pa = blank(env.get("ASSEMBLY_MAX_CONNECTIONS_PER_ADDRESS"));
         if (pa != null) {
@@ -177,7 +187,7 @@ public record Config(
                 "1".equals(env.get("ASSEMBLY_AUTOCLAIM")), slackToken, blank(env.get("SLACK_SIGNING_SECRET")), slackChannel,
                 blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval, parallelism, healthInterval,
                 "1".equals(env.get("ASSEMBLY_PUBLIC_READ")), "1".equals(env.get("ASSEMBLY_UNSANDBOXED")), List.copyOf(readOnly),
-                List.copyOf(healthHosts), joinCaps, stuckAfter, perAddress, Map.copyOf(env));
+                List.copyOf(healthHosts), joinCaps, stuckAfter, perAddress, digest, Map.copyOf(env));
     }
 
     private static Duration durationVar(Map<String, String> env, String name, Duration fallback, List<String> errors) {

@@ -101,6 +101,7 @@ public final class Wiring implements AutoCloseable {
         }
         Notifier notifier = Notifiers.of(notifiers);
         reconciler.announceWith(notifier);
+        reconciler.digestOver(config.slackDigest());
         this.desk = new TicketDesk(ticketStore, store, notifier, clock,
                 new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()));
         reconciler.factsFrom(desk::buildClaims);

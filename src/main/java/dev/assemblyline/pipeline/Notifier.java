@@ -21,6 +21,18 @@ public interface Notifier {
         return List.of();
     }
 
+    /** One phase change, for a digest. */
+    record Change(String service, Phase from, Phase to, String tree) {
+    }
+
+    /**
+     * The outbox rows that announce many phase changes of one reconcile at once (more than the digest
+     * threshold): one message, not one each. Stored in the same transaction as the changes.
+     */
+    default List<OutboxStore.Draft> digest(List<Change> changes) {
+        return List.of();
+    }
+
     /** A service changed phase ({@code from} null for a new service), after the change was stored. */
     default void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
     }

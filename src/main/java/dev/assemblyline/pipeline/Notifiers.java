@@ -28,6 +28,11 @@ public final class Notifiers implements Notifier {
     }
 
     @Override
+    public List<OutboxStore.Draft> digest(List<Change> changes) {
+        return all.stream().flatMap(n -> n.digest(changes).stream()).toList();
+    }
+
+    @Override
     public void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
         all.forEach(n -> n.advanced(service, from, to, tree, reasons));
     }

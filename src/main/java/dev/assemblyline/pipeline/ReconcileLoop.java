@@ -150,6 +150,9 @@ public final class ReconcileLoop implements AutoCloseable {
             ok &= step("deploys and health checks", () -> o.turn(reconciler.states(), reconciler.head(), reconciler.config()));
         }
         ok &= step("leases and offers", desk::tick);
+        if (desk.syncPending()) {
+            choresDue = true; // a bulk change: the next slice of tickets after the inbox has been looked at again
+        }
         return ok;
     }
 

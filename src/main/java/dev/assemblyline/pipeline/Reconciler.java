@@ -67,6 +67,18 @@ public final class Reconciler {
     }
 
     private void announce(List<ServiceState> upserts, Map<String, Phase> before) {
+        long moved = upserts.stream().filter(s -> before.get(s.service()) != s.phase()).count();
+        if (moved > digestOver) {
+            LOG.info("{} services changed phase in one reconcile: announced as one digest", moved);
+            upserts.stream().filter(s -> before.get(s.service()) != s.phase()).findFirst().ifPresent(s -> {
+                try {
+                    notifier.advanced(s.service(), before.get(s.service()), s.phase(), s.tree(), s.reasons()); // wakes the outbox
+                } catch (RuntimeException e) {
+                    LOG.warn("announcing {} failed: {}", s.service(), e.getMessage());
+                }
+            });
+            return;
+        }
         for (ServiceState s : upserts) {
             Phase old = before.get(s.service());
             if (old != s.phase()) {
@@ -79,9 +91,31 @@ public final class Reconciler {
         }
     }
 
+    private volatile int digestOver = 20;
+
+    /** More phase changes than this in one reconcile are announced as one digest (ASSEMBLY_SLACK_DIGEST). */
+    public void digestOver(int changes) {
+        this.digestOver = changes;
+    }
+
     /** The announcements of the phase changes among {@code upserts}, to store with them. */
     private List<dev.assemblyline.store.OutboxStore.Draft> announcements(List<ServiceState> upserts, Map<String, Phase> before) {
         List<dev.assemblyline.store.OutboxStore.Draft> out = new ArrayList<>();
+        List<Notifier.Change> changes = new ArrayList<>();
+        for (ServiceState s : upserts) {
+            Phase old = before.get(s.service());
+            if (old != s.phase()) {
+                changes.add(new Notifier.Change(s.service(), old, s.phase(), s.tree()));
+            }
+        }
+        if (changes.size() > digestOver) {
+            try {
+                return notifier.digest(changes);
+            } catch (RuntimeException e) {
+                LOG.warn("announcing {} phase changes failed: {}", changes.size(), e.getMessage());
+                return List.of();
+            }
+        }
         for (ServiceState s : upserts) {
             Phase old = before.get(s.service());
             if (old != s.phase()) {
@@ -334,18 +368,35 @@ public final class Reconciler {
         return outcome;
     }
 
+    /** At most this many characters of one reason, and this many reasons, are kept, shown and announced. */
+    public static final int REASON_LIMIT = 300;
+    private static final int REASONS = 20;
+
+    /** Reasons carry text from the repository (paths, README lines): bounded before they are stored or shown. */
+    static List<String> bounded(List<String> reasons) {
+        List<String> out = new ArrayList<>(Math.min(reasons.size(), REASONS + 1));
+        for (String r : reasons.size() > REASONS ? reasons.subList(0, REASONS) : reasons) {
+            out.add(r.length() <= REASON_LIMIT ? r : r.substring(0, REASON_LIMIT - 1) + "…");
+        }
+        if (reasons.size() > REASONS) {
+            out.add((reasons.size() - REASONS) + " more reasons");
+        }
+        return out;
+    }
+
     /** Records a detection when it differs from what is stored; logs phase changes with their reasons. */
     private void compare(Detection d, Instant now, String why, List<ServiceState> upserts, List<LogEntry> log) {
         ServiceState old = states.get(d.service());
-        if (old != null && old.phase() == d.phase() && old.reasons().equals(d.reasons()) && Objects.equals(old.tree(), d.tree())) {
+        List<String> reasons = bounded(d.reasons());
+        if (old != null && old.phase() == d.phase() && old.reasons().equals(reasons) && Objects.equals(old.tree(), d.tree())) {
             return;
         }
         boolean moved = old == null || old.phase() != d.phase();
-        upserts.add(new ServiceState(d.service(), d.phase(), d.reasons(), d.tree(), moved ? now : old.since()));
+        upserts.add(new ServiceState(d.service(), d.phase(), reasons, d.tree(), moved ? now : old.since()));
         if (moved) {
             String from = old == null ? "new" : old.phase().name();
             log.add(new LogEntry(0, now, d.service(), "phase",
-                    from + " → " + d.phase() + ": " + String.join("; ", d.reasons()) + " (" + why + ")"));
+                    from + " → " + d.phase() + ": " + String.join("; ", reasons) + " (" + why + ")"));
         }
     }
 

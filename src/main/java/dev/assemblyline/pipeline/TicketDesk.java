@@ -126,6 +126,9 @@ public final class TicketDesk {
         }
         List<LogEntry> log = new ArrayList<>();
         List<Long> opened = new ArrayList<>();
+        List<TicketStore.Opening> openings = new ArrayList<>();
+        Map<String, Phase> phases = new HashMap<>();
+        boolean more = false;
         Map<String, TicketStore.DoneWork> done = tickets.doneFor(now.minus(Duration.ofDays(30)));
         for (ServiceState s : states.values()) {
             Ticket.Kind kind = Ticket.Kind.forPhase(s.phase());
@@ -151,14 +154,22 @@ public final class TicketDesk {
             // work already done for this exact tree waits for a push, not for a second person
             boolean doneForTree = want != null && done.containsKey(s.service() + "/" + want.label() + "/" + s.tree());
             if (want != null && !outsideBuild && !doneForTree && have.stream().noneMatch(t -> t.kind() == want)) {
-                Ticket t = tickets.open(s.service(), want, s.tree(), List.of(), now);
-                if (want == Ticket.Kind.FIX) {
-                    tickets.setNote(t.id(), String.join("; ", s.reasons())); // the failing tests, named
+                if (openings.size() < SYNC_SLICE) {
+                    // a fix ticket's note names the failing tests
+                    openings.add(new TicketStore.Opening(s.service(), want, s.tree(), want == Ticket.Kind.FIX ? String.join("; ", s.reasons()) : null));
+                    phases.put(s.service(), s.phase());
+                } else {
+                    more = true; // the rest on the next turn: the loop drains pushes and checks leases in between
                 }
-                log.add(entry(now, s.service(), "ticket", want.label() + " ticket #" + t.id() + " opened: " + s.phase()));
+            }
+        }
+        for (Ticket t : tickets.openAll(openings, now)) {
+            if (t.state() == Ticket.State.QUEUED && !t.createdAt().isBefore(now)) {
+                log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + " opened: " + phases.get(t.service())));
                 opened.add(t.id());
             }
         }
+        syncPending = more;
         for (Map.Entry<String, List<Ticket>> e : open.entrySet()) {
             if (!states.containsKey(e.getKey())) {
                 for (Ticket t : e.getValue()) {
@@ -170,9 +181,18 @@ public final class TicketDesk {
         }
         store.log(log, now);
         // tickets nobody can take now are announced as waiting; the others are announced when offered
-        for (long id : opened) {
-            tickets.ticket(id).filter(t -> t.state() == Ticket.State.QUEUED).ifPresent(t -> pendingAnnouncement.add(id));
-        }
+        pendingAnnouncement.addAll(opened);
+    }
+
+    /** New tickets opened per {@link #sync}: a bulk change is worked through in slices, not in one long turn. */
+    static final int SYNC_SLICE = 2000;
+    /** Waiting announcements made per assign pass, for the same reason. */
+    static final int ANNOUNCE_SLICE = 500;
+    private volatile boolean syncPending;
+
+    /** Whether the last sync left tickets to open (a bulk change): the loop comes back for them at once. */
+    public boolean syncPending() {
+        return syncPending;
     }
 
     /** Opened tickets not yet announced: announced by the next assign pass, offered or waiting. */
@@ -206,13 +226,16 @@ public final class TicketDesk {
         Map<Ticket.Kind, String> exhausted = new java.util.EnumMap<>(Ticket.Kind.class);
         List<TicketStore.Offer> planned = new ArrayList<>();
         List<Ticket> plannedTickets = new ArrayList<>();
+        Map<Long, String> waiting = new HashMap<>();
+        int announced = 0;
         for (Ticket t : queued) {
             String known = exhausted.get(t.kind());
             if (known != null) {
                 if (!known.equals(t.waiting())) {
-                    tickets.setWaiting(t.id(), known);
+                    waiting.put(t.id(), known);
                 }
-                if (pendingAnnouncement.remove(t.id())) {
+                if (announced < ANNOUNCE_SLICE && pendingAnnouncement.remove(t.id())) {
+                    announced++;
                     announce(t.id(), t.kind().label() + " ticket #" + t.id() + " waits: " + known);
                 }
                 continue;
@@ -229,9 +252,10 @@ public final class TicketDesk {
             if (r.chosen() == null) {
                 exhausted.put(t.kind(), r.waiting());
                 if (!r.waiting().equals(t.waiting())) {
-                    tickets.setWaiting(t.id(), r.waiting());
+                    waiting.put(t.id(), r.waiting());
                 }
-                if (pendingAnnouncement.remove(t.id())) {
+                if (announced < ANNOUNCE_SLICE && pendingAnnouncement.remove(t.id())) {
+                    announced++;
                     announce(t.id(), t.kind().label() + " ticket #" + t.id() + " waits: " + r.waiting());
                 }
                 continue;
@@ -258,6 +282,7 @@ public final class TicketDesk {
             sessions.put(s.id(), new Session(s.id(), s.name(), s.capabilities(), s.status(), s.currentWork(), s.slackUser(), s.wipLimit(),
                     s.origin(), s.lastHeartbeat(), now));
         }
+        tickets.setWaitingAll(waiting);
         boolean[] made = tickets.offerAll(planned, now, now.plus(timing.offer()));
         for (int i = 0; i < made.length; i++) {
             if (!made[i]) {

@@ -75,6 +75,21 @@ public final class SlackNotifier implements Notifier {
     }
 
     @Override
+    public List<OutboxStore.Draft> digest(List<Change> changes) {
+        Map<String, Integer> byPhase = new java.util.TreeMap<>();
+        changes.forEach(c -> byPhase.merge(c.to().name(), 1, Integer::sum));
+        Map<String, Object> v = new HashMap<>();
+        v.put("count", changes.size());
+        v.put("phases", String.join(", ", byPhase.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList()));
+        v.put("names", String.join(", ", changes.stream().limit(5).map(Change::service).toList()) + (changes.size() > 5 ? ", …" : ""));
+        v.put("url", specUrl.replace("{service}", "").replaceAll("/+$", ""));
+        String text = messages.format("advance.digest", v);
+        Change first = changes.get(0);
+        return List.of(new OutboxStore.Draft(channel, "post", "digest/" + first.service() + "/" + first.to().name() + "/" + first.tree()
+                + "/" + changes.size(), null, null, null, text, blocks(text, null, null, null)));
+    }
+
+    @Override
     public void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
         wake.run(); // the announcement was stored with the change
     }
@@ -90,7 +105,10 @@ public final class SlackNotifier implements Notifier {
         Session who = t.assignee() == null ? null : tickets.session(t.assignee()).orElse(null);
         Optional<OutboxStore.Message> announcement = outbox.latestAnnouncement(t.service());
         String ticketText = ticketText(t, phase, who);
-        if (announcement.isEmpty()) {
+        if (announcement.isEmpty() && t.state() == Ticket.State.QUEUED) {
+            // no announcement (the service came in a digest, or before a restart) and no one to offer it to:
+            // it waits quietly (status, why and the API show it) instead of one channel message per ticket
+        } else if (announcement.isEmpty()) {
             // no announcement of this service yet (opened after a restart, say): the ticket gets its own
             outbox.add(channel, "announce", "ticket/" + t.id() + "/" + t.state().label(), null, t.service(), t.id(), ticketText,
                     blocks(ticketText, t, phase, who), now);

@@ -421,6 +421,79 @@ public final class TicketStore {
         update("UPDATE tickets SET waiting = ? WHERE id = ? AND state = 'queued'", waiting, id);
     }
 
+    /** {@link #setWaiting} for many tickets, in one transaction (a bulk change queues thousands at once). */
+    public void setWaitingAll(Map<Long, String> waiting) {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tickets SET waiting = ? WHERE id = ? AND state = 'queued'")) {
+                for (Map.Entry<Long, String> e : waiting.entrySet()) {
+                    ps.setString(1, e.getValue());
+                    ps.setLong(2, e.getKey());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("recording why " + waiting.size() + " tickets wait", e);
+        }
+    }
+
+    /** A ticket to open: the work a service's phase asks for. */
+    public record Opening(String service, Ticket.Kind kind, String tree, String note) {
+    }
+
+    /**
+     * Opens many tickets in one transaction (queued, no skip list), leaving out any that has an open ticket
+     * of its kind already; returns the tickets opened or found open, in no particular order.
+     */
+    public List<Ticket> openAll(List<Opening> openings, Instant now) {
+        if (openings.isEmpty()) {
+            return List.of();
+        }
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO tickets (service, kind, tree, state, open_key, skip, note,"
+                        + " created_at) SELECT ?,?,?,'queued',?,'',?,? FROM (VALUES (1)) AS one (x)"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE open_key = ?)")) {
+                    for (Opening o : openings) {
+                        String key = o.service() + "/" + o.kind().label();
+                        ins.setString(1, o.service());
+                        ins.setString(2, o.kind().label());
+                        ins.setString(3, o.tree());
+                        ins.setString(4, key);
+                        ins.setString(5, o.note() == null ? null : o.note().length() > 2000 ? o.note().substring(0, 2000) : o.note());
+                        ins.setObject(6, ts(now));
+                        ins.setString(7, key);
+                        ins.addBatch();
+                    }
+                    ins.executeBatch();
+                }
+                List<Ticket> out = new ArrayList<>(openings.size());
+                for (int from = 0; from < openings.size(); from += 500) {
+                    List<Opening> part = openings.subList(from, Math.min(openings.size(), from + 500));
+                    String in = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
+                    out.addAll(queryTickets(c, "SELECT " + TICKET_COLS + " FROM tickets WHERE open_key IN (" + in + ")",
+                            part.stream().map(o -> (Object) (o.service() + "/" + o.kind().label())).toArray()));
+                }
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("opening " + openings.size() + " tickets", e);
+        }
+    }
+
     /** One finished ticket: who, what kind, how long from claim to done. */
     public record Finished(String assignee, Ticket.Kind kind, String service, Instant claimedAt, Instant closedAt) {
     }
