@@ -199,6 +199,24 @@ class SlackTest {
     }
 
     @Test
+    void aBulkPushIsOneDigestMessageNotOneEach() throws Exception {
+        start();
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        for (int i = 0; i < 300; i++) {
+            Files.createDirectories(work.resolve("SERVICES/bulk-" + i));
+            Files.writeString(work.resolve("SERVICES/bulk-" + i + "/SPEC.md"), TestRepos.completeSpec());
+        }
+        TestRepos.commitAndPush(work, "SERVICES/bulk-0/SPEC.md", TestRepos.completeSpec(), "main");
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.desk.tickets().openTickets().size() == 300);
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls("chat.postMessage").stream().anyMatch(m -> m.get("text").contains("300 services")));
+        Thread.sleep(1500); // time for any message per service, were there one
+        List<Map<String, String>> channel = calls("chat.postMessage").stream().filter(m -> m.get("channel").equals("C0TEAM")).toList();
+        assertThat(channel.get(0).get("text")).startsWith(":package: *300 services* changed phase in one push: 300 READY_FOR_BUILD");
+        assertThat(channel).as("the digest, and one message per ticket offered (the builder's WIP is 1), not 300").hasSizeLessThanOrEqualTo(3);
+    }
+
+    @Test
     void aRateLimitIsWaitedOutAndTheMessagePostedOnce() throws Exception {
         slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage")).atPriority(1).inScenario("429").whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1").withBody("{\"ok\":false,\"error\":\"ratelimited\"}"))
