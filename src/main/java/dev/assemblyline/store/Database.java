@@ -39,6 +39,8 @@ public final class Database implements AutoCloseable {
         c.setMaximumPoolSize(url.startsWith("jdbc:h2:") ? 8 : 16);
         c.setPoolName("assembly-db");
         c.setInitializationFailTimeout(10_000);
+        c.setExceptionOverrideClassName(EvictBrokenConnections.class.getName()); // a closed H2 is reopened, not kept
+        c.setConnectionTimeout(5_000); // a database that is down answers 503 in seconds, not after 30
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(c);

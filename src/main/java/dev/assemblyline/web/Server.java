@@ -91,6 +91,12 @@ public final class Server {
             config.routes.get("/api/events", this::events);
             config.routes.get("/health", this::health);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+            config.routes.exception(dev.assemblyline.store.StoreException.class, (e, ctx) -> {
+                // the database (or the disk under it) failed: nothing was acknowledged; try again when /health says ok
+                LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+                ctx.header("Retry-After", "10");
+                json(ctx, 503, Map.of("error", "the database is not available; nothing was stored, try again"));
+            });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 json(ctx, 500, Map.of("error", "internal error: " + e.getClass().getSimpleName()));
