@@ -69,10 +69,14 @@ public final class LineHealth {
             body.put("reconcile_loop", "not started");
         } else {
             long age = Math.max(0, clock.millis() - last);
-            boolean stuck = age > stuckAfter.toMillis();
-            body.put("reconcile_loop", stuck ? "stuck: no pass finished for " + age / 1000 + " s" : "ok");
+            long turnAge = Math.max(0, clock.millis() - loop.lastTurnMillis());
+            boolean stuck = turnAge > stuckAfter.toMillis();
+            boolean failingLong = age > stuckAfter.toMillis();
+            String step = loop.failingStep();
+            body.put("reconcile_loop", stuck ? "stuck: no pass finished for " + age / 1000 + " s"
+                    : failingLong ? "failing for " + age / 1000 + " s: " + (step == null ? "a step" : step) : "ok");
             body.put("reconcile_loop_age_ms", age);
-            ok &= !stuck;
+            ok &= !stuck && !failingLong;
         }
         if (db) {
             try {

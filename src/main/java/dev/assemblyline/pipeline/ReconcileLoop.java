@@ -83,19 +83,35 @@ public final class ReconcileLoop implements AutoCloseable {
     private static final long CHORES_MIN_GAP = TimeUnit.MILLISECONDS.toNanos(200);
 
     private volatile long lastPass;
+    private volatile long lastTurn;
+    private volatile String failing;
 
     /** When the loop last finished a whole turn without a failed step (its start counts); 0 before it started. */
     public long lastPassMillis() {
         return lastPass;
     }
 
+    /** When the loop last finished a turn, failed steps or not; 0 before it started. */
+    public long lastTurnMillis() {
+        return lastTurn;
+    }
+
+    /** The step that failed in the last turn, or null. */
+    public String failingStep() {
+        return failing;
+    }
+
     private void run() {
         long nextResync = System.nanoTime();
         lastPass = System.currentTimeMillis();
+        lastTurn = lastPass;
         while (running) {
+            failedStep = null;
             boolean failed = !turn(System.nanoTime() - nextResync >= 0);
+            lastTurn = System.currentTimeMillis();
+            failing = failedStep;
             if (!failed) {
-                lastPass = System.currentTimeMillis();
+                lastPass = lastTurn;
             }
             if (System.nanoTime() - nextResync >= 0) {
                 nextResync = System.nanoTime() + resyncEvery.toNanos();
@@ -156,17 +172,20 @@ public final class ReconcileLoop implements AutoCloseable {
         return ok;
     }
 
-    private static boolean step(String what, Runnable r) {
+    private String failedStep;
+
+    private boolean step(String what, Runnable r) {
         try {
             r.run();
             return true;
         } catch (Throwable e) {
             LOG.error("{} failed: {}", what, e.getMessage(), e);
+            failedStep = failedStep == null ? what : failedStep;
             return false;
         }
     }
 
-    private static boolean step(String what, java.util.function.Supplier<?> r) {
+    private boolean step(String what, java.util.function.Supplier<?> r) {
         return step(what, (Runnable) r::get);
     }
 

@@ -163,11 +163,14 @@ public final class TicketDesk {
                 }
             }
         }
-        for (Ticket t : tickets.openAll(openings, now)) {
-            if (t.state() == Ticket.State.QUEUED && !t.createdAt().isBefore(now)) {
+        try {
+            for (Ticket t : tickets.openAll(openings, now)) {
                 log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + " opened: " + phases.get(t.service())));
                 opened.add(t.id());
             }
+        } finally {
+            store.log(log, now); // what was superseded is logged even if opening failed
+            log.clear();
         }
         syncPending = more;
         for (Map.Entry<String, List<Ticket>> e : open.entrySet()) {
@@ -227,16 +230,18 @@ public final class TicketDesk {
         List<TicketStore.Offer> planned = new ArrayList<>();
         List<Ticket> plannedTickets = new ArrayList<>();
         Map<Long, String> waiting = new HashMap<>();
-        int announced = 0;
+        Map<Long, String> waits = new java.util.LinkedHashMap<>(); // announced after the reasons are stored, so they show
+        java.util.Set<Long> queuedIds = new java.util.HashSet<>();
+        queued.forEach(t -> queuedIds.add(t.id()));
+        pendingAnnouncement.retainAll(queuedIds); // superseded, claimed or closed meanwhile: nothing to announce
         for (Ticket t : queued) {
             String known = exhausted.get(t.kind());
             if (known != null) {
                 if (!known.equals(t.waiting())) {
                     waiting.put(t.id(), known);
                 }
-                if (announced < ANNOUNCE_SLICE && pendingAnnouncement.remove(t.id())) {
-                    announced++;
-                    announce(t.id(), t.kind().label() + " ticket #" + t.id() + " waits: " + known);
+                if (waits.size() < ANNOUNCE_SLICE && pendingAnnouncement.remove(t.id())) {
+                    waits.put(t.id(), t.kind().label() + " ticket #" + t.id() + " waits: " + known);
                 }
                 continue;
             }
@@ -254,9 +259,8 @@ public final class TicketDesk {
                 if (!r.waiting().equals(t.waiting())) {
                     waiting.put(t.id(), r.waiting());
                 }
-                if (announced < ANNOUNCE_SLICE && pendingAnnouncement.remove(t.id())) {
-                    announced++;
-                    announce(t.id(), t.kind().label() + " ticket #" + t.id() + " waits: " + r.waiting());
+                if (waits.size() < ANNOUNCE_SLICE && pendingAnnouncement.remove(t.id())) {
+                    waits.put(t.id(), t.kind().label() + " ticket #" + t.id() + " waits: " + r.waiting());
                 }
                 continue;
             }
@@ -283,6 +287,7 @@ public final class TicketDesk {
                     s.origin(), s.lastHeartbeat(), now));
         }
         tickets.setWaitingAll(waiting);
+        waits.forEach(this::announce);
         boolean[] made = tickets.offerAll(planned, now, now.plus(timing.offer()));
         for (int i = 0; i < made.length; i++) {
             if (!made[i]) {

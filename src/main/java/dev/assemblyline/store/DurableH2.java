@@ -54,6 +54,12 @@ final class DurableH2 implements DataSource {
         @Override
         public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
             String name = m.getName();
+            if (name.equals("equals") && args != null && args.length == 1) {
+                return proxy == args[0];
+            }
+            if (name.equals("hashCode") && (args == null || args.length == 0)) {
+                return System.identityHashCode(proxy);
+            }
             if (name.equals("close") && (args == null || args.length == 0)) {
                 try {
                     if (wrote && !c.isClosed() && c.getAutoCommit()) {

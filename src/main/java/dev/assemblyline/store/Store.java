@@ -342,8 +342,8 @@ public final class Store {
 
     /** True when the database answers. */
     public boolean ping() {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-            return s.execute("SELECT 1");
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT 1")) {
+            return ps.execute();
         } catch (SQLException e) {
             return false;
         }

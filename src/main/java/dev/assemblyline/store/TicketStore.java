@@ -451,7 +451,7 @@ public final class TicketStore {
 
     /**
      * Opens many tickets in one transaction (queued, no skip list), leaving out any that has an open ticket
-     * of its kind already; returns the tickets opened or found open, in no particular order.
+     * of its kind already; returns the tickets this call opened, in no particular order.
      */
     public List<Ticket> openAll(List<Opening> openings, Instant now) {
         if (openings.isEmpty()) {
@@ -474,7 +474,14 @@ public final class TicketStore {
                         ins.setString(7, key);
                         ins.addBatch();
                     }
-                    ins.executeBatch();
+                    int[] counts = ins.executeBatch();
+                    List<Opening> inserted = new ArrayList<>();
+                    for (int i = 0; i < counts.length; i++) {
+                        if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
+                            inserted.add(openings.get(i)); // 0: an open ticket of that kind was there already
+                        }
+                    }
+                    openings = inserted;
                 }
                 List<Ticket> out = new ArrayList<>(openings.size());
                 for (int from = 0; from < openings.size(); from += 500) {

@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
@@ -19,7 +18,7 @@ import org.eclipse.jetty.util.component.AbstractLifeCycle;
 final class ConnectionCap extends AbstractLifeCycle implements Connection.Listener {
     private final Server server;
     private final int cap;
-    private final Map<InetAddress, AtomicInteger> open = new ConcurrentHashMap<>();
+    private final Map<InetAddress, Integer> open = new ConcurrentHashMap<>();
     private final Map<Connection, InetAddress> counted = new ConcurrentHashMap<>();
 
     ConnectionCap(Server server, int cap) {
@@ -41,7 +40,7 @@ final class ConnectionCap extends AbstractLifeCycle implements Connection.Listen
             return;
         }
         InetAddress address = inet.getAddress();
-        int n = open.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+        int n = open.merge(address, 1, Integer::sum); // atomic with the decrement below
         counted.put(connection, address);
         if (n > cap) {
             connection.getEndPoint().close(); // onClosed gives the count back
@@ -52,7 +51,7 @@ final class ConnectionCap extends AbstractLifeCycle implements Connection.Listen
     public void onClosed(Connection connection) {
         InetAddress address = counted.remove(connection);
         if (address != null) {
-            open.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+            open.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
         }
     }
 }

@@ -71,9 +71,9 @@ public final class Server {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY;
             // slow clients cannot hold threads: a request body (or a response) moving slower than 1 KB/s is
-            // cut off, an idle connection closed after 10 s, and one address keeps at most perAddress open
+            // cut off, an idle connection closed after 30 s, and one address keeps at most perAddress open
             config.jetty.modifyHttpConfiguration(http -> {
-                http.setIdleTimeout(10_000);
+                http.setIdleTimeout(30_000); // long enough for receive-pack's checks of a large push
                 http.setMinRequestDataRate(1024);
                 http.setMinResponseDataRate(1024);
             });
@@ -93,9 +93,10 @@ public final class Server {
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
             config.routes.exception(dev.assemblyline.store.StoreException.class, (e, ctx) -> {
                 // the database (or the disk under it) failed: nothing was acknowledged; try again when /health says ok
+                // (a store can fail after its commit, so "may": a retried claim answers "already yours")
                 LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
                 ctx.header("Retry-After", "10");
-                json(ctx, 503, Map.of("error", "the database is not available; nothing was stored, try again"));
+                json(ctx, 503, Map.of("error", "the database is not available: the request may not have been stored; try again"));
             });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
