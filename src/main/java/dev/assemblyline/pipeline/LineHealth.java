@@ -47,14 +47,20 @@ public final class LineHealth {
         body.put("status", "ok");
         boolean ok = true;
         boolean db = store.ping();
-        body.put("database", db ? "ok" : "unreachable");
-        ok &= db;
+        boolean writes = db && store.writable(clock.instant());
+        body.put("database", !db ? "unreachable" : writes ? "ok" : "read-only: writes fail (a full disk?)");
+        ok &= writes;
         boolean git;
         String branch;
         try {
             git = source.repo().repository().getObjectDatabase().exists();
             boolean present = source.head() != null;
-            boolean wasThere = db && store.branchSeen(source.trackedBranch());
+            boolean wasThere;
+            try {
+                wasThere = db && store.branchSeen(source.trackedBranch());
+            } catch (RuntimeException dbFailed) {
+                wasThere = false; // the database part says so; git is not to blame
+            }
             branch = present ? "present" : wasThere ? "gone" : "not pushed yet";
             ok &= present || !wasThere;
         } catch (RuntimeException e) {

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,11 @@ public final class OutboxWorker implements AutoCloseable {
         if (apiUrl != null) {
             config.setMethodsEndpointUrlPrefix(apiUrl.endsWith("/") ? apiUrl : apiUrl + "/");
         }
-        this.slack = Slack.getInstance(config).methods(botToken);
+        // OkHttp silently sends a POST again when a connection fails after the request went out: Slack may
+        // then have the message twice, with one attempt recorded. Off: a failed call is looked up, then retried
+        okhttp3.OkHttpClient ok = com.slack.api.util.http.SlackHttpClient.buildOkHttpClient(config).newBuilder()
+                .retryOnConnectionFailure(false).build();
+        this.slack = Slack.getInstance(config, new com.slack.api.util.http.SlackHttpClient(ok)).methods(botToken);
         this.clock = clock;
         this.perChannel = perChannel;
         this.thread = new Thread(this::run, "slack-outbox");
@@ -97,6 +102,11 @@ public final class OutboxWorker implements AutoCloseable {
         long next = 1000;
         for (OutboxStore.Message m : outbox.pending(500)) { // one per channel: nothing overtakes a channel's oldest message
             String ch = m.channel();
+            if (checkedSinceStart.add(ch) && !"ephemeral".equals(m.op()) && !"update".equals(m.op())) {
+                settleLanded(ch, now);
+                next = 0; // look at this channel again with what is left
+                continue;
+            }
             if (m.nextAttempt() != null && m.nextAttempt().isAfter(now)) {
                 next = Math.min(next, Duration.between(now, m.nextAttempt()).toMillis());
                 continue;
@@ -191,6 +201,45 @@ public final class OutboxWorker implements AutoCloseable {
             }
             // the post may have landed with its answer lost: the next try looks before posting again
             outbox.retry(m.id(), now.plus(backoff(m.attempts() + 1)), "no answer: " + e.getMessage());
+        }
+    }
+
+    /** Channels whose recent history was read since this process started. */
+    private final java.util.Set<String> checkedSinceStart = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * After a start (a crash, say), what is pending may have been posted already: the process may have
+     * died after the post and before recording it, or the database may have lost the record. So the
+     * channel's recent history is read once, and every pending message found there (by the outbox id in
+     * its metadata) is marked sent instead of being posted again: the "did it land?" lookup decides.
+     */
+    private void settleLanded(String channel, Instant now) {
+        try {
+            ConversationsHistoryResponse h = slack.conversationsHistory(b -> b.channel(channel).limit(200).includeAllMetadata(true));
+            if (!h.isOk() || h.getMessages() == null) {
+                return;
+            }
+            int settled = 0;
+            for (Message msg : h.getMessages()) {
+                Message.Metadata md = msg.getMetadata();
+                if (md == null || !EVENT_TYPE.equals(md.getEventType()) || md.getEventPayload() == null) {
+                    continue;
+                }
+                String raw = String.valueOf(md.getEventPayload().get("outbox_id")).replaceAll("\\.0$", "");
+                if (!raw.matches("\\d{1,18}")) {
+                    continue;
+                }
+                Optional<OutboxStore.Message> row = outbox.get(Long.parseLong(raw));
+                if (row.isPresent() && "pending".equals(row.get().state()) && channel.equals(row.get().channel())) {
+                    outbox.sent(row.get().id(), msg.getTs(), now);
+                    settled++;
+                }
+            }
+            if (settled > 0) {
+                LOG.info("{} message(s) to {} had landed before the restart: not posted again", settled, channel);
+            }
+        } catch (IOException | SlackApiException | RuntimeException e) {
+            LOG.debug("could not read the recent history of {}: {}", channel, e.getMessage());
         }
     }
 

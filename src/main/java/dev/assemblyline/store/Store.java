@@ -349,6 +349,17 @@ public final class Store {
         }
     }
 
+    /** Whether a write reaches the store now (a full disk lets reads through and fails writes). */
+    public boolean writable(Instant now) {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE health_probe SET at = ? WHERE id = 1")) {
+            ps.setObject(1, ts(now));
+            ps.executeUpdate();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private int count(String sql) {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             rs.next();

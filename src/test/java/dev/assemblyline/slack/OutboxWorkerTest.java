@@ -30,9 +30,13 @@ class OutboxWorkerTest {
             outbox.add("C1", "announce", "k1", null, "svc", null, "hello", null, Clock.systemUTC().instant());
             long id = outbox.pending(1).get(0).id();
             // Slack takes the post but the answer never arrives in time; the history shows it with our metadata
-            slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage"))
+            slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage")).inScenario("post").willSetStateTo("posted")
                     .willReturn(okJson("{\"ok\":true,\"channel\":\"C1\",\"ts\":\"111.222\"}").withFixedDelay(3000)));
-            slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).willReturn(okJson("{\"ok\":true,\"messages\":[{\"type\":\"message\","
+            // before the post the channel is empty (read once at the worker's start); after it, the message is there
+            slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).inScenario("post")
+                    .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                    .willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+            slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).inScenario("post").whenScenarioStateIs("posted").willReturn(okJson("{\"ok\":true,\"messages\":[{\"type\":\"message\","
                     + "\"text\":\"hello\",\"ts\":\"111.222\",\"metadata\":{\"event_type\":\"assembly_outbox\",\"event_payload\":{\"outbox_id\":" + id + "}}}]}")));
             try (OutboxWorker w = new OutboxWorker(outbox, "xoxb-t", slack.baseUrl() + "/api/", Clock.systemUTC(), Duration.ofMillis(50),
                     Duration.ofMillis(500)).start()) {
