@@ -107,14 +107,19 @@ public final class ReconcileLoop implements AutoCloseable {
         lastTurn = lastPass;
         while (running) {
             failedStep = null;
-            boolean failed = !turn(System.nanoTime() - nextResync >= 0);
+            boolean resyncNow = System.nanoTime() - nextResync >= 0;
+            boolean failed = !turn(resyncNow);
             lastTurn = System.currentTimeMillis();
             failing = failedStep;
+            if (resyncNow) {
+                nextResync = System.nanoTime() + resyncEvery.toNanos();
+            }
             if (!failed) {
                 lastPass = lastTurn;
-            }
-            if (System.nanoTime() - nextResync >= 0) {
-                nextResync = System.nanoTime() + resyncEvery.toNanos();
+            } else {
+                // the store or git failed: a push may have landed with its event lost (the hosted repository's
+                // hook could not queue it), so the first turn that works again looks at everything
+                nextResync = System.nanoTime();
             }
             try {
                 long wait = Math.min(choresDue ? CHORES_MIN_GAP : TICK, Math.max(1, nextResync - System.nanoTime()));
