@@ -123,6 +123,9 @@ public final class ReconcileLoop implements AutoCloseable {
             }
             try {
                 long wait = Math.min(choresDue ? CHORES_MIN_GAP : TICK, Math.max(1, nextResync - System.nanoTime()));
+                if (!failed && reconciler.busy()) {
+                    wait = 1; // the next slice of a large change at once (new events are drained before it)
+                }
                 if (failed) {
                     wake.tryAcquire(wait, TimeUnit.NANOSECONDS); // back off before retrying; only close() cuts it short
                 } else if (wake.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
@@ -140,7 +143,11 @@ public final class ReconcileLoop implements AutoCloseable {
         boolean ok = step("reloading sessions.json", sessions::reloadIfChanged);
         int[] drained = {0};
         ok &= step("processing the inbox (events stay pending and are retried)", () -> drained[0] = reconciler.drain());
-        boolean due = choresDue || drained[0] > 0 || !recheck.isEmpty() || resync;
+        boolean busy = reconciler.busy();
+        if (busy) {
+            ok &= step("looking at the next slice of a large change", reconciler::continueBulk);
+        }
+        boolean due = choresDue || drained[0] > 0 || !recheck.isEmpty() || resync || busy;
         if (!recheck.isEmpty()) {
             Set<String> batch = new HashSet<>(recheck);
             recheck.removeAll(batch);
@@ -171,7 +178,7 @@ public final class ReconcileLoop implements AutoCloseable {
             ok &= step("deploys and health checks", () -> o.turn(reconciler.states(), reconciler.head(), reconciler.config()));
         }
         ok &= step("leases and offers", desk::tick);
-        if (desk.syncPending()) {
+        if (desk.syncPending() || reconciler.busy()) {
             choresDue = true; // a bulk change: the next slice of tickets after the inbox has been looked at again
         }
         return ok;

@@ -185,7 +185,8 @@ public final class Reconciler {
 
     /** The last processed head of the tracked branch, or null. */
     public ObjectId head() {
-        return store.head(source.trackedBranch()).map(ObjectId::fromString).orElse(null);
+        ObjectId working = workingHead;
+        return working != null ? working : store.head(source.trackedBranch()).map(ObjectId::fromString).orElse(null);
     }
 
     public ServiceTrees trees() {
@@ -211,12 +212,10 @@ public final class Reconciler {
 
     /** Looks again at some services at the last processed head, because their facts changed. */
     public String recheck(Set<String> services) {
-        String branch = source.trackedBranch();
-        String last = store.head(branch).orElse(null);
-        if (last == null || services.isEmpty()) {
+        ObjectId head = head(); // the head the states are at (a change under way's, see Bulk)
+        if (head == null || services.isEmpty()) {
             return "nothing to recheck";
         }
-        ObjectId head = ObjectId.fromString(last);
         Function<String, Facts> facts = facts();
         Instant now = clock.instant();
         List<ServiceState> upserts = new ArrayList<>();
@@ -273,8 +272,48 @@ public final class Reconciler {
         }
     }
 
+    /**
+     * A change too large for one turn (a push adding thousands of services, or the first look at a large
+     * repository): its services are looked at {@link #slice} at a time, one slice per turn, so that a small
+     * push, offers and lease checks made meanwhile wait for one slice, not for the whole change. The
+     * stored head stays at the last head fully processed until the last slice is stored, so after a crash
+     * the change is looked at again from there; states already stored compare equal and are not announced
+     * twice. Only the loop thread touches it.
+     */
+    private record Bulk(ObjectId head, List<String> todo, String why) {
+    }
+
+    private Bulk bulk;
+    /** The head the in-memory states are at: the bulk change's while one is under way, else the stored head. */
+    private volatile ObjectId workingHead;
+    private int slice = 10_000;
+
+    /** How many services one turn looks at in a large change (see {@link Bulk}). */
+    public void sliceOf(int services) {
+        this.slice = Math.max(1, services);
+    }
+
+    /** True while a large change is being looked at slice by slice; {@link #continueBulk()} does the next slice. */
+    public boolean busy() {
+        return bulk != null;
+    }
+
+    /** Looks at the next slice of a large change (nothing when there is none). */
+    public String continueBulk() {
+        if (bulk == null) {
+            return "no change under way";
+        }
+        Timer.Sample t = Timer.start();
+        try {
+            return reconcile(List.of(), false, bulk.why());
+        } finally {
+            t.stop(reconcileTimer);
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private String reconcile(List<Long> events, boolean full, String why) {
+        long started = System.nanoTime();
         try {
             source.refresh();
         } catch (GitException ex) {
@@ -287,6 +326,8 @@ public final class Reconciler {
         ObjectId head = source.head();
         Instant now = clock.instant();
         String last = store.head(branch).orElse(null);
+        // a change under way was looked at up to its head: what came after it is diffed from there
+        String from = bulk != null ? bulk.head().name() : last;
         List<ServiceState> upserts = new ArrayList<>();
         List<String> removals = new ArrayList<>();
         List<LogEntry> log = new ArrayList<>();
@@ -298,63 +339,91 @@ public final class Reconciler {
             }
             return built[0].apply(name);
         };
+        // the services to look at, in order: what this change touched first, then what a change under way has left
+        Set<String> work = new LinkedHashSet<>();
         String outcome;
         if (head == null) {
             outcome = "branch " + branch + " does not exist; nothing to look at";
+            bulk = null;
             if (last != null) {
                 removals.addAll(states.keySet());
                 log.add(new LogEntry(0, now, null, "branch", "tracked branch " + branch + " is gone; " + removals.size() + " services dropped"));
             }
-        } else if (full || last == null) {
-            List<Detection> all = scanner.scan(head, facts);
-            Set<String> seen = new LinkedHashSet<>();
-            for (Detection d : all) {
-                if (d.phase() != Phase.SKIPPED) {
-                    seen.add(d.service());
-                    compare(d, now, why, upserts, log);
+        } else if (full || from == null) {
+            for (dev.assemblyline.git.ServiceEntry e : trees.entries(head)) {
+                if (e.isService()) {
+                    work.add(e.name());
                 }
             }
+            bulk = null;
             for (String s : states.keySet()) {
-                if (!seen.contains(s)) {
+                if (!work.contains(s)) {
                     removals.add(s);
                     log.add(new LogEntry(0, now, s, "removed", s + " is no longer under " + trees.root() + "/ (" + why + ")"));
                 }
             }
-            outcome = "full look at " + shortId(head.name()) + ": " + upserts.size() + " updated, " + removals.size() + " removed";
-        } else if (last.equals(head.name())) {
-            outcome = "already at " + shortId(head.name());
+            outcome = "full look at " + shortId(head.name());
+        } else if (from.equals(head.name())) {
+            outcome = (bulk != null ? "carrying on at " : "already at ") + shortId(head.name());
         } else {
             List<ServiceChange> changes;
             try {
-                changes = changed.between(ObjectId.fromString(last), head);
+                changes = changed.between(ObjectId.fromString(from), head);
             } catch (GitException | IllegalArgumentException ex) {
-                LOG.info("diffing {}..{} failed ({}); looking at every service", last, head.name(), ex.getMessage());
+                LOG.info("diffing {}..{} failed ({}); looking at every service", from, head.name(), ex.getMessage());
                 return reconcile(events, true, why);
             }
-            List<String> present = new ArrayList<>();
+            Set<String> gone = new java.util.HashSet<>();
             for (ServiceChange c : changes) {
-                if (c.kind() == ServiceChange.Kind.RENAMED && states.containsKey(c.previousName())) {
-                    removals.add(c.previousName());
-                    log.add(new LogEntry(0, now, c.previousName(), "renamed", c.previousName() + " was renamed to " + c.service()));
+                if (c.kind() == ServiceChange.Kind.RENAMED) {
+                    gone.add(c.previousName());
+                    if (states.containsKey(c.previousName())) {
+                        removals.add(c.previousName());
+                        log.add(new LogEntry(0, now, c.previousName(), "renamed", c.previousName() + " was renamed to " + c.service()));
+                    }
                 }
                 if (c.kind() == ServiceChange.Kind.DELETED) {
+                    gone.add(c.service());
                     if (states.containsKey(c.service())) {
                         removals.add(c.service());
                         log.add(new LogEntry(0, now, c.service(), "removed", c.service() + " was deleted (" + why + ")"));
                     }
                     continue;
                 }
-                present.add(c.service());
+                work.add(c.service());
             }
-            for (Detection d : scanner.detect(head, present, facts)) { // one read of the root for the whole change
-                compare(d, now, why, upserts, log);
+            if (bulk != null) {
+                bulk.todo().removeAll(gone);
             }
-            outcome = changes.size() + " services changed " + shortId(last) + ".." + shortId(head.name()) + ": "
-                    + upserts.size() + " updated, " + removals.size() + " removed";
+            outcome = changes.size() + " services changed " + shortId(from) + ".." + shortId(head.name());
         }
+        // this change's own services go first, in slices if it is large; a turn with nothing new takes the next
+        // slice of the change under way, now looked at at the newer head
+        List<String> queue = new ArrayList<>(work);
+        if (head != null && bulk != null) {
+            for (String s : bulk.todo()) {
+                if (!work.contains(s)) {
+                    queue.add(s);
+                }
+            }
+        }
+        int n = Math.min(slice, work.isEmpty() ? queue.size() : work.size());
+        List<String> thisTurn = queue.subList(0, n);
+        List<String> rest = new ArrayList<>(queue.subList(n, queue.size()));
+        for (Detection d : scanner.detect(head, thisTurn, facts)) { // one read of the root for the whole slice
+            compare(d, now, why, upserts, log);
+        }
+        bulk = rest.isEmpty() ? null : new Bulk(head, rest, why);
+        if (head != null && !queue.isEmpty()) {
+            outcome += ": " + thisTurn.size() + " looked at, " + upserts.size() + " updated, " + removals.size() + " removed"
+                    + (bulk == null ? "" : ", " + rest.size() + " left for the next turns");
+        }
+        long read = System.nanoTime();
         Map<String, Phase> before = phasesOf(upserts);
-        // a branch that never existed leaves no row: a row with no head means it existed and was deleted (/health)
-        store.apply(new Store.Batch(upserts, removals, log, head == null && last == null ? null : branch, head == null ? null : head.name(),
+        // a branch that never existed leaves no row: a row with no head means it existed and was deleted (/health);
+        // while a change is under way the stored head stays where it was (see Bulk)
+        boolean storeHead = bulk == null && !(head == null && last == null);
+        store.apply(new Store.Batch(upserts, removals, log, storeHead ? branch : null, head == null ? null : head.name(),
                 events, outcome, announcements(upserts, before)), now);
         if (upserts.stream().anyMatch(u -> before.get(u.service()) != u.phase())) {
             Crashpoint.hit("after-phase-commit");
@@ -362,9 +431,14 @@ public final class Reconciler {
         for (ServiceState s : upserts) {
             states.put(s.service(), s);
         }
+        workingHead = head;
         announce(upserts, before);
         removals.forEach(states::remove);
         recount();
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        if (ms >= 1000 || bulk != null) {
+            LOG.info("{}: {} ({} ms, {} of them reading git)", why, outcome, ms, (read - started) / 1_000_000);
+        }
         return outcome;
     }
 

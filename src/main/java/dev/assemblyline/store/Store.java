@@ -216,12 +216,22 @@ public final class Store {
                     "UPDATE service_state SET phase = ?, reasons = ?, tree = ?, since = ?, updated_at = ? WHERE service = ?");
                  PreparedStatement ins = c.prepareStatement(
                          "INSERT INTO service_state (phase, reasons, tree, since, updated_at, service) VALUES (?,?,?,?,?,?)")) {
+                // two batches, not a round trip per row: a bulk change stores thousands of states at once
                 for (ServiceState s : b.upserts()) {
                     bindState(up, s, now);
-                    if (up.executeUpdate() == 0) {
-                        bindState(ins, s, now);
-                        ins.executeUpdate();
+                    up.addBatch();
+                }
+                int[] updated = up.executeBatch();
+                boolean inserts = false;
+                for (int i = 0; i < updated.length; i++) {
+                    if (updated[i] == 0) {
+                        bindState(ins, b.upserts().get(i), now);
+                        ins.addBatch();
+                        inserts = true;
                     }
+                }
+                if (inserts) {
+                    ins.executeBatch();
                 }
             }
         }

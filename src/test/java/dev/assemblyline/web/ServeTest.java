@@ -217,6 +217,43 @@ class ServeTest {
     }
 
     @Test
+    void aLargeChangeIsLookedAtInSlicesAndASmallPushMeanwhileGoesFirst() throws Exception {
+        server = start(Map.of(), false);
+        server.reconciler.sliceOf(10);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        for (int i = 0; i < 24; i++) {
+            Files.createDirectories(work.resolve("SERVICES/bulk-" + i));
+            Files.writeString(work.resolve("SERVICES/bulk-" + i + "/SPEC.md"), TestRepos.completeSpec());
+        }
+        TestRepos.commitAndPush(work, "SERVICES/bulk-24/SPEC.md", TestRepos.completeSpec(), "main");
+        server.reconciler.drain();
+        assertThat(server.store.services()).hasSize(10);
+        assertThat(server.reconciler.busy()).isTrue();
+        assertThat(server.store.head("main")).as("the stored head waits for the last slice").isEmpty();
+
+        TestRepos.commitAndPush(work, "SERVICES/small/SPEC.md", TestRepos.completeSpec(), "main");
+        server.reconciler.drain();
+        assertThat(server.store.services()).as("the small push is looked at before the rest of the large one")
+                .containsKey("small").hasSize(11);
+        assertThat(server.reconciler.busy()).isTrue();
+
+        server.reconciler.continueBulk();
+        assertThat(server.store.services()).hasSize(21);
+        server.close(); // a crash in the middle of the large change: it is looked at again from the stored head
+        server = start(Map.of(), false);
+        server.reconciler.resync();
+        assertThat(server.reconciler.busy()).isFalse();
+        String head = Tools.ok(work, "git", "rev-parse", "HEAD").trim();
+        assertThat(server.store.head("main")).contains(head);
+        assertThat(server.store.services()).hasSize(26).allSatisfy((name, s) -> assertThat(s.phase().name()).isEqualTo("READY_FOR_BUILD"));
+        for (String name : server.store.services().keySet()) {
+            assertThat(server.store.events(0, name, 100).stream().filter(e -> e.kind().equals("phase")))
+                    .as("%s announced once, though looked at again after the restart", name).hasSize(1);
+        }
+    }
+
+    @Test
     void githubDeliveriesAreVerifiedStoredOnceAndAnswered() throws Exception {
         server = start(Map.of("ASSEMBLY_GITHUB_SECRET", "It's a Secret to Everybody"), true);
         String secret = "It's a Secret to Everybody";
