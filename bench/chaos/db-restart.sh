@@ -22,7 +22,7 @@ PID=$!
 i=0; until curl -s -o /dev/null "http://127.0.0.1:$PORT/health"; do i=$((i+1)); [ $i -gt 120 ] && fail "no start"; sleep 0.5; done
 GIT="http://admin:db-restart-admin-token@127.0.0.1:$PORT/git/services.git"
 git clone -q "$GIT" w 2>/dev/null; cd w
-spec() { mkdir -p "SERVICES/$1" && cp "$ROOT/templates/SPEC.md" "SERVICES/$1/SPEC.md" && git add . && git -c user.name=c -c user.email=c@x commit -qm "$1"; }
+spec() { mkdir -p "SERVICES/$1" && cp "$ROOT/templates/SPEC.example.md" "SERVICES/$1/SPEC.md" && git add . && git -c user.name=c -c user.email=c@x commit -qm "$1"; }
 spec before && git push -q origin HEAD:main 2>/dev/null
 sleep 1
 echo "before: $(curl -s http://127.0.0.1:$PORT/health)"

@@ -5,7 +5,7 @@
 #   sh bench/chaos/disk-full.sh            (uses target/assembly-line.jar; bounded: about a minute)
 set -eu
 JAR=${JAR:-$(cd "$(dirname "$0")/../.." && pwd)/target/assembly-line.jar}
-TEMPLATE=$(cd "$(dirname "$0")/../.." && pwd)/templates/SPEC.md
+TEMPLATE=$(cd "$(dirname "$0")/../.." && pwd)/templates/SPEC.example.md
 PORT=${PORT:-8951}
 MNT=$(mktemp -d /tmp/assembly-diskfull-XXXXXX)
 WORK=$(mktemp -d /tmp/assembly-diskfull-work-XXXXXX)

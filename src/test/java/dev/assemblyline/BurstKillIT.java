@@ -28,13 +28,18 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import dev.assemblyline.store.Postgres;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Kill -9 at {@code -Dchaos.kills} (20) random points while 200 phase changes are being announced one by one
  * (digest off), against a fake Slack that keeps what was posted and answers conversations.history with it,
- * as Slack does: after the last restart every service is announced exactly once.
+ * as Slack does: after the last restart every service is announced exactly once, on H2 and PostgreSQL.
+ * The fake Slack also fails {@code -Dchaos.slack-faults} (15) percent of posts, a third each way: 500 before
+ * posting, 429 with Retry-After, and 500 after posting (the message is in the channel, the answer says it
+ * failed: only the history lookup keeps it from being posted twice).
  */
 class BurstKillIT {
     static final String ADMIN = "admin-token-for-burst-kill";
@@ -47,6 +52,10 @@ class BurstKillIT {
     Process coordinator;
     HttpServer slack;
     final List<ObjectNode> posted = new ArrayList<>();
+    final Random faults = new Random(Long.getLong("chaos.seed", 7) + 1);
+    final int faultPercent = Integer.getInteger("chaos.slack-faults", 15);
+    final Map<String, Integer> faultCounts = new TreeMap<>();
+    Map<String, String> store = Map.of();
 
     @AfterEach
     void stop() {
@@ -77,9 +86,13 @@ class BurstKillIT {
     }
 
     static void answer(HttpExchange ex, Object body) throws java.io.IOException {
+        answer(ex, 200, body);
+    }
+
+    static void answer(HttpExchange ex, int status, Object body) throws java.io.IOException {
         byte[] b = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().add("Content-Type", "application/json");
-        ex.sendResponseHeaders(200, b.length);
+        ex.sendResponseHeaders(status, b.length);
         ex.getResponseBody().write(b);
         ex.close();
     }
@@ -88,6 +101,21 @@ class BurstKillIT {
         slack = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         slack.createContext("/api/chat.postMessage", ex -> {
             Map<String, String> f = form(ex);
+            int roll;
+            synchronized (faults) {
+                roll = faults.nextInt(100 * 3);
+            }
+            if (roll < faultPercent) { // 500 before posting: nothing landed
+                fault("500 before posting");
+                answer(ex, 500, Map.of("ok", false, "error", "internal_error"));
+                return;
+            }
+            if (roll < 2 * faultPercent) {
+                fault("429");
+                ex.getResponseHeaders().add("Retry-After", "1");
+                answer(ex, 429, Map.of("ok", false, "error", "ratelimited"));
+                return;
+            }
             ObjectNode m = JSON.createObjectNode();
             synchronized (posted) {
                 m.put("type", "message").put("ts", "1700000000." + String.format("%06d", posted.size() + 1)).put("text", f.get("text"));
@@ -96,6 +124,11 @@ class BurstKillIT {
                     m.set("metadata", JSON.readTree(f.get("metadata")));
                 }
                 posted.add(m);
+            }
+            if (roll < 3 * faultPercent) { // posted, yet the answer says it failed
+                fault("500 after posting");
+                answer(ex, 500, Map.of("ok", false, "error", "internal_error"));
+                return;
             }
             answer(ex, Map.of("ok", true, "channel", f.getOrDefault("channel", ""), "ts", m.get("ts").asText()));
         });
@@ -118,6 +151,12 @@ class BurstKillIT {
         slack.start();
     }
 
+    void fault(String kind) {
+        synchronized (faultCounts) {
+            faultCounts.merge(kind, 1, Integer::sum);
+        }
+    }
+
     Process serve(int port) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("java", "-jar", JarIT.jar(), "serve").directory(tmp.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("serve.log").toFile()));
@@ -131,6 +170,7 @@ class BurstKillIT {
         pb.environment().put("ASSEMBLY_SLACK_API_URL", "http://127.0.0.1:" + slack.getAddress().getPort() + "/api/");
         pb.environment().put("ASSEMBLY_SLACK_CHANNEL_INTERVAL", "100ms");
         pb.environment().put("ASSEMBLY_SLACK_DIGEST", "1000"); // one announcement per service: 200 to keep exactly once
+        pb.environment().putAll(store);
         Process p = pb.start();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
             try {
@@ -156,9 +196,11 @@ class BurstKillIT {
         return count;
     }
 
-    @Test
-    void killsDuringAnAnnouncementBurstEndWithEachChangeAnnouncedOnce() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgres"})
+    void killsDuringAnAnnouncementBurstEndWithEachChangeAnnouncedOnce(String kind) throws Exception {
         int kills = Integer.getInteger("chaos.kills", 20);
+        store = kind.equals("h2") ? Map.of() : Map.of("ASSEMBLY_DB_URL", Postgres.get().newDatabase());
         fakeSlack();
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
@@ -180,12 +222,14 @@ class BurstKillIT {
             coordinator.waitFor();
             coordinator = serve(port);
         }
-        await().atMost(Duration.ofSeconds(90)).until(() -> announcedPerService().size() == 200);
+        await().atMost(Duration.ofSeconds(150)).until(() -> announcedPerService().size() == 200);
         Thread.sleep(1500); // a second copy, were there one, would come now
         Map<String, Integer> counts = announcedPerService();
         List<String> twice = counts.entrySet().stream().filter(e -> e.getValue() != 1).map(Map.Entry::getKey).toList();
-        System.out.printf("burst-kill: %d kills, %d of 200 services announced, %d more than once %s%n", kills, counts.size(), twice.size(), twice);
+        System.out.printf("burst-kill %s: %d kills, Slack faults %s, %d of 200 services announced, %d more than once %s%n",
+                kind, kills, faultCounts, counts.size(), twice.size(), twice);
         assertThat(counts).hasSize(200);
         assertThat(twice).as("announced more than once").isEmpty();
+        assertThat(faultCounts).as("the fake Slack failed some posts each way").hasSize(3);
     }
 }

@@ -53,9 +53,18 @@ public final class TestRepos {
         commitAndPush(work, "SERVICES/" + service + "/BUILD/src/main.py", "print('hello')\n", "main");
     }
 
-    /** The bundled template: a complete spec. */
+    /** The bundled example: a complete spec (the template itself is not: its sections still hold the template's text). */
     public static String completeSpec() {
-        try (InputStream in = TestRepos.class.getResourceAsStream("/templates/SPEC.md")) {
+        return resource("/templates/SPEC.example.md");
+    }
+
+    /** The bundled template, as {@code cp templates/SPEC.md} gives it. */
+    public static String template() {
+        return resource("/templates/SPEC.md");
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = TestRepos.class.getResourceAsStream(name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException(e);

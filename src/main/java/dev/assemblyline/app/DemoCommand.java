@@ -62,10 +62,10 @@ final class DemoCommand implements Callable<Integer> {
             CommitWriter w = new CommitWriter(r, "main")
                     .put("README.md", "# sample monorepo\n")
                     .put("SERVICES/billing/README.md", "# billing\n\nNo spec yet.\n")
-                    .put("SERVICES/search/SPEC.md", incomplete.replace("<service-name>", "search"))
-                    .put("SERVICES/email/SPEC.md", complete.replace("<service-name>", "email"));
+                    .put("SERVICES/search/SPEC.md", incomplete.replace("# hello", "# " + "search"))
+                    .put("SERVICES/email/SPEC.md", complete.replace("# hello", "# " + "email"));
             for (String s : new String[] {"auth", "feed", "chat", "media"}) {
-                w.put("SERVICES/" + s + "/SPEC.md", complete.replace("<service-name>", s))
+                w.put("SERVICES/" + s + "/SPEC.md", complete.replace("# hello", "# " + s))
                         .put(String.format(build, s) + "src/main.py", "print('hello from " + s + "')\n")
                         .put(String.format(build, s) + "requirements.txt", "fastapi\n")
                         .put(String.format(build, s) + "Dockerfile", "FROM python:3.11-slim\n")
@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static String template() throws IOException {
-        try (InputStream in = DemoCommand.class.getResourceAsStream("/templates/SPEC.md")) {
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/templates/SPEC.example.md")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }

@@ -122,7 +122,7 @@ final class SandboxBench implements Callable<Integer> {
     }
 
     private static String spec() throws java.io.IOException {
-        try (InputStream in = SandboxBench.class.getResourceAsStream("/templates/SPEC.md")) {
+        try (InputStream in = SandboxBench.class.getResourceAsStream("/templates/SPEC.example.md")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }

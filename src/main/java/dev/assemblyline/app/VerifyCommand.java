@@ -3,6 +3,7 @@ package dev.assemblyline.app;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.assemblyline.git.GitRepo;
 import dev.assemblyline.git.ServiceTrees;
+import dev.assemblyline.git.WorkTree;
 import dev.assemblyline.model.ServiceName;
 import dev.assemblyline.model.TestRun;
 import dev.assemblyline.pipeline.Verification;
@@ -19,8 +20,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"The spec, build and test checks of one service, locally, through the same code as the server:",
-                "its tree at the commit is written to a temporary folder and its tests run there (own process group,",
-                "secrets stripped from the environment, killed at the timeout)."})
+                "its tree at the commit (or, with --worktree, as it is on disk) is written to a temporary folder and its",
+                "tests run there, in the sandbox, killed at the timeout."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every check that could run passed", "1:a check failed (spec incomplete, BUILD/ incomplete, tests failing)",
+                "2:bad input (no such service, repository or ref; a bad option)"})
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
@@ -34,8 +38,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Test timeout (default: assembly.yml's, else 900).")
     Long timeout;
 
-    @Option(names = "--json", description = "Print {service, phase, tests, coverage, reasons}.")
+    @Option(names = "--json", description = "Print {service, phase, passed, failed_check, tests, coverage, reasons, output_tail}.")
     boolean json;
+
+    @Option(names = "--worktree", description = "Check the files as they are in the work tree, committed or not (what a pre-push hook or a local run wants).")
+    boolean worktree;
 
     @Spec
     CommandSpec spec;
@@ -45,15 +52,34 @@ final class VerifyCommand implements Callable<Integer> {
         ServiceName.require(service);
         try (GitRepo git = repo.open(); ServiceTrees trees = repo.trees(git)) {
             ObjectId commit = RepoOptions.commit(git, ref);
-            if (commit == null) {
-                throw new Main.UserException(repo.repo + " has no commits");
+            if (commit == null && !worktree) {
+                throw new Main.UserException(repo.repo + " has no commits (--worktree checks the files on disk)");
+            }
+            java.util.List<String> paths = java.util.List.of(repo.root + "/" + service, "assembly.yml");
+            if (worktree) {
+                if (ref != null) {
+                    throw new Main.UserException("--worktree checks the files on disk; it cannot be used with --ref");
+                }
+                commit = WorkTree.snapshot(git.repository(), commit, paths);
+            } else {
+                java.util.Set<String> dirty = WorkTree.uncommitted(git.repository(), paths);
+                if (!dirty.isEmpty()) {
+                    PrintWriter err = spec.commandLine().getErr();
+                    err.println("assembly: note: " + dirty.size() + " uncommitted change" + (dirty.size() == 1 ? "" : "s") + " under " + repo.root + "/" + service
+                            + " (" + String.join(", ", dirty.stream().limit(3).toList()) + (dirty.size() > 3 ? ", …" : "")
+                            + ") not checked: verify reads the commit " + commit.abbreviate(12).name() + "; --worktree checks the files as they are");
+                    err.flush();
+                }
             }
             Verification.Outcome o = Verification.verify(Config.fromEnv(System.getenv()).sandbox(), trees, repo.detector(), commit, service, Verification.config(git, commit),
                     timeout == null ? null : Duration.ofSeconds(timeout), () -> false);
             print(spec.commandLine().getOut(), o, json);
-            return 0;
+            return o.failedCheck() == null ? 0 : 1;
         }
     }
+
+    /** Lines of a failing suite's output shown by verify (the API gives the same tail). */
+    static final int TAIL_LINES = 40;
 
     static void print(PrintWriter out, Verification.Outcome o, boolean json) throws Exception {
         TestRun r = o.run();
@@ -68,6 +94,13 @@ final class VerifyCommand implements Callable<Integer> {
             if (r != null) {
                 out.println("tests: " + r.summary() + (r.timedOut() ? " (timed out)" : ""));
             }
+            String failed = o.failedCheck();
+            if (failed != null && r != null && !r.passed()) {
+                out.println("--- last lines of the test output ---");
+                out.println(Verification.tail(r.output(), TAIL_LINES));
+                out.println("---");
+            }
+            out.println(failed == null ? "PASS" : "FAIL: the " + failed + " check");
         }
         out.flush();
     }
@@ -78,6 +111,8 @@ final class VerifyCommand implements Callable<Integer> {
         g.writeStringField("service", o.detection().service());
         g.writeStringField("phase", o.detection().phase().name());
         g.writeStringField("tree", o.detection().tree());
+        g.writeBooleanField("passed", o.failedCheck() == null);
+        g.writeStringField("failed_check", o.failedCheck());
         if (r == null) {
             g.writeNullField("tests");
             g.writeNullField("coverage");
@@ -99,6 +134,7 @@ final class VerifyCommand implements Callable<Integer> {
             } else {
                 g.writeNumberField("coverage", r.coverage());
             }
+            g.writeStringField("output_tail", r.passed() ? "" : Verification.tail(r.output(), TAIL_LINES));
         }
         g.writeArrayFieldStart("reasons");
         for (String s : o.detection().reasons()) {

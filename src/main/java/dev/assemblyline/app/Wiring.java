@@ -135,7 +135,7 @@ public final class Wiring implements AutoCloseable {
         loop.operateWith(operations);
         sessions.reloadIfChanged(); // sessions are there before the first request, not a tick later
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
-                config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock);
+                config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock, config.followMode());
         Server[] self = new Server[1];
         AuthGuard guard = new AuthGuard(clock, metrics);
         HttpServlet git = source instanceof HostedRepo hosted
@@ -149,7 +149,7 @@ public final class Wiring implements AutoCloseable {
         }
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, loop::inboxSignal, reconciler::states, metrics, git,
-                new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, clock, guard), new SlackRoutes(slack),
+                new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, results, clock, guard), new SlackRoutes(slack),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
                 config.maxConnectionsPerAddress());
         self[0] = server;
@@ -191,7 +191,15 @@ public final class Wiring implements AutoCloseable {
         }
         LOG.info("sessions from {}{}", config.sessionsFile().toAbsolutePath(), sessions.adminConfigured() ? " and POST /api/sessions"
                 : " only: POST /api/sessions is off (set ASSEMBLY_ADMIN_TOKEN to register sessions over the API)");
-        LOG.info("webhooks on: {}", on.isEmpty() ? "none (set ASSEMBLY_GITHUB_SECRET, _GITLAB_, _GITEA_ or _HOOK_SECRET)" : String.join(", ", on));
+        if (on.isEmpty()) {
+            LOG.info("webhooks: none on ({})", config.followMode() ? "set ASSEMBLY_GITHUB_SECRET, _GITLAB_, _GITEA_ or _HOOK_SECRET; docs/webhooks-github.md"
+                    : "pushes come to the hosted repository; forge webhooks act only in follow mode, ASSEMBLY_REPO_URL");
+        } else if (config.followMode()) {
+            LOG.info("webhooks on: {} (pushes to {} of the followed repository are processed)", String.join(", ", on), source.trackedBranch());
+        } else {
+            LOG.warn("webhooks on: {}, but they cannot act: this coordinator hosts its own repository, so a forge's push is answered 409;"
+                    + " set ASSEMBLY_REPO_URL to follow the forge's repository instead", String.join(", ", on));
+        }
     }
 
     public int port() {

@@ -49,14 +49,28 @@ public final class Webhooks {
         }
     }
 
+    /** The answer to a forge's push while the coordinator hosts its own repository (docs/webhooks-github.md). */
+    public static final String HOSTED_MODE = "this coordinator hosts its own repository, so a push to another one changes nothing here:"
+            + " set ASSEMBLY_REPO_URL to this repository's clone URL (follow mode) for its webhooks to act";
+
     private final Secrets secrets;
     private final Supplier<String> trackedBranch;
     private final Clock clock;
+    private final boolean following;
 
-    public Webhooks(Secrets secrets, Supplier<String> trackedBranch, Clock clock) {
+    /**
+     * @param following true in follow mode (ASSEMBLY_REPO_URL): only then does a push elsewhere mean
+     *                  anything; in hosted mode a verified push is answered 409 with {@link #HOSTED_MODE}
+     */
+    public Webhooks(Secrets secrets, Supplier<String> trackedBranch, Clock clock, boolean following) {
         this.secrets = secrets;
         this.trackedBranch = trackedBranch;
         this.clock = clock;
+        this.following = following;
+    }
+
+    public boolean following() {
+        return following;
     }
 
     public Secrets secrets() {
@@ -75,9 +89,10 @@ public final class Webhooks {
             return Outcome.answer(401, "error", "signature missing or wrong");
         }
         return switch (provider) {
-            case "github" -> githubLike("github", header.apply("X-GitHub-Event"), header.apply("X-GitHub-Delivery"), body);
+            case "github" -> githubLike("github", header.apply("X-GitHub-Event"), header.apply("X-GitHub-Delivery"),
+                    header.apply("Content-Type"), body);
             case "gitea" -> githubLike("gitea", first(header, "X-Gitea-Event", "X-Forgejo-Event", "X-GitHub-Event"),
-                    first(header, "X-Gitea-Delivery", "X-Forgejo-Delivery", "X-GitHub-Delivery"), body);
+                    first(header, "X-Gitea-Delivery", "X-Forgejo-Delivery", "X-GitHub-Delivery"), header.apply("Content-Type"), body);
             case "gitlab" -> gitlab(header, body);
             case "git" -> postReceive(header, body);
             default -> Outcome.answer(404, "error", "unknown webhook " + provider);
@@ -97,7 +112,7 @@ public final class Webhooks {
         };
     }
 
-    private Outcome githubLike(String source, String event, String delivery, byte[] body) {
+    private Outcome githubLike(String source, String event, String delivery, String contentType, byte[] body) {
         if (event == null) {
             return Outcome.answer(400, "error", "no event header");
         }
@@ -107,9 +122,12 @@ public final class Webhooks {
         if (!event.equals("push")) {
             return Outcome.answer(202, "ignored", "event " + event + " is not handled");
         }
-        JsonNode json = parse(body);
+        // GitHub's and Gitea's "form" content type: the same JSON, URL-encoded in a payload field. The
+        // signature was checked over the raw body, as the forge computes it.
+        boolean form = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+        JsonNode json = parse(form ? formField(body, "payload") : body);
         if (json == null) {
-            return Outcome.answer(400, "error", "body is not JSON");
+            return Outcome.answer(400, "error", form ? "form body has no JSON payload field" : "body is not JSON");
         }
         return push(source, delivery, body, json.path("ref").asText(null), json.path("before").asText(null),
                 json.path("after").asText(null));
@@ -127,7 +145,9 @@ public final class Webhooks {
         if (!event.equals("Push Hook") || !"push".equals(json.path("object_kind").asText())) {
             return Outcome.answer(202, "ignored", "event " + event + " is not handled");
         }
-        return push("gitlab", header.apply("X-Gitlab-Event-UUID"), body, json.path("ref").asText(null),
+        // "Resend request" keeps Idempotency-Key and makes a new X-Gitlab-Event-UUID: the key names the delivery
+        String key = header.apply("Idempotency-Key");
+        return push("gitlab", key != null && !key.isBlank() ? "idem:" + key.strip() : header.apply("X-Gitlab-Event-UUID"), body, json.path("ref").asText(null),
                 json.path("before").asText(null), json.path("after").asText(null));
     }
 
@@ -163,6 +183,9 @@ public final class Webhooks {
         if (!SHA.matcher(before).matches() || !SHA.matcher(after).matches() || ref.length() > 1000) {
             return Outcome.answer(400, "error", "before and after must be commit ids");
         }
+        if (!following) {
+            return Outcome.answer(409, "error", HOSTED_MODE);
+        }
         if (!ref.equals("refs/heads/" + trackedBranch.get())) {
             return Outcome.answer(202, "ignored", "push to " + ref + ", tracked branch is " + trackedBranch.get());
         }
@@ -173,7 +196,27 @@ public final class Webhooks {
         return new Outcome(202, Map.of("accepted", true), InboxEvent.push(source, id, ref, before, after, clock.instant()));
     }
 
+    /** One field of an {@code application/x-www-form-urlencoded} body, decoded; null when absent or not decodable. */
+    static byte[] formField(byte[] body, String name) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        for (String pair : text.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            try {
+                if (java.net.URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+                    return java.net.URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+                }
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
     private static JsonNode parse(byte[] body) {
+        if (body == null) {
+            return null;
+        }
         try {
             JsonNode n = JSON.readTree(body);
             return n != null && n.isObject() ? n : null;

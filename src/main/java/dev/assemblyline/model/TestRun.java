@@ -14,4 +14,22 @@ public record TestRun(String service, String tree, boolean passed, int tests, in
     public TestRun {
         failing = List.copyOf(failing);
     }
+
+    /** The last {@code lines} lines of a suite's output. */
+    public static String tail(String output, int lines) {
+        if (output == null || output.isEmpty()) {
+            return "";
+        }
+        int at = output.length();
+        if (output.endsWith("\n")) {
+            at--;
+        }
+        for (int n = 0; n < lines && at > 0; n++) {
+            at = output.lastIndexOf('\n', at - 1);
+            if (at < 0) {
+                return output;
+            }
+        }
+        return output.substring(at + 1);
+    }
 }

@@ -15,11 +15,11 @@ final class PlainSpec {
     }
 
     /** Sections as {@link SpecRules#sections}, or null when the text needs the real parser. */
-    static Map<String, Boolean> sections(String text) {
+    static Map<String, SpecRules.State> sections(String text, java.util.function.BiFunction<String, CharSequence, SpecRules.State> judge) {
         if (text.indexOf('\r') >= 0 || text.indexOf('\u0000') >= 0) {
             return null;
         }
-        Map<String, Boolean> found = new LinkedHashMap<>();
+        Map<String, SpecRules.State> found = new LinkedHashMap<>();
         String current = null;
         StringBuilder body = new StringBuilder();
         int len = text.length();
@@ -36,7 +36,7 @@ final class PlainSpec {
             int level = atxLevel(text, start, lineEnd);
             if (level == 1 || level == 2) {
                 if (current != null) {
-                    found.merge(current, SpecRules.hasContent(body), Boolean::logicalOr);
+                    found.merge(current, judge.apply(current, body), SpecRules::best);
                 }
                 body.setLength(0);
                 current = null;
@@ -54,7 +54,7 @@ final class PlainSpec {
             start = end + 1;
         }
         if (current != null) {
-            found.merge(current, SpecRules.hasContent(body), Boolean::logicalOr);
+            found.merge(current, judge.apply(current, body), SpecRules::best);
         }
         return found;
     }

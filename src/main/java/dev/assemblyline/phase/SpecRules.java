@@ -27,12 +27,15 @@ import org.commonmark.parser.Parser;
  * The sections a SPEC.md must have, taken from the {@code ##} headings of {@code templates/SPEC.md}, and
  * the check of one spec against them. Markdown is parsed (commonmark), so a heading inside a code block
  * or a block quote does not count; headings match regardless of case and surrounding spaces; a section
- * whose body is empty or only TBD / TODO counts as missing. Thread-safe.
+ * whose body is empty or only TBD / TODO counts as missing, and so does one whose body is still the
+ * template's own text (the same words, whatever the spacing and markup). Thread-safe.
  */
 public final class SpecRules {
     private static final Set<String> PLACEHOLDERS = Set.of("tbd", "todo", "tba", "wip");
 
     private final List<String> required;
+    /** The words of each section's body in the template (normalised heading → {@link #words}). */
+    private final Map<String, String> templateText;
     private static final Pattern HTML = Pattern.compile("(?s)<!--.*?(-->|$)|<[^>]*>|&[#A-Za-z0-9]+;");
     /** Inline markup that needs the full inline parser to read a heading's text. */
     private static final String INLINE_MARKUP = "*_`[]<>&\\!";
@@ -47,10 +50,15 @@ public final class SpecRules {
     private final Parser fullParser = Parser.builder().build();
 
     public SpecRules(List<String> requiredSections) {
+        this(requiredSections, Map.of());
+    }
+
+    private SpecRules(List<String> requiredSections, Map<String, String> templateText) {
         if (requiredSections.isEmpty()) {
             throw new IllegalArgumentException("the SPEC.md template has no ## headings: nothing to require");
         }
         this.required = List.copyOf(requiredSections);
+        this.templateText = Map.copyOf(templateText);
     }
 
     /** The rules of the template bundled in the jar ({@code templates/SPEC.md}). */
@@ -81,7 +89,52 @@ public final class SpecRules {
                 }
             }
         }
-        return new SpecRules(names);
+        Map<String, String> bodies = new LinkedHashMap<>();
+        new SpecRules(names).walk(markdown, (key, body) -> {
+            String w = words(body);
+            if (!w.isEmpty()) {
+                bodies.putIfAbsent(key, w);
+            }
+            return State.FILLED;
+        });
+        return new SpecRules(names, bodies);
+    }
+
+    /** What a section's body holds. */
+    enum State {
+        EMPTY, TEMPLATE, FILLED
+    }
+
+    /** How a section with this (normalised) heading and body text counts. */
+    State judge(String key, CharSequence body) {
+        if (!hasContent(body)) {
+            return State.EMPTY;
+        }
+        String t = templateText.get(key);
+        return t != null && t.equals(words(body)) ? State.TEMPLATE : State.FILLED;
+    }
+
+    /** The letters and digits of a text as lower-case words joined by one space: spacing and markup do not count. */
+    static String words(CharSequence text) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        int len = text.length();
+        while (i < len) {
+            while (i < len && !Character.isLetterOrDigit(text.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < len && Character.isLetterOrDigit(text.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                if (sb.length() > 0) {
+                    sb.append(' ');
+                }
+                sb.append(text.subSequence(start, i).toString().toLowerCase(Locale.ROOT));
+            }
+        }
+        return sb.toString();
     }
 
     public List<String> required() {
@@ -93,29 +146,35 @@ public final class SpecRules {
      * template's order; an empty list means the spec is complete.
      */
     public List<String> problems(String markdown) {
-        Map<String, Boolean> found = sections(markdown);
+        Map<String, State> found = sections(markdown);
         List<String> problems = new ArrayList<>();
         for (String section : required) {
-            Boolean filled = found.get(normalise(section));
-            if (filled == null) {
+            State state = found.get(normalise(section));
+            if (state == null) {
                 problems.add("missing section: " + section);
-            } else if (!filled) {
+            } else if (state == State.EMPTY) {
                 problems.add("empty section: " + section + " (no content, or only TBD / TODO)");
+            } else if (state == State.TEMPLATE) {
+                problems.add("unfilled section: " + section + " (still the template's text)");
             }
         }
         return problems;
     }
 
-    /** Every top-level {@code ##} heading (normalised) and whether any of its occurrences has content. */
-    Map<String, Boolean> sections(String markdown) {
-        Map<String, Boolean> plain = PlainSpec.sections(markdown);
+    /** Every top-level {@code ##} heading (normalised) and the best state of any of its occurrences. */
+    Map<String, State> sections(String markdown) {
+        Map<String, State> plain = PlainSpec.sections(markdown, this::judge);
         return plain != null ? plain : parsedSections(markdown);
     }
 
     /** The same as {@link #sections}, always through the Markdown parser. */
-    Map<String, Boolean> parsedSections(String markdown) {
+    Map<String, State> parsedSections(String markdown) {
+        return walk(markdown, this::judge);
+    }
+
+    private Map<String, State> walk(String markdown, java.util.function.BiFunction<String, CharSequence, State> judge) {
         Node doc = blockParser.parse(markdown);
-        Map<String, Boolean> found = new LinkedHashMap<>();
+        Map<String, State> found = new LinkedHashMap<>();
         Node n = doc.getFirstChild();
         while (n != null) {
             if (n instanceof Heading h && h.getLevel() == 2) {
@@ -126,13 +185,17 @@ public final class SpecRules {
                     body.append(' ').append(text(b));
                     b = b.getNext();
                 }
-                found.merge(key, hasContent(body), Boolean::logicalOr);
+                found.merge(key, judge.apply(key, body), SpecRules::best);
                 n = b;
             } else {
                 n = n.getNext();
             }
         }
         return found;
+    }
+
+    static State best(State a, State b) {
+        return a.ordinal() >= b.ordinal() ? a : b;
     }
 
     /** The heading's visible text; raw text unless it holds inline markup ({@code ## **Purpose**}). */

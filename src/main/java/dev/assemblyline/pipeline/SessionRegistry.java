@@ -88,11 +88,14 @@ public final class SessionRegistry {
             return;
         }
         try {
-            JsonNode root = JSON.readTree(Files.readAllBytes(file));
+            byte[] bytes = Files.readAllBytes(file);
+            JsonNode root = JSON.readTree(bytes);
             if (root == null || !root.isObject()) {
-                LOG.warn("{} is not a JSON object keyed by session id; ignored", file);
+                LOG.warn("{} is not a JSON object keyed by session id; keeping the sessions loaded before", file);
+                loaded = mtime;
                 return;
             }
+            Map<String, Integer> lines = entryLines(bytes);
             Set<String> seen = new HashSet<>();
             releaseMovedSlackUsers(root);
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
@@ -110,11 +113,13 @@ public final class SessionRegistry {
                     }
                     seen.add(s.id());
                 } catch (dev.assemblyline.store.StoreException dup) {
-                    LOG.warn("{}: session '{}' skipped: {}", file, ServiceName.printable(e.getKey()),
+                    LOG.warn("{}:{}: session '{}' not taken, its previous version and token kept: {}", file, lines.getOrDefault(e.getKey(), 0),
+                            ServiceName.printable(e.getKey()),
                             dup.getMessage().toLowerCase().contains("unique") || dup.getMessage().contains("23505")
                                     ? "its token is another session's" : dup.getMessage());
                 } catch (IllegalArgumentException bad) {
-                    LOG.warn("{}: session '{}' skipped: {}", file, ServiceName.printable(e.getKey()), bad.getMessage());
+                    LOG.warn("{}:{}: session '{}' not taken, its previous version and token kept: {}", file, lines.getOrDefault(e.getKey(), 0),
+                            ServiceName.printable(e.getKey()), bad.getMessage());
                 }
             }
             for (Session s : store.sessions()) {
@@ -126,10 +131,34 @@ public final class SessionRegistry {
             LOG.info("sessions from {}: {}", file, seen);
             loaded = mtime; // only now: a reload that failed half-way is tried again next turn
             onChange.run();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var at = e.getLocation();
+            LOG.warn("{}:{}: not valid JSON ({}); keeping the sessions loaded before", file, at == null ? 0 : at.getLineNr(), e.getOriginalMessage());
+            loaded = mtime; // wait for the next edit
         } catch (IOException e) {
             LOG.warn("{} could not be read ({}); keeping the sessions loaded before", file, e.getMessage());
             loaded = mtime; // unreadable as it is: wait for the next edit
         }
+    }
+
+    /** The line each top-level entry of the sessions file starts on, for messages that point at it. */
+    private static Map<String, Integer> entryLines(byte[] json) {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(json)) {
+            int depth = 0;
+            for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t.isStructStart()) {
+                    depth++;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                } else if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && depth == 1) {
+                    out.putIfAbsent(p.currentName(), p.currentTokenLocation().getLineNr());
+                }
+            }
+        } catch (IOException e) {
+            // the tree was read already; lines are only for messages
+        }
+        return out;
     }
 
     /**
@@ -260,9 +289,19 @@ public final class SessionRegistry {
     }
 
     private void writeToken(String id) {
-        String token = newToken();
         try {
             Path f = tokenDir.resolve(ServiceName.require(id));
+            if (Files.isRegularFile(f)) {
+                // the session was dropped and is back (a typo in its id, fixed): the token it was given still works
+                String kept = Files.readString(f).strip();
+                if (kept.length() >= 16) {
+                    store.saveSession(store.session(id).orElseThrow(), Hmac.sha256(kept.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                            clock.instant());
+                    LOG.info("session {} has its token from {} again", id, f);
+                    return;
+                }
+            }
+            String token = newToken();
             writePrivate(f, token);
             store.saveSession(store.session(id).orElseThrow(), Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                     clock.instant());

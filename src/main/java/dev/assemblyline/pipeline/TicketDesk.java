@@ -201,6 +201,28 @@ public final class TicketDesk {
     /** Opened tickets not yet announced: announced by the next assign pass, offered or waiting. */
     private final java.util.Set<Long> pendingAnnouncement = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    private static List<Matching.Candidate> candidates(Ticket t, java.util.Collection<Session> sessions, Map<String, Integer> wip, History history) {
+        List<Matching.Candidate> candidates = new ArrayList<>();
+        String builder = history.builders.get(t.service());
+        for (Session s : sessions) {
+            if (s.can(t.kind().capability())) {
+                candidates.add(new Matching.Candidate(s, wip.getOrDefault(s.id(), 0), history.median(s.id(), t.kind()), s.id().equals(builder)));
+            }
+        }
+        return candidates;
+    }
+
+    /** Who the next assign pass would offer a queued ticket to, as things stand (for answers that say so). */
+    Matching.Result nextHolder(Ticket t) {
+        Map<String, Integer> wip = new HashMap<>();
+        for (Ticket o : tickets.openTickets()) {
+            if (o.assignee() != null) {
+                wip.merge(o.assignee(), 1, Integer::sum);
+            }
+        }
+        return Matching.choose(t.kind(), candidates(t, tickets.sessions(), wip, history(clock.instant())), t.skip());
+    }
+
     /** Offers every queued ticket it can, oldest first; records why the others wait. Returns offers made. */
     public int assign() {
         return assign(tickets.openTickets());
@@ -245,15 +267,7 @@ public final class TicketDesk {
                 }
                 continue;
             }
-            List<Matching.Candidate> candidates = new ArrayList<>();
-            String builder = history.builders.get(t.service());
-            for (Session s : sessions.values()) {
-                if (s.can(t.kind().capability())) {
-                    candidates.add(new Matching.Candidate(s, wip.getOrDefault(s.id(), 0), history.median(s.id(), t.kind()),
-                            s.id().equals(builder)));
-                }
-            }
-            Matching.Result r = Matching.choose(t.kind(), candidates, t.skip());
+            Matching.Result r = Matching.choose(t.kind(), candidates(t, sessions.values(), wip, history), t.skip());
             if (r.chosen() == null) {
                 exhausted.put(t.kind(), r.waiting());
                 if (!r.waiting().equals(t.waiting())) {
@@ -441,7 +455,16 @@ public final class TicketDesk {
         if (t.kind() == Ticket.Kind.BUILD) {
             onServiceChanged.accept(t.service());
         }
-        return new Outcome(200, "released ticket #" + id + "; it goes to someone else", next.get());
+        Matching.Result who = nextHolder(next.get());
+        String to;
+        if (who.chosen() == null) {
+            to = "it waits: " + who.waiting();
+        } else if (who.chosen().id().equals(s.id())) {
+            to = "no other " + t.kind().capability() + " can take it now, so it is offered back to you";
+        } else {
+            to = "it goes to " + who.chosen().name();
+        }
+        return new Outcome(200, "released ticket #" + id + "; reopened as #" + next.get().id() + ": " + to, next.get());
     }
 
     public Outcome done(long id, Session s) {

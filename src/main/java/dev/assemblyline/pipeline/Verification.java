@@ -30,8 +30,22 @@ import org.eclipse.jgit.lib.ObjectId;
 public final class Verification {
     private static final int CONFIG_LIMIT = 256 * 1024;
 
-    /** The detection after the checks, and the test run when there was one. */
-    public record Outcome(Detection detection, TestRun run) {
+    /** The detection after the checks, the test run when there was one, and whether BUILD/ exists. */
+    public record Outcome(Detection detection, TestRun run, boolean hasBuild) {
+        /** The check that failed ("spec", "build", "tests"), or null when every check that could run passed. */
+        public String failedCheck() {
+            return switch (detection.phase()) {
+                case NEEDS_SPEC, SPEC_INCOMPLETE -> "spec";
+                case READY_FOR_BUILD -> hasBuild ? "build" : null; // BUILD/ there but incomplete
+                case TESTS_FAILING -> "tests";
+                default -> run != null && !run.passed() ? "tests" : null;
+            };
+        }
+    }
+
+    /** The last {@code lines} lines of a suite's output. */
+    public static String tail(String output, int lines) {
+        return TestRun.tail(output, lines);
     }
 
     private Verification() {
@@ -55,14 +69,14 @@ public final class Verification {
         Facts facts = facts(config, service);
         Detection before = detector.detect(s, facts);
         if (before.phase() != Phase.TESTING) {
-            return new Outcome(before, null);
+            return new Outcome(before, null, s.hasBuild());
         }
         TestRun run = runTests(sandbox, trees.repo(), s, config, timeout, cancelled, p -> { });
         if (run == null) {
-            return new Outcome(before, null);
+            return new Outcome(before, null, s.hasBuild());
         }
         Detection after = detector.detect(s, facts.withTests(new Facts.TestVerdict(s.treeId(), run.passed(), run.summary())));
-        return new Outcome(after, run);
+        return new Outcome(after, run, s.hasBuild());
     }
 
     /** Runs a service's tests on its tree, in the sandbox; null when cancelled. */

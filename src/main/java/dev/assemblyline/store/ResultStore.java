@@ -88,6 +88,43 @@ public final class ResultStore {
         }
     }
 
+    /**
+     * The newest runs of a service, newest first: counts, coverage, the failing tests and the last
+     * {@code tailLines} lines of the output (what a person needs to see why a suite failed).
+     */
+    public java.util.List<Map<String, Object>> recent(String service, int limit, int tailLines) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT tree, passed, tests, failed, errors, skipped, coverage, failing, summary, output,"
+                     + " exit_code, timed_out, finished_at FROM test_results WHERE service = ? ORDER BY id DESC")) {
+            ps.setString(1, service);
+            ps.setMaxRows(limit);
+            java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("tree", rs.getString(1));
+                    m.put("passed", rs.getBoolean(2));
+                    m.put("tests", rs.getInt(3));
+                    m.put("failed", rs.getInt(4));
+                    m.put("errors", rs.getInt(5));
+                    m.put("skipped", rs.getInt(6));
+                    m.put("coverage", rs.getObject(7));
+                    String failing = rs.getString(8);
+                    m.put("failing", failing == null || failing.isEmpty() ? java.util.List.of() : java.util.List.of(failing.split("\n")));
+                    m.put("summary", rs.getString(9));
+                    m.put("output_tail", TestRun.tail(rs.getString(10), tailLines));
+                    m.put("exit_code", rs.getInt(11));
+                    m.put("timed_out", rs.getBoolean(12));
+                    m.put("finished_at", rs.getObject(13, OffsetDateTime.class).toInstant().toString());
+                    out.add(m);
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("reading the test results of " + service, e);
+        }
+    }
+
     private static String cut(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max);
     }

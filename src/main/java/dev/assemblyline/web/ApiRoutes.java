@@ -35,10 +35,12 @@ public final class ApiRoutes {
     private final dev.assemblyline.store.OpsStore ops;
     private final java.time.Clock clock;
     private final AuthGuard guard;
+    private final dev.assemblyline.store.ResultStore results;
 
     public ApiRoutes(TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed,
-                     dev.assemblyline.store.OpsStore ops, java.time.Clock clock, AuthGuard guard) {
+                     dev.assemblyline.store.OpsStore ops, dev.assemblyline.store.ResultStore results, java.time.Clock clock, AuthGuard guard) {
         this.guard = guard;
+        this.results = results;
         this.ops = ops;
         this.clock = clock;
         this.desk = desk;
@@ -57,7 +59,27 @@ public final class ApiRoutes {
         r.post("/api/tickets/{id}/{action}", this::action);
         r.get("/api/services/{name}/why", this::why);
         r.get("/api/services/{name}/health", this::health);
+        r.get("/api/services/{name}/tests", this::tests);
     }
+
+    /** Lines of output kept in each run's {@code output_tail}: the same as {@code assembly verify} prints. */
+    static final int TAIL_LINES = 40;
+
+    private void tests(Context ctx) {
+        String name = ctx.pathParam("name");
+        if (!ServiceName.isValid(name) || states.get().get(name) == null) {
+            Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("service", name);
+        m.put("tree", states.get().get(name).tree());
+        m.put("runs", results.recent(name, 10, TAIL_LINES));
+        Server.json(ctx, 200, m);
+    }
+
+    /** The answer to a token that was given but matches no session (nor the admin's). */
+    static final String INVALID = "token not valid for any session";
 
     /** Who calls: the admin, a session, or nobody; null when the answer (429) is already given. */
     private record Caller(boolean admin, Optional<Session> session, String bearer) {
@@ -92,7 +114,7 @@ public final class ApiRoutes {
                 Server.json(ctx, 403, Map.of("error", "registration over the API is off: no ASSEMBLY_ADMIN_TOKEN is set;"
                         + " add the session to sessions.json"));
             } else {
-                Server.json(ctx, 401, Map.of("error", "an admin token or the session's own token is required"));
+                Server.json(ctx, 401, Map.of("error", bearer != null ? INVALID : "an admin token or the session's own token is required"));
             }
             return;
         }
@@ -122,7 +144,8 @@ public final class ApiRoutes {
         }
         Optional<Session> own = who.session();
         if (own.isEmpty()) {
-            Server.json(ctx, 401, Map.of("error", "the session's own token is required"));
+            Server.json(ctx, 401, Map.of("error", who.admin() ? "a heartbeat needs the session's own token, not the admin's"
+                    : who.bearer() != null ? INVALID : "the session's own token is required"));
             return;
         }
         if (!own.get().id().equals(ctx.pathParam("id"))) {
@@ -153,7 +176,7 @@ public final class ApiRoutes {
         boolean admin = who.admin();
         Optional<Session> byToken = who.session();
         if (!admin && byToken.isEmpty()) {
-            Server.json(ctx, 401, Map.of("error", "the session's token is required"));
+            Server.json(ctx, 401, Map.of("error", who.bearer() != null ? INVALID : "the session's token is required"));
             return null;
         }
         if (!admin && !byToken.get().id().equals(id)) {
@@ -213,7 +236,8 @@ public final class ApiRoutes {
         }
         Optional<Session> s = who.session();
         if (s.isEmpty()) {
-            Server.json(ctx, 401, Map.of("error", "the session's token is required (Authorization: Bearer …)"));
+            Server.json(ctx, 401, Map.of("error", who.admin() ? "a ticket action needs the session's own token, not the admin's"
+                    : who.bearer() != null ? INVALID : "the session's token is required (Authorization: Bearer …)"));
             return;
         }
         TicketDesk.Outcome o;

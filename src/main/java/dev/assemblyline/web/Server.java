@@ -147,6 +147,7 @@ public final class Server {
                 case 401 -> "unauthorized";
                 case 400 -> "malformed";
                 case 404 -> "disabled";
+                case 409 -> "hosted_mode";
                 case 200 -> "ping";
                 default -> "ignored";
             });

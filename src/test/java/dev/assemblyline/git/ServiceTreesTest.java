@@ -98,7 +98,7 @@ class ServiceTreesTest {
         Repository r = TestRepos.bare(tmp.resolve("repo.git"));
         ObjectId c = TestRepos.on(r)
                 .put("SERVICES/bin/SPEC.md", new byte[] {0, 1, 2, 3, (byte) 0xff})
-                .put("SERVICES/latin/SPEC.md", TestRepos.completeSpec().replace("What", "Qu\u00e9").getBytes("ISO-8859-1"))
+                .put("SERVICES/latin/SPEC.md", TestRepos.completeSpec().replace("Says", "Qu\u00e9").getBytes("ISO-8859-1"))
                 .commit("odd");
         Map<String, Detection> got = scan(r, c, "SERVICES");
         assertThat(got.get("bin").phase()).isEqualTo(Phase.SPEC_INCOMPLETE);

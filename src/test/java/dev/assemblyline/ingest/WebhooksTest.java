@@ -20,7 +20,7 @@ class WebhooksTest {
     }
 
     final Webhooks hooks = new Webhooks(new Webhooks.Secrets("It's a Secret to Everybody", null, null, "h", false), () -> "main",
-            Clock.systemUTC());
+            Clock.systemUTC(), true);
 
     @Test
     void githubsDocumentedSignatureVectorIsAccepted() {
@@ -63,9 +63,51 @@ class WebhooksTest {
     }
 
     @Test
+    void githubsFormContentTypeIsVerifiedOverTheRawBodyAndReadFromItsPayloadField() throws Exception {
+        String json = "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "1".repeat(40) + "\",\"head_commit\":{\"message\":\"a & b = c\"}}";
+        byte[] body = ("payload=" + java.net.URLEncoder.encode(json, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        Webhooks.Outcome o = hooks.handle("github", headers("X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1",
+                "Content-Type", "application/x-www-form-urlencoded",
+                "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex("It's a Secret to Everybody", body))::get, body);
+        assertThat(o.status()).isEqualTo(202);
+        assertThat(o.event().after()).isEqualTo("1".repeat(40));
+        byte[] noPayload = "other=1".getBytes();
+        assertThat(hooks.handle("github", headers("X-GitHub-Event", "push", "Content-Type", "application/x-www-form-urlencoded",
+                "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex("It's a Secret to Everybody", noPayload))::get, noPayload).body().get("error"))
+                .isEqualTo("form body has no JSON payload field");
+    }
+
+    @Test
+    void gitlabsResendKeepsItsIdempotencyKeyAndIsTheSameDelivery() {
+        Webhooks gl = new Webhooks(new Webhooks.Secrets(null, "t", null, null, false), () -> "main", Clock.systemUTC(), true);
+        byte[] body = ("{\"object_kind\":\"push\",\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\""
+                + "1".repeat(40) + "\"}").getBytes();
+        String first = gl.handle("gitlab", headers("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "t", "X-Gitlab-Event-UUID", "u-1",
+                "Idempotency-Key", "k-1")::get, body).event().deliveryId();
+        String resend = gl.handle("gitlab", headers("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "t", "X-Gitlab-Event-UUID", "u-2",
+                "Idempotency-Key", "k-1")::get, body).event().deliveryId();
+        assertThat(resend).isEqualTo(first);
+        assertThat(gl.handle("gitlab", headers("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "t", "X-Gitlab-Event-UUID", "u-3")::get, body)
+                .event().deliveryId()).as("without the key, the event UUID").isEqualTo("u-3");
+    }
+
+    @Test
+    void aForgePushInHostedModeIsRefusedWithTheSentenceThatFixesIt() {
+        Webhooks hosted = new Webhooks(new Webhooks.Secrets("s", null, null, null, false), () -> "main", Clock.systemUTC(), false);
+        byte[] body = ("{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "1".repeat(40) + "\"}").getBytes();
+        Webhooks.Outcome o = hosted.handle("github", headers("X-GitHub-Event", "push", "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex("s", body))::get, body);
+        assertThat(o.status()).isEqualTo(409);
+        assertThat(o.event()).isNull();
+        assertThat(o.body().get("error").toString()).contains("ASSEMBLY_REPO_URL");
+        byte[] ping = "{}".getBytes();
+        assertThat(hosted.handle("github", headers("X-GitHub-Event", "ping", "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex("s", ping))::get, ping)
+                .status()).as("the hook's test delivery still succeeds").isEqualTo(200);
+    }
+
+    @Test
     void endpointsWithoutASecretAreOffUnlessInsecure() {
         assertThat(hooks.handle("gitlab", headers()::get, new byte[0]).status()).isEqualTo(404);
-        Webhooks open = new Webhooks(new Webhooks.Secrets(null, null, null, null, true), () -> "main", Clock.systemUTC());
+        Webhooks open = new Webhooks(new Webhooks.Secrets(null, null, null, null, true), () -> "main", Clock.systemUTC(), true);
         assertThat(open.handle("gitlab", headers("X-Gitlab-Event", "Push Hook")::get,
                 ("{\"object_kind\":\"push\",\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "1".repeat(40) + "\"}")
                         .getBytes()).status()).isEqualTo(202);

@@ -90,7 +90,7 @@ class PhaseDetectorTest {
 
     @Test
     void aLatin1SpecIsReadWithReplacementAndSaysSo() {
-        byte[] latin1 = TestRepos.completeSpec().replace("What the service", "Caf\u00e9 service").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] latin1 = TestRepos.completeSpec().replace("Says hello", "Caf\u00e9 hello").getBytes(StandardCharsets.ISO_8859_1);
         Detection d = detector.detect(snap(new FileEntry(FileEntry.Kind.REGULAR, latin1.length, latin1), null, false, false, false), Facts.NONE);
         assertThat(d.phase()).isEqualTo(Phase.READY_FOR_BUILD);
         assertThat(d.reasons()).anyMatch(r -> r.contains("not valid UTF-8"));

@@ -209,7 +209,9 @@ class TicketDeskTest {
         desk.assign();
         long first = only("billing").id();
         assertThat(desk.release(first, b2).status()).as("only the holder releases").isEqualTo(409);
-        assertThat(desk.release(first, b1).status()).isEqualTo(200);
+        TicketDesk.Outcome released = desk.release(first, b1);
+        assertThat(released.status()).isEqualTo(200);
+        assertThat(released.message()).endsWith(": it goes to " + b2.name());
         desk.assign();
         Ticket second = only("billing");
         assertThat(second.assignee()).isEqualTo("b2");
@@ -220,6 +222,23 @@ class TicketDeskTest {
         assertThat(desk.heartbeat(b2)).isEqualTo(1);
         assertThat(desk.done(second.id(), b2).status()).isEqualTo(200);
         assertThat(tickets.openTickets("billing")).isEmpty();
+    }
+
+    @Test
+    void aReleaseComesBackToTheReleaserOnlyWhenNoOneElseCanTakeItAndTheAnswerSaysSo() {
+        Session b1 = session("b1", "builder", 1);
+        phases(Map.of("billing", Phase.READY_FOR_BUILD));
+        desk.assign();
+        TicketDesk.Outcome released = desk.release(only("billing").id(), b1);
+        assertThat(released.message()).endsWith("no other builder can take it now, so it is offered back to you");
+        desk.assign();
+        assertThat(only("billing").assignee()).isEqualTo("b1");
+
+        Session b2 = session("b2", "builder", 1);
+        released = desk.release(only("billing").id(), b1);
+        desk.assign();
+        assertThat(only("billing").assignee()).as("with a second builder free, not back to b1").isEqualTo("b2");
+        assertThat(released.message()).endsWith("it goes to " + b2.name());
     }
 
     @Test

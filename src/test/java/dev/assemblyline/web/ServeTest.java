@@ -255,7 +255,9 @@ class ServeTest {
 
     @Test
     void githubDeliveriesAreVerifiedStoredOnceAndAnswered() throws Exception {
-        server = start(Map.of("ASSEMBLY_GITHUB_SECRET", "It's a Secret to Everybody"), true);
+        Path origin = tmp.resolve("origin.git");
+        TestRepos.commitAndPush(bareOriginWithClone(origin), "SERVICES/a/README.md", "# a\n", "main");
+        server = start(Map.of("ASSEMBLY_GITHUB_SECRET", "It's a Secret to Everybody", "ASSEMBLY_REPO_URL", origin.toString()), true);
         String secret = "It's a Secret to Everybody";
         byte[] body = ("{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "1".repeat(40)
                 + "\",\"created\":true,\"repository\":{\"full_name\":\"o/r\"},\"commits\":[]}").getBytes();
@@ -297,8 +299,27 @@ class ServeTest {
         assertThat(post("/webhooks/github", h, other).statusCode()).isEqualTo(202);
         assertThat(server.store.outcome("github", "72d3162e-cc78-11e3-81ab-4c9367dc0958")).isPresent();
 
+        // GitHub's default content type for hooks made over the REST API: the JSON in a form's payload field
+        byte[] form = ("payload=" + java.net.URLEncoder.encode(new String(body, java.nio.charset.StandardCharsets.UTF_8).replace("1".repeat(40), "4".repeat(40)),
+                java.nio.charset.StandardCharsets.UTF_8)).getBytes();
+        Map<String, String> f = Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "form-1", "Content-Type", "application/x-www-form-urlencoded",
+                "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex(secret, form));
+        assertThat(post("/webhooks/github", f, form).statusCode()).isEqualTo(202);
+        assertThat(post("/webhooks/github", f, form).statusCode()).isEqualTo(200);
+
         assertThat(post("/webhooks/gitlab", Map.of("X-Gitlab-Event", "Push Hook"), body).statusCode())
                 .as("an endpoint without its secret is off").isEqualTo(404);
+    }
+
+    @Test
+    void aForgePushToAHostedCoordinatorIsAnswered409WithWhatToSet() throws Exception {
+        server = start(Map.of("ASSEMBLY_GITHUB_SECRET", "s"), true);
+        byte[] body = ("{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "1".repeat(40) + "\"}").getBytes();
+        HttpResponse<String> r = post("/webhooks/github", Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "h-1",
+                "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex("s", body), "Content-Type", "application/json"), body);
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).contains("set ASSEMBLY_REPO_URL");
+        assertThat(server.store.inboxDepth()).isZero();
     }
 
     @Test
@@ -317,13 +338,22 @@ class ServeTest {
 
     @Test
     void gitlabAndGiteaPushesInTheirDocumentedShapes() throws Exception {
-        server = start(Map.of("ASSEMBLY_GITLAB_SECRET", "gl-token", "ASSEMBLY_GITEA_SECRET", "gt-secret"), true);
+        Path origin = tmp.resolve("origin.git");
+        TestRepos.commitAndPush(bareOriginWithClone(origin), "SERVICES/a/README.md", "# a\n", "main");
+        server = start(Map.of("ASSEMBLY_GITLAB_SECRET", "gl-token", "ASSEMBLY_GITEA_SECRET", "gt-secret", "ASSEMBLY_REPO_URL", origin.toString()), true);
         byte[] gitlab = ("{\"object_kind\":\"push\",\"event_name\":\"push\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + "2".repeat(40)
                 + "\",\"ref\":\"refs/heads/main\",\"checkout_sha\":\"" + "2".repeat(40)
                 + "\",\"project\":{\"git_http_url\":\"http://example.com/mike/diaspora.git\"},\"commits\":[],\"total_commits_count\":0}").getBytes();
         Map<String, String> gl = Map.of("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "gl-token", "X-Gitlab-Event-UUID", "uuid-1");
         assertThat(post("/webhooks/gitlab", gl, gitlab).statusCode()).isEqualTo(202);
         assertThat(post("/webhooks/gitlab", gl, gitlab).statusCode()).isEqualTo(200);
+        // "Resend request": the same Idempotency-Key, a new event UUID
+        Map<String, String> first = Map.of("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "gl-token", "X-Gitlab-Event-UUID", "uuid-2",
+                "Idempotency-Key", "idem-2");
+        Map<String, String> resend = Map.of("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "gl-token", "X-Gitlab-Event-UUID", "uuid-3",
+                "Idempotency-Key", "idem-2");
+        assertThat(post("/webhooks/gitlab", first, gitlab).statusCode()).isEqualTo(202);
+        assertThat(post("/webhooks/gitlab", resend, gitlab).statusCode()).as("a resend is the same delivery").isEqualTo(200);
         assertThat(post("/webhooks/gitlab", Map.of("X-Gitlab-Event", "Push Hook", "X-Gitlab-Token", "wrong"), gitlab).statusCode()).isEqualTo(401);
 
         byte[] gitea = ("{\"ref\":\"refs/heads/main\",\"before\":\"" + "2".repeat(40) + "\",\"after\":\"" + "3".repeat(40)
