@@ -36,10 +36,11 @@ class JarIT {
         Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
-        Path hook = work.resolve(".git/hooks/pre-push");
-        Files.copy(Tools.projectDir().resolve("hooks/pre-push"), hook);
-        hook.toFile().setExecutable(true);
-        Tools.ok(work, "git", "config", "assembly.jar", jar());
+        // installed as the README says, from inside the clone, with the jar given by a path relative to elsewhere
+        Tools.Result install = Tools.run(work, List.of("java", "-jar", jar(), "hooks", "install", "--pre-push"));
+        assertThat(install.exit()).as(install.err()).isZero();
+        assertThat(Files.isExecutable(work.resolve(".git/hooks/pre-push"))).isTrue();
+        assertThat(Tools.ok(work, "git", "config", "assembly.jar").strip()).isEqualTo(Path.of(jar()).toAbsolutePath().toString());
         Files.createDirectories(work.resolve("SERVICES/half"));
         Files.writeString(work.resolve("SERVICES/half/SPEC.md"), TestRepos.specWithout("Purpose"));
         Tools.ok(work, "git", "add", ".");
@@ -52,5 +53,57 @@ class JarIT {
         Tools.Result lenient = Tools.run(work, List.of("git", "push", "origin", "HEAD:main"));
         assertThat(lenient.exit()).isZero();
         assertThat(lenient.err()).contains("SPEC_INCOMPLETE", "pushing anyway");
+    }
+
+    @Test
+    void aPrePushHookThatCannotRunSaysSoAndRefusesWhenStrict() throws Exception {
+        Path origin = tmp.resolve("origin.git");
+        Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
+        Tools.ok(work, "java", "-jar", jar(), "hooks", "install", "--pre-push");
+        Tools.ok(work, "git", "config", "assembly.jar", tmp.resolve("gone.jar").toString());
+        Files.createDirectories(work.resolve("SERVICES/half"));
+        Files.writeString(work.resolve("SERVICES/half/SPEC.md"), TestRepos.specWithout("Purpose"));
+        Tools.ok(work, "git", "add", ".");
+        Tools.ok(work, "git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "half a spec");
+
+        Tools.Result strict = Tools.run(work, List.of("sh", "-c", "ASSEMBLY_PREPUSH_STRICT=1 git push origin HEAD:main"));
+        assertThat(strict.exit()).isNotZero();
+        assertThat(strict.err()).contains("pre-push check could not run: the jar " + tmp.resolve("gone.jar") + " does not exist", "push refused");
+
+        Files.writeString(tmp.resolve("broken.jar"), "not a jar");
+        Tools.ok(work, "git", "config", "assembly.jar", tmp.resolve("broken.jar").toString());
+        Tools.Result broken = Tools.run(work, List.of("sh", "-c", "ASSEMBLY_PREPUSH_STRICT=1 git push origin HEAD:main"));
+        assertThat(broken.exit()).isNotZero();
+        assertThat(broken.err()).contains("pre-push check could not run: ", "push refused");
+
+        Tools.Result lenient = Tools.run(work, List.of("git", "push", "origin", "HEAD:main"));
+        assertThat(lenient.exit()).isZero();
+        assertThat(lenient.err()).contains("pre-push check could not run", "pushing unchecked");
+
+        Files.writeString(work.resolve(".git/hooks/pre-push"), "#!/bin/sh\nexit 0\n");
+        Tools.Result foreign = Tools.run(work, List.of("java", "-jar", jar(), "hooks", "install", "--pre-push"));
+        assertThat(foreign.exit()).as("someone else's hook is not overwritten").isEqualTo(2);
+        assertThat(foreign.err()).contains("exists and is not Assembly Line's; --force replaces it");
+    }
+
+    @Test
+    void postReceiveIsInstalledInABareRepositoryWithTheUrlAndTheSecretFromTheEnvironment() throws Exception {
+        Path origin = tmp.resolve("origin.git");
+        Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "main", origin.toString());
+        Tools.Result noUrl = Tools.run(origin, List.of("java", "-jar", jar(), "hooks", "install", "--post-receive"));
+        assertThat(noUrl.exit()).isEqualTo(2);
+        assertThat(noUrl.err().strip()).isEqualTo("assembly: --post-receive needs --url http(s)://HOST:PORT, the coordinator's address");
+        Tools.Result ok = Tools.run(origin, List.of("env", "ASSEMBLY_HOOK_SECRET=s3cret", "java", "-jar", jar(), "hooks", "install",
+                "--post-receive", "--url", "http://127.0.0.1:8900/"));
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("reports pushes to http://127.0.0.1:8900/", "signed").doesNotContain("s3cret");
+        assertThat(Files.isExecutable(origin.resolve("hooks/post-receive"))).isTrue();
+        assertThat(Tools.ok(origin, "git", "config", "assembly.url").strip()).isEqualTo("http://127.0.0.1:8900");
+        assertThat(Tools.ok(origin, "git", "config", "assembly.secret").strip()).isEqualTo("s3cret");
+        Tools.Result none = Tools.run(tmp, List.of("java", "-jar", jar(), "hooks", "install", "--pre-push", "--repo", tmp.resolve("nowhere").toString()));
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err().strip()).doesNotContain("\n").contains("is not inside a git repository");
     }
 }

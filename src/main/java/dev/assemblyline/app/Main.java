@@ -43,6 +43,7 @@ public final class Main implements Runnable {
         COMMANDS.put("scan", ScanCommand::new);
         COMMANDS.put("changed", ChangedCommand::new);
         COMMANDS.put("verify", VerifyCommand::new);
+        COMMANDS.put("hooks", HooksCommand::new);
         COMMANDS.put("claim", TicketCommands.Claim::new);
         COMMANDS.put("release", TicketCommands.Release::new);
         COMMANDS.put("done", TicketCommands.Done::new);

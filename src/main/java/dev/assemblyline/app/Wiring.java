@@ -139,7 +139,7 @@ public final class Wiring implements AutoCloseable {
         Server[] self = new Server[1];
         AuthGuard guard = new AuthGuard(clock, metrics);
         HttpServlet git = source instanceof HostedRepo hosted
-                ? new GitGate(hosted.servlet(e -> self[0].acceptInternal(e), clock), sessions, guard, config.publicRead()) : null;
+                ? new GitGate(hosted.servlet(e -> self[0].acceptPush(e, loop.running() ? java.time.Duration.ofSeconds(10) : java.time.Duration.ZERO), clock), sessions, guard, config.publicRead()) : null;
         SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
                 : new SlackGateway(config.slackSigningSecret(), desk, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
                 loop::signal);

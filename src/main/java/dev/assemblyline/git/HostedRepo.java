@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Consumer;
 import org.eclipse.jgit.http.server.GitServlet;
 import org.eclipse.jgit.lib.Constants;
@@ -77,7 +78,7 @@ public final class HostedRepo implements RepoSource {
      * The smart-HTTP servlet for {@code /git/*}. {@code onPush} receives one event per push to the tracked
      * branch, after the refs moved and before the client hears back.
      */
-    public HttpServlet servlet(Consumer<InboxEvent> onPush, Clock clock) {
+    public HttpServlet servlet(java.util.function.Function<InboxEvent, List<String>> onPush, Clock clock) {
         GitServlet servlet = new GitServlet();
         RepositoryResolver<jakarta.servlet.http.HttpServletRequest> resolver = (req, name) -> {
             if (!NAME.equals(name) && !NAME.equals(name + ".git")) {
@@ -117,8 +118,11 @@ public final class HostedRepo implements RepoSource {
                         String before = cmd.getOldId().name();
                         String after = cmd.getNewId().name();
                         try {
-                            onPush.accept(InboxEvent.push("hosted", "hosted:" + java.util.UUID.randomUUID(), cmd.getRefName(), before,
-                                    after, clock.instant()));
+                            // the answer waits for the push to be processed, and the pusher sees what it changed
+                            for (String line : onPush.apply(InboxEvent.push("hosted", "hosted:" + java.util.UUID.randomUUID(), cmd.getRefName(),
+                                    before, after, clock.instant()))) {
+                                pack.sendMessage(line);
+                            }
                         } catch (RuntimeException e) {
                             // the refs have moved: the push succeeded; the next resync sees it
                             org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("push {}..{} not queued: {}", before, after, e.getMessage());

@@ -66,6 +66,11 @@ public final class ReconcileLoop implements AutoCloseable {
         return this;
     }
 
+    /** Whether the loop thread runs (tests may build a coordinator without it). */
+    public boolean running() {
+        return thread.isAlive();
+    }
+
     /** A session or ticket changed: tickets, tests and operations are looked at on the next turn. */
     public void signal() {
         choresDue = true;

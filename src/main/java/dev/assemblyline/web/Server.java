@@ -115,6 +115,56 @@ public final class Server {
         return a;
     }
 
+    /**
+     * A push to the hosted repository, from inside the push: stored, then (when {@code wait} is not zero)
+     * waited for until the loop has processed it, so the pusher's {@code git push} ends with the phases
+     * it changed ("remote: assembly: hello: new → READY_FOR_BUILD …") and a request made right after it
+     * sees them. Bounded: a busy loop answers "still being processed" after {@code wait}.
+     */
+    public List<String> acceptPush(InboxEvent e, java.time.Duration wait) {
+        long mark = store.latestEvents(null, 1).stream().mapToLong(LogEntry::id).max().orElse(0);
+        Store.Accepted a = acceptInternal(e);
+        if (a.duplicate() || wait.isZero()) {
+            return List.of();
+        }
+        long until = System.nanoTime() + wait.toNanos();
+        java.util.Optional<String> outcome = java.util.Optional.empty();
+        try {
+            while ((outcome = store.outcome(e.source(), e.deliveryId())).isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(25);
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        if (outcome.isEmpty()) {
+            return List.of("assembly: accepted; still being processed (the coordinator is busy): GET /api/services shows the phases");
+        }
+        List<String> lines = new ArrayList<>();
+        int more = 0;
+        for (LogEntry l : store.events(mark, null, 1000)) {
+            if (l.kind().equals("phase") && l.service() != null) {
+                if (lines.size() < 20) {
+                    lines.add("assembly: " + l.service() + ": " + printable(l.message()));
+                } else {
+                    more++;
+                }
+            }
+        }
+        if (more > 0) {
+            lines.add("assembly: and " + more + " more phase changes: GET /api/services");
+        }
+        if (lines.isEmpty()) {
+            lines.add("assembly: no phase changed (" + printable(outcome.get()) + ")");
+        }
+        return lines;
+    }
+
+    /** One line for a git client's sideband: no control characters, bounded. */
+    private static String printable(String s) {
+        String one = s.replaceAll("\\p{Cntrl}", " ");
+        return one.length() <= 400 ? one : one.substring(0, 399) + "…";
+    }
+
     private void webhook(Context ctx) throws IOException {
         String provider = ctx.pathParam("provider");
         if (!List.of("github", "gitlab", "gitea", "git").contains(provider)) {

@@ -126,4 +126,44 @@ class CommandLineTest {
         assertThat(r.out()).contains("auth", "BUILD_IN_PROGRESS", "PRODUCTION", "SPEC_INCOMPLETE", "7 entries");
         assertThat(run("demo", "--dir", tmp.resolve("demo.git").toString()).out()).contains("7 entries");
     }
+
+    @Test
+    void verifyExitsOneOnAFailingCheckChecksTheWorkTreeWhenAskedAndShowsTheFailingOutput() throws Exception {
+        Path work = tmp.resolve("work");
+        dev.assemblyline.Tools.ok(tmp, "git", "init", "-q", "-b", "main", work.toString());
+        TestRepos.writePythonService(work, "hello");
+        java.nio.file.Files.writeString(work.resolve("SERVICES/hello/BUILD/tests/test_main.py"), "def test_ok():\n    assert 1 + 1 == 2\n");
+        dev.assemblyline.Tools.ok(work, "git", "add", ".");
+        dev.assemblyline.Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qm", "hello");
+
+        Run pass = run("verify", "--repo", work.toString(), "hello");
+        assertThat(pass.exit()).as(pass.out() + pass.err()).isZero();
+        assertThat(pass.out()).contains("READY_FOR_DEPLOY").endsWith("PASS\n");
+        assertThat(pass.err()).isEmpty();
+
+        java.nio.file.Files.writeString(work.resolve("SERVICES/hello/BUILD/tests/test_main.py"),
+                "def test_broken():\n    print('the greeting was wrong')\n    assert 1 + 1 == 3\n");
+        Run committed = run("verify", "--repo", work.toString(), "hello");
+        assertThat(committed.exit()).as("the commit still passes").isZero();
+        assertThat(committed.err()).contains("1 uncommitted change under SERVICES/hello (SERVICES/hello/BUILD/tests/test_main.py) not checked")
+                .contains("--worktree");
+
+        Run dirty = run("verify", "--repo", work.toString(), "--worktree", "hello");
+        assertThat(dirty.exit()).as(dirty.out()).isEqualTo(1);
+        assertThat(dirty.out()).contains("TESTS_FAILING").contains("test_broken").contains("assert 1 + 1 == 3")
+                .contains("the greeting was wrong").endsWith("FAIL: the tests check\n");
+        JsonNode json = JSON.readTree(run("verify", "--repo", work.toString(), "--worktree", "--json", "hello").out());
+        assertThat(json.get("passed").asBoolean()).isFalse();
+        assertThat(json.get("failed_check").asText()).isEqualTo("tests");
+        assertThat(json.get("output_tail").asText()).contains("assert 1 + 1 == 3");
+        assertThat(dev.assemblyline.Tools.ok(work, "git", "status", "--porcelain").strip()).as("the work tree is left as it was")
+                .isEqualTo("M SERVICES/hello/BUILD/tests/test_main.py");
+
+        Run incomplete = run("verify", "--repo", repoDir.toString(), "b");
+        assertThat(incomplete.exit()).as("an incomplete spec fails the spec check").isEqualTo(1);
+        assertThat(incomplete.out()).contains("SPEC_INCOMPLETE").endsWith("FAIL: the spec check\n");
+        Run unknown = run("verify", "--repo", repoDir.toString(), "nope");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err().strip()).doesNotContain("\n").startsWith("assembly: no service nope");
+    }
 }

@@ -191,6 +191,15 @@ class ServeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().openTickets("calc").stream()
                 .anyMatch(t -> t.kind() == dev.assemblyline.model.Ticket.Kind.FIX));
         assertThat(server.desk.tickets().openTickets("calc").get(0).note()).contains("test_bad");
+
+        JsonNode runs = get("/api/services/calc/tests");
+        assertThat(runs.get("runs")).hasSize(2);
+        JsonNode last = runs.get("runs").get(0);
+        assertThat(last.get("passed").asBoolean()).isFalse();
+        assertThat(last.get("tree").asText()).isEqualTo(runs.get("tree").asText());
+        assertThat(last.get("failing").get(0).asText()).contains("test_bad");
+        assertThat(last.get("output_tail").asText()).as("the failing output, not only its name").contains("assert (2 * 2) == 5");
+        assertThat(get("/api/services/nope/tests")).isNull();
     }
 
     @Test
