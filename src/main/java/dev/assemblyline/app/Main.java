@@ -72,15 +72,57 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof GitException || e instanceof IllegalArgumentException || e instanceof UserException) {
-                err.println("assembly: " + e.getMessage());
+                err.println("assembly: " + oneLine(e.getMessage()));
                 err.flush();
                 return EXIT_USAGE;
             }
-            err.println("assembly: " + cmd.getCommandName() + " failed: " + e);
+            if (e instanceof java.nio.file.FileSystemException f) {
+                err.println("assembly: cannot use " + f.getFile() + ": " + reason(f));
+                err.flush();
+                return EXIT_USAGE;
+            }
+            // one line, in words: the Java class of what failed is for the log (ASSEMBLY_DEBUG=1 prints the trace)
+            err.println("assembly: " + cmd.getCommandName() + " failed: " + describe(e));
+            if (System.getenv("ASSEMBLY_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
             err.flush();
             return 1;
         });
         return cl;
+    }
+
+    /** What went wrong, as the chain of messages without Java class names, on one line. */
+    static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 600; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t instanceof java.nio.file.FileSystemException f ? "cannot use " + f.getFile() + ": " + reason(f) : t.getMessage();
+            if (m == null || m.isBlank() || sb.indexOf(m) >= 0) {
+                continue;
+            }
+            sb.append(sb.length() == 0 ? "" : ": ").append(m);
+        }
+        return sb.length() == 0 ? "unexpected error (ASSEMBLY_DEBUG=1 shows where)" : oneLine(sb.toString());
+    }
+
+    static String reason(java.nio.file.FileSystemException f) {
+        if (f instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (f instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (f instanceof java.nio.file.FileAlreadyExistsException) {
+            return "it already exists";
+        }
+        if (f instanceof java.nio.file.NotDirectoryException) {
+            return "not a folder";
+        }
+        return f.getReason() != null ? f.getReason() : "file system error";
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
     }
 
     /** A mistake of the user's, reported as one line with exit code 2. */

@@ -52,12 +52,15 @@ final class ScanCommand implements Callable<Integer> {
         try (GitRepo git = repo.open(); ServiceTrees trees = repo.trees(git)) {
             ObjectId commit = RepoOptions.commit(git, ref);
             List<Detection> detections;
+            boolean noRoot = false;
             if (commit == null) {
                 err.println("assembly: " + repo.repo + " has no commits yet: no services");
                 detections = List.of();
             } else {
                 if (trees.rootTree(commit) == null) {
-                    err.println("assembly: no " + trees.root() + "/ folder at " + commit.abbreviate(12).name() + ": no services");
+                    noRoot = true;
+                    err.println("assembly: no " + trees.root() + "/ folder at " + commit.abbreviate(12).name() + ": no services"
+                            + (repo.root.equals("SERVICES") ? "" : " (--root names the folder holding one folder per service)"));
                 }
                 var config = Verification.config(git, commit);
                 detections = new Scanner(trees, repo.detector()).scan(commit, name -> Verification.facts(config, name));
@@ -72,7 +75,7 @@ final class ScanCommand implements Callable<Integer> {
             }
             out.flush();
             err.flush();
-            return 0;
+            return noRoot ? 1 : 0; // nothing found where services were expected (README, exit codes)
         }
     }
 

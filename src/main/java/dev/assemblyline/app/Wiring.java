@@ -63,6 +63,7 @@ public final class Wiring implements AutoCloseable {
     public final ReconcileLoop loop;
     public final Server server;
     public final Javalin app;
+    private final DataDirLock dataLock;
 
     /**
      * @param startLoop false leaves accepted events in the inbox, unprocessed (a server that "crashes"
@@ -78,6 +79,7 @@ public final class Wiring implements AutoCloseable {
         // state is the same before and after a restart, on H2 and on PostgreSQL
         Clock clock = dev.assemblyline.model.MicrosClock.of(baseClock);
         this.config = config;
+        this.dataLock = DataDirLock.acquire(config.dataDir(), config.port());
         this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword());
         this.store = new Store(database.dataSource());
         this.source = config.followMode()
@@ -220,5 +222,6 @@ public final class Wiring implements AutoCloseable {
         app.stop();
         source.close();
         database.close();
+        dataLock.close();
     }
 }

@@ -17,4 +17,21 @@ public final class ConsoleNotifier implements Notifier {
                          java.util.List<String> reasons) {
         LOG.info("{}: {} → {}: {}", service, from == null ? "new" : from, to, String.join("; ", reasons));
     }
+
+    @Override
+    public boolean listensToTickets() {
+        return true;
+    }
+
+    /** Every ticket change: offers, claims, releases, lapses, take-backs, done, superseded. */
+    @Override
+    public void ticketChanged(dev.assemblyline.model.Ticket t, dev.assemblyline.model.Phase phase, String line) {
+        String text = line.replaceFirst("^:[a-z_]+: ", "");
+        LOG.info("{}: {}", t.service(), text.contains("#" + t.id()) ? text : t.kind().label() + " ticket #" + t.id() + " " + text);
+    }
+
+    @Override
+    public void progressed(dev.assemblyline.model.Ticket t, String line) {
+        LOG.info("{}: {} ticket #{}: {}", t.service(), t.kind().label(), t.id(), line);
+    }
 }

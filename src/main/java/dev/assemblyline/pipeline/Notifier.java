@@ -45,4 +45,8 @@ public interface Notifier {
     /** A ticket changed: offered, claimed, released, expired, done, superseded. {@code line} says what happened. */
     default void ticketChanged(Ticket ticket, Phase phase, String line) {
     }
+
+    /** Its holder reported progress on a ticket (frequent: Slack leaves these to the dashboard and the API). */
+    default void progressed(Ticket ticket, String line) {
+    }
 }

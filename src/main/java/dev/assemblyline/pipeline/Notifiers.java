@@ -43,6 +43,11 @@ public final class Notifiers implements Notifier {
     }
 
     @Override
+    public void progressed(Ticket ticket, String line) {
+        all.forEach(n -> n.progressed(ticket, line));
+    }
+
+    @Override
     public void ticketChanged(Ticket ticket, Phase phase, String line) {
         all.forEach(n -> n.ticketChanged(ticket, phase, line));
     }

@@ -493,7 +493,12 @@ public final class TicketDesk {
         if (!tickets.progress(id, s.id(), clean, percent, now, now.plus(timing.lease()))) {
             return new Outcome(409, "ticket #" + id + " is not claimed by " + s.name(), tickets.ticket(id).orElse(null));
         }
-        return new Outcome(200, "progress noted on ticket #" + id, tickets.ticket(id).orElse(null));
+        Ticket t = tickets.ticket(id).orElse(null);
+        if (t != null) {
+            notifier.progressed(t, "progress from " + s.name() + ": " + (percent == null ? "" : percent + "%")
+                    + (clean == null || clean.isBlank() ? "" : (percent == null ? "" : ", ") + clean.replaceAll("\\p{Cntrl}", " ")));
+        }
+        return new Outcome(200, "progress noted on ticket #" + id, t);
     }
 
     public int heartbeat(Session s) {
@@ -509,6 +514,7 @@ public final class TicketDesk {
                 tickets.takeBack(t.id(), sessionId, EnumSet.of(Ticket.State.OFFERED, Ticket.State.CLAIMED), Ticket.State.EXPIRED,
                         sessionId + " left: " + why, now).ifPresent(next -> store.log(List.of(entry(now, t.service(), "lease",
                         t.kind().label() + " ticket #" + t.id() + " taken back: " + sessionId + " left (" + why + "); reopened as #" + next.id())), now));
+                announce(t.id(), "taken back: " + sessionId + " left (" + why + ")");
                 if (t.kind() == Ticket.Kind.BUILD) {
                     onServiceChanged.accept(t.service());
                 }

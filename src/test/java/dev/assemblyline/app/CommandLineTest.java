@@ -166,4 +166,32 @@ class CommandLineTest {
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err().strip()).doesNotContain("\n").startsWith("assembly: no service nope");
     }
+
+    @Test
+    void errorsAreOneLineInWordsAndNothingFoundIsNotASuccess() {
+        Run noRoot = run("scan", "--repo", repoDir.toString(), "--root", "NOPE");
+        assertThat(noRoot.exit()).isEqualTo(1);
+        assertThat(noRoot.err().strip()).startsWith("assembly: no NOPE/ folder at ").doesNotContain("\n");
+        Run demo = run("demo", "--dir", "/proc/nope");
+        assertThat(demo.exit()).isEqualTo(2);
+        assertThat(demo.err().strip()).isEqualTo("assembly: cannot use /proc/nope: no such file or folder");
+        assertThat(Main.describe(new IllegalStateException("connecting to the database", new java.io.IOException("refused"))))
+                .isEqualTo("connecting to the database: refused").doesNotContain("Exception");
+    }
+
+    @Test
+    void aSecondServeOnTheSameDataDirectoryStopsWithOneLineNamingTheFirst() {
+        java.util.Map<String, String> env = java.util.Map.of("PORT", "0", "ASSEMBLY_DATA_DIR", tmp.resolve("data").toString(),
+                "ASSEMBLY_SESSIONS_FILE", tmp.resolve("none.json").toString());
+        try (Wiring first = new Wiring(Config.fromEnv(env), java.time.Clock.systemUTC(), false)) {
+            assertThat(first.port()).isPositive();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Wiring(Config.fromEnv(env), java.time.Clock.systemUTC(), false))
+                    .isInstanceOf(Main.UserException.class)
+                    .hasMessageStartingWith("another assembly serve (pid " + ProcessHandle.current().pid() + ", port 0) is using ")
+                    .hasMessageEndingWith("; stop it, or give this one its own ASSEMBLY_DATA_DIR");
+        }
+        try (Wiring again = new Wiring(Config.fromEnv(env), java.time.Clock.systemUTC(), false)) {
+            assertThat(again.port()).as("the lock goes with the first").isPositive();
+        }
+    }
 }

@@ -242,6 +242,38 @@ class TicketDeskTest {
     }
 
     @Test
+    void theConsoleTellsEveryTicketChangeClaimsReleasesProgressAndDone() {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("assembly.messages");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        log.addAppender(seen);
+        try {
+            desk = new TicketDesk(tickets, store, new ConsoleNotifier(), clock, TicketDesk.Timing.DEFAULT);
+            Session b1 = session("b1", "builder", 1);
+            session("b2", "builder", 1);
+            phases(Map.of("billing", Phase.READY_FOR_BUILD));
+            desk.assign();
+            long id = only("billing").id();
+            desk.claim(id, b1);
+            desk.progress(id, b1, "routes done", 45);
+            desk.release(id, b1);
+            desk.assign();
+            Ticket next = only("billing");
+            Session b2 = tickets.session(next.assignee()).orElseThrow();
+            desk.claim(next.id(), b2);
+            desk.done(next.id(), b2);
+            List<String> lines = seen.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            assertThat(lines).anyMatch(l -> l.startsWith("billing: ") && l.contains("#" + id) && l.contains("offered to b1"))
+                    .anyMatch(l -> l.startsWith("billing: ") && l.contains("#" + id) && l.contains("claimed by b1"))
+                    .anyMatch(l -> l.equals("billing: build ticket #" + id + ": progress from b1: 45%, routes done"))
+                    .anyMatch(l -> l.startsWith("billing: ") && l.contains("#" + id) && l.contains("released by b1"))
+                    .anyMatch(l -> l.startsWith("billing: ") && l.contains("#" + next.id()) && l.contains("done by b2"));
+        } finally {
+            log.detachAppender(seen);
+        }
+    }
+
+    @Test
     void whenTheServiceMovesOnTheOldTicketIsSupersededAndTheNextOneOpened() {
         session("b1", "builder", 1);
         session("t1", "tester", 1);
