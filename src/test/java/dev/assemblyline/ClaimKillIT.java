@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * An acknowledgement is a commit: claims answered 200 by the packaged coordinator survive a kill -9 that
  * follows the last answer at once. Each cycle pushes new services (new build tickets, offered to one
  * builder), claims them from 8 threads, kills the process the moment the last answer is in, restarts it
- * and counts. {@code -Dchaos.cycles=N} runs more cycles (the figure in RELIABILITY.md).
+ * and counts. {@code -Dchaos.cycles=N} runs more cycles (the figure in RELIABILITY.md), {@code -Dchaos.claims} and
+ * {@code -Dchaos.bulk} set the claims and the size of the concurrent change per cycle (40 and 300).
  */
 class ClaimKillIT {
     static final String ADMIN = "admin-token-for-claim-kill";
@@ -46,6 +47,13 @@ class ClaimKillIT {
     void stop() {
         if (coordinator != null) {
             coordinator.destroyForcibly();
+        }
+        if (System.getProperty("chaos.keep") != null) { // -Dchaos.keep=DIR keeps the data and log to look at
+            try {
+                Tools.ok(null, "cp", "-r", tmp.toString(), System.getProperty("chaos.keep"));
+            } catch (Exception e) {
+                // only for looking at a failure
+            }
         }
     }
 
@@ -94,7 +102,8 @@ class ClaimKillIT {
     @ValueSource(strings = {"h2", "postgres"})
     void claimsAnsweredBeforeAKillSurviveIt(String kind) throws Exception {
         int cycles = Integer.getInteger("chaos.cycles", 3);
-        int perCycle = 40;
+        int perCycle = Integer.getInteger("chaos.claims", 40);
+        int bulkSize = Integer.getInteger("chaos.bulk", 300);
         Map<String, String> env = kind.equals("h2") ? Map.of() : Map.of("ASSEMBLY_DB_URL", Postgres.get().newDatabase());
         Files.writeString(tmp.resolve("sessions.json"), "{\"builder-1\": {\"session_id\": \"builder-1\", \"name\": \"Builder One\","
                 + " \"capabilities\": [\"builder\"], \"wip_limit\": 100, \"token\": \"" + TOKEN + "\"}}");
@@ -131,7 +140,7 @@ class ClaimKillIT {
                     return offered == perCycle;
                 });
                 // meanwhile the loop stores a large change: the claims' commits meet a store in progress
-                for (int i = 0; i < 300; i++) {
+                for (int i = 0; i < bulkSize; i++) {
                     Path spec = work.resolve("SERVICES/bulk" + cycle + "-" + i + "/SPEC.md");
                     Files.createDirectories(spec.getParent());
                     Files.writeString(spec, TestRepos.specWithout("Purpose") + "\n" + "x".repeat(2000));
@@ -161,6 +170,9 @@ class ClaimKillIT {
                 bulk.cancel(false);
                 coordinator.destroyForcibly(); // SIGKILL, the moment the last answer is in
                 coordinator.waitFor();
+                if (cycles > 3 && (cycle + 1) % 10 == 0) {
+                    System.out.printf("claim-kill %s: %d of %d cycles, %d claims answered 200, %d lost so far%n", kind, cycle + 1, cycles, total[0], lost.size());
+                }
             }
             coordinator = serve(port, env);
             lost.addAll(survivors(port, acked));
