@@ -23,13 +23,18 @@ public final class Mirror implements RepoSource {
     private final GitRepo repo;
     private final String url;
     private final CredentialsProvider credentials;
-    private final String branch;
+    private volatile String branch;
+    /** True while the branch is only a guess (an empty remote whose HEAD could not be read): each fetch asks again. */
+    private volatile boolean guessed;
+    private final String how;
 
-    private Mirror(GitRepo repo, String url, CredentialsProvider credentials, String branch) {
+    private Mirror(GitRepo repo, String url, CredentialsProvider credentials, String branch, boolean guessed, String how) {
         this.repo = repo;
         this.url = url;
         this.credentials = credentials;
         this.branch = branch;
+        this.guessed = guessed;
+        this.how = how;
     }
 
     /** Clones into {@code dir} the first time, reuses it after; {@code branch} null means the remote's default. */
@@ -48,11 +53,25 @@ public final class Mirror implements RepoSource {
                 r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
             }
             GitRepo git = GitRepo.wrap(r);
-            String tracked = branch != null ? branch : git.defaultBranch();
+            // The remote's HEAD names its default branch, even in an empty repository (read where the protocol
+            // tells it); the mirror's own HEAD is only what the first clone guessed.
+            String tracked = branch;
+            String how = "ASSEMBLY_BRANCH";
+            boolean guessed = false;
+            if (tracked == null) {
+                tracked = remoteHead(url, creds);
+                how = "the remote's HEAD";
+            }
+            if (tracked == null && !git.isEmpty()) {
+                tracked = git.defaultBranch();
+                how = "the mirror's HEAD";
+            }
             if (tracked == null) {
                 tracked = "main";
+                guessed = true;
+                how = "the remote is empty and does not say its default branch; set ASSEMBLY_BRANCH to choose";
             }
-            Mirror m = new Mirror(git, url, creds, tracked);
+            Mirror m = new Mirror(git, url, creds, tracked, guessed, how);
             m.refresh();
             return m;
         } catch (IOException | GitAPIException e) {
@@ -79,11 +98,43 @@ public final class Mirror implements RepoSource {
             LOG.warn("fetching {} failed: {}", redact(url), redact(String.valueOf(e.getMessage())));
             throw new GitException("fetching " + redact(url) + ": " + redact(String.valueOf(e.getMessage())), e);
         }
+        if (guessed) {
+            String head = remoteHead(url, credentials);
+            if (head != null) {
+                guessed = false;
+                if (!head.equals(branch)) {
+                    LOG.info("the remote's HEAD names {}: tracking it (was guessing {})", head, branch);
+                    branch = head;
+                }
+            }
+        }
+    }
+
+    /**
+     * The branch the remote's HEAD names, or null when it cannot be told: a repository on this machine is
+     * read directly (its HEAD names a branch even before the first push); over the network the remote
+     * says it only once the branch exists.
+     */
+    static String remoteHead(String url, CredentialsProvider creds) {
+        try {
+            Path local = url.startsWith("file://") ? Path.of(java.net.URI.create(url)) : url.contains("://") || url.contains("@") ? null : Path.of(url);
+            if (local != null) {
+                Path dir = Files.exists(local.resolve(".git")) ? local.resolve(".git") : local;
+                try (Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build()) {
+                    var head = r.exactRef(org.eclipse.jgit.lib.Constants.HEAD);
+                    return head != null && head.isSymbolic() ? Repository.shortenRefName(head.getTarget().getName()) : null;
+                }
+            }
+            var head = Git.lsRemoteRepository().setRemote(url).setCredentialsProvider(creds).callAsMap().get(org.eclipse.jgit.lib.Constants.HEAD);
+            return head != null && head.isSymbolic() ? Repository.shortenRefName(head.getTarget().getName()) : null;
+        } catch (IOException | GitAPIException | RuntimeException e) {
+            return null;
+        }
     }
 
     @Override
     public String describe() {
-        return "mirror of " + redact(url) + " at " + repo.location() + " (tracking " + branch + ")";
+        return "mirror of " + redact(url) + " at " + repo.location() + " (tracking " + branch + ", from " + how + ")";
     }
 
     static String redact(String text) {

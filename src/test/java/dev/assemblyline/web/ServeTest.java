@@ -375,6 +375,20 @@ class ServeTest {
     }
 
     @Test
+    void followingAnEmptyRepositoryTracksTheBranchItsHeadNames() throws Exception {
+        Path origin = tmp.resolve("origin.git");
+        Tools.ok(tmp, "git", "init", "-q", "--bare", "-b", "trunk", origin.toString());
+        server = start(Map.of("ASSEMBLY_REPO_URL", origin.toString(), "ASSEMBLY_HOOK_SECRET", "k"), true);
+        assertThat(server.source.trackedBranch()).isEqualTo("trunk");
+        assertThat(server.source.describe()).contains("tracking trunk, from the remote's HEAD");
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
+        TestRepos.commitAndPush(work, "SERVICES/first/SPEC.md", TestRepos.completeSpec(), "trunk");
+        server.reconciler.resync();
+        assertThat(phase("first")).isEqualTo("READY_FOR_BUILD");
+    }
+
+    @Test
     void followModeMirrorsABareRepositoryWhosePostReceiveHookReportsPushes() throws Exception {
         Path origin = tmp.resolve("origin.git");
         Path work = bareOriginWithClone(origin);
