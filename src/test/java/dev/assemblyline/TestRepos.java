@@ -35,13 +35,19 @@ public final class TestRepos {
         Tools.ok(work, "git", "push", "-q", "origin", "HEAD:" + remoteRef);
     }
 
+    /** The Python service's code: importing it runs every line, so a suite that imports it covers it all. */
+    public static final String MAIN_PY = "GREETING = 'hello'\n";
+
+    /** A passing pytest suite for {@link #MAIN_PY} (100% line coverage of src/). */
+    public static final String PASSING_TEST = "from src.main import GREETING\n\ndef test_ok():\n    assert GREETING == 'hello'\n";
+
     /** Writes a complete spec and Python BUILD/ (the seed's required files) into a clone; BUILD/tests/ is left to the caller. */
     public static void writePythonService(Path work, String service) throws Exception {
         String s = "SERVICES/" + service + "/";
         java.nio.file.Files.createDirectories(work.resolve(s + "BUILD/src"));
         java.nio.file.Files.createDirectories(work.resolve(s + "BUILD/tests"));
         java.nio.file.Files.writeString(work.resolve(s + "SPEC.md"), completeSpec());
-        java.nio.file.Files.writeString(work.resolve(s + "BUILD/src/main.py"), "print('hello')\n");
+        java.nio.file.Files.writeString(work.resolve(s + "BUILD/src/main.py"), MAIN_PY);
         java.nio.file.Files.writeString(work.resolve(s + "BUILD/requirements.txt"), "pytest\n");
         java.nio.file.Files.writeString(work.resolve(s + "BUILD/Dockerfile"), "FROM python:3.11-slim\n");
         java.nio.file.Files.writeString(work.resolve(s + "BUILD/.env.example"), "PORT=8000\n");
@@ -50,7 +56,7 @@ public final class TestRepos {
     /** Pushes a complete Python BUILD/ for a service whose spec is already pushed, without tests. */
     public static void pushPythonBuild(Path work, String service) throws Exception {
         writePythonService(work, service);
-        commitAndPush(work, "SERVICES/" + service + "/BUILD/src/main.py", "print('hello')\n", "main");
+        commitAndPush(work, "SERVICES/" + service + "/BUILD/src/main.py", MAIN_PY, "main");
     }
 
     /** The bundled example: a complete spec (the template itself is not: its sections still hold the template's text). */

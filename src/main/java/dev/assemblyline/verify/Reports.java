@@ -131,7 +131,8 @@ public final class Reports {
         }
         try (Stream<Path> s = Files.walk(dir, 6)) {
             return s.filter(p -> p.toString().endsWith(".xml") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                            && !p.toString().contains("/node_modules/"))
+                            && !p.toString().contains("/node_modules/")
+                            && !dir.relativize(p).toString().startsWith(TestRunner.MEASURED + "/"))
                     .filter(p -> {
                         try {
                             if (Files.size(p) >= 50L << 20) {

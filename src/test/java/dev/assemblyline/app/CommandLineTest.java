@@ -132,7 +132,7 @@ class CommandLineTest {
         Path work = tmp.resolve("work");
         dev.assemblyline.Tools.ok(tmp, "git", "init", "-q", "-b", "main", work.toString());
         TestRepos.writePythonService(work, "hello");
-        java.nio.file.Files.writeString(work.resolve("SERVICES/hello/BUILD/tests/test_main.py"), "def test_ok():\n    assert 1 + 1 == 2\n");
+        java.nio.file.Files.writeString(work.resolve("SERVICES/hello/BUILD/tests/test_main.py"), TestRepos.PASSING_TEST);
         dev.assemblyline.Tools.ok(work, "git", "add", ".");
         dev.assemblyline.Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qm", "hello");
 

@@ -33,7 +33,7 @@ class VerificationTest {
     static CommitWriter python(CommitWriter w, String name, String test) {
         String b = "SERVICES/" + name + "/";
         return w.put(b + "SPEC.md", TestRepos.completeSpec())
-                .put(b + "BUILD/src/main.py", "def add(a, b):\n    return a + b\n")
+                .put(b + "BUILD/src/main.py", "def add(a, b):\n    return a + b\n\nTWO = add(1, 1)\n") // importing it covers every line
                 .put(b + "BUILD/requirements.txt", "pytest\n")
                 .put(b + "BUILD/Dockerfile", "FROM python:3.11-slim\n")
                 .put(b + "BUILD/.env.example", "PORT=8000\n")
@@ -46,14 +46,15 @@ class VerificationTest {
         port = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         repo = TestRepos.bare(tmp.resolve("r.git"));
         CommitWriter w = TestRepos.on(repo);
-        python(w, "passing", "import os\ndef test_add():\n    assert 1 + 1 == 2\n"
+        python(w, "passing", "import os\nfrom src.main import add\ndef test_add():\n    assert 1 + 1 == 2\n"
                 + "def test_no_secrets():\n    assert 'SLACK_BOT_TOKEN' not in os.environ and 'ASSEMBLY_ADMIN_TOKEN' not in os.environ\n");
         python(w, "failing", "def test_ok():\n    assert True\ndef test_login():\n    assert 1 + 1 == 3\n");
         python(w, "hanging", "import subprocess, time\ndef test_forever():\n    subprocess.Popen(['sleep', '3001'])\n    time.sleep(3000)\n");
-        python(w, "orphaning", "import subprocess\ndef test_starts_a_child():\n    subprocess.Popen(['sleep', '3002'])\n    assert True\n");
+        python(w, "orphaning", "import subprocess\nimport src.main\ndef test_starts_a_child():\n    subprocess.Popen(['sleep', '3002'])\n    assert True\n");
         python(w, "uncovered", "def test_ok():\n    assert True\n")
                 .put("SERVICES/uncovered/BUILD/tests/conftest.py", "import pathlib\ndef pytest_sessionfinish(session, exitstatus):\n"
                         + "    pathlib.Path('coverage.xml').write_text('<?xml version=\"1.0\"?><coverage line-rate=\"0.42\" branch-rate=\"0\"></coverage>')\n");
+        python(w, "measured-low", "def test_ok():\n    assert True\n");
         python(w, "slow", "import time, pytest\n@pytest.mark.parametrize('n', range(6))\ndef test_slow(n):\n    time.sleep(0.4)\n    assert n != 5\n");
         python(w, "incomplete", "def test_ok():\n    assert True\n").remove("SERVICES/incomplete/BUILD/Dockerfile");
         w.put("SERVICES/java-svc/SPEC.md", TestRepos.completeSpec())
@@ -88,6 +89,7 @@ class VerificationTest {
     /** A suite that tries to reach what a sandboxed run must not: the coordinator's processes, data and port. */
     static final String SNOOP = """
             import glob, os, socket
+            import src.main
             def test_cannot_see_the_coordinators_processes():
                 assert not os.path.exists('/proc/PID/environ')
                 cmdlines = []
@@ -193,6 +195,16 @@ class VerificationTest {
         Verification.Outcome o = verify("orphaning", null);
         assertThat(o.detection().phase()).isEqualTo(Phase.READY_FOR_DEPLOY);
         assertThat(alive("sleep 3002")).isFalse();
+    }
+
+    @Test
+    void theDefaultPythonCommandMeasuresCoverageOfSrcAndTheGateApplies() throws Exception {
+        Verification.Outcome covered = verify("passing", null);
+        assertThat(covered.run().coverage()).as("pytest-cov measured src/: " + covered.run().output()).isEqualTo(100.0);
+        Verification.Outcome bare = verify("measured-low", null);
+        assertThat(bare.run().coverage()).as("a suite that never imports src/ covers none of it").isEqualTo(0.0);
+        assertThat(bare.detection().phase()).isEqualTo(Phase.TESTS_FAILING);
+        assertThat(bare.detection().reasons().get(0)).contains("coverage 0.0% below the 80.0% gate");
     }
 
     @Test

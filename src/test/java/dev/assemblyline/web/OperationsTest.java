@@ -85,9 +85,9 @@ class OperationsTest {
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.writePythonService(work, "web");
-        Files.writeString(work.resolve("SERVICES/web/BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
+        Files.writeString(work.resolve("SERVICES/web/BUILD/tests/test_ok.py"), TestRepos.PASSING_TEST);
         TestRepos.writePythonService(work, "broken");
-        Files.writeString(work.resolve("SERVICES/broken/BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
+        Files.writeString(work.resolve("SERVICES/broken/BUILD/tests/test_ok.py"), TestRepos.PASSING_TEST);
         TestRepos.commitAndPush(work, "assembly.yml", "services:\n"
                 + "  web:\n    deploy: curl -fsS \"" + to + "/deployed?files=$(ls BUILD | tr '\\n' ,)\"\n    restart: curl -fsS " + to + "/restarted\n"
                 + "    health: http://127.0.0.1:" + port + "/health\n"
@@ -128,7 +128,7 @@ class OperationsTest {
         Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         for (String s : List.of("open", "closed")) {
             TestRepos.writePythonService(work, s);
-            Files.writeString(work.resolve("SERVICES/" + s + "/BUILD/tests/test_ok.py"), "def test_ok():\n    assert True\n");
+            Files.writeString(work.resolve("SERVICES/" + s + "/BUILD/tests/test_ok.py"), TestRepos.PASSING_TEST);
         }
         TestRepos.commitAndPush(work, "assembly.yml", "services:\n"
                 + "  open:\n    deploy: 'true'\n    health: http://localhost:" + port + "/health\n"

@@ -174,7 +174,7 @@ class ServeTest {
         Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         String b = "SERVICES/calc/";
         TestRepos.writePythonService(work, "calc");
-        TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "def test_ok():\n    assert 2 * 2 == 4\n", "main");
+        TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "from src.main import GREETING\ndef test_ok():\n    assert 2 * 2 == 4\n", "main");
         await().atMost(Duration.ofSeconds(30)).until(() -> "READY_FOR_DEPLOY".equals(phase("calc")));
         ResultStore results = new ResultStore(server.database.dataSource());
         assertThat(results.runs("calc")).isEqualTo(1);
@@ -185,7 +185,7 @@ class ServeTest {
         Thread.sleep(1500); // two loop turns: a run, if one were scheduled, would have started
         assertThat(results.runs("calc")).as("a push elsewhere re-runs nothing").isEqualTo(1);
 
-        TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "def test_ok():\n    assert 2 * 2 == 4\ndef test_bad():\n    assert 2 * 2 == 5\n", "main");
+        TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "from src.main import GREETING\ndef test_ok():\n    assert 2 * 2 == 4\ndef test_bad():\n    assert 2 * 2 == 5\n", "main");
         await().atMost(Duration.ofSeconds(30)).until(() -> "TESTS_FAILING".equals(phase("calc")));
         assertThat(results.runs("calc")).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().openTickets("calc").stream()
