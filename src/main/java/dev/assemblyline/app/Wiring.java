@@ -64,6 +64,7 @@ public final class Wiring implements AutoCloseable {
     public final Server server;
     public final Javalin app;
     private final DataDirLock dataLock;
+    private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gcMetrics;
 
     /**
      * @param startLoop false leaves accepted events in the inbox, unprocessed (a server that "crashes"
@@ -86,6 +87,15 @@ public final class Wiring implements AutoCloseable {
                 ? Mirror.open(config.dataDir().resolve("repos/mirror.git"), config.repoUrl(), config.gitToken(), config.branch())
                 : HostedRepo.open(config.dataDir().resolve("repos/" + HostedRepo.NAME), config.branch() == null ? "main" : config.branch());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
+        this.gcMetrics = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+        gcMetrics.bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(metrics);
+        new dev.assemblyline.store.StoreMetrics(database.dataSource(), clock, metrics);
         this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics);
         TicketStore ticketStore = new TicketStore(database.dataSource());
         this.outbox = new OutboxStore(database.dataSource());
@@ -222,6 +232,7 @@ public final class Wiring implements AutoCloseable {
         app.stop();
         source.close();
         database.close();
+        gcMetrics.close();
         dataLock.close();
     }
 }

@@ -151,7 +151,8 @@ public final class Reconciler {
         for (Phase p : Phase.values()) {
             AtomicInteger n = new AtomicInteger();
             perPhase.put(p, n);
-            metrics.gauge("assembly_services", List.of(io.micrometer.core.instrument.Tag.of("phase", p.name())), n);
+            io.micrometer.core.instrument.Gauge.builder("assembly_services", n, AtomicInteger::get).description("services by phase")
+                    .tag("phase", p.name()).register(metrics);
         }
         states.putAll(store.services());
         recount();

@@ -63,7 +63,8 @@ public final class Server {
         this.states = states;
         this.metrics = metrics;
         this.gitServlet = gitServlet;
-        metrics.gauge("assembly_inbox_depth", store, s -> s.inboxDepth());
+        io.micrometer.core.instrument.Gauge.builder("assembly_inbox_depth", store, s -> s.inboxDepth())
+                .description("pushes stored and not yet processed").register(metrics);
     }
 
     public Javalin create() {
@@ -287,7 +288,7 @@ public final class Server {
 
     private void count(String source, String outcome) {
         counters.computeIfAbsent(source + "/" + outcome, k -> Counter.builder("assembly_events")
-                .tag("source", source).tag("outcome", outcome).register(metrics)).increment();
+                .description("webhook deliveries and hosted pushes, by source and what became of them").tag("source", source).tag("outcome", outcome).register(metrics)).increment();
     }
 
     static void json(Context ctx, int status, Object body) {
