@@ -338,4 +338,23 @@ class SlackTest {
         assertThat(mine).contains(holder.equals("tester-1") ? "claimed tests ticket" : "offered to " + holder);
         assertThat(JSON.readTree(signed("/slack/commands", command("leave", "UNEW")).body()).get("text").asText()).contains("You left");
     }
+
+    @org.junit.jupiter.api.Test
+    void theManifestAsksOnlyForTheScopesTheCodeUses() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(dev.assemblyline.Tools.projectDir().resolve("slack-app-manifest.yml").toFile());
+        java.util.List<String> scopes = new java.util.ArrayList<>();
+        manifest.at("/oauth_config/scopes/bot").forEach(n -> scopes.add(n.asText()));
+        // chat.postMessage / chat.update (chat:write), /assembly (commands), conversations.history and thread replies (history)
+        assertThat(scopes).containsExactlyInAnyOrder("chat:write", "commands", "channels:history", "groups:history");
+        String code = java.nio.file.Files.walk(dev.assemblyline.Tools.projectDir().resolve("src/main/java"))
+                .filter(f -> f.toString().endsWith(".java")).map(f -> {
+                    try {
+                        return java.nio.file.Files.readString(f);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).collect(java.util.stream.Collectors.joining("\n"));
+        assertThat(code).as("nothing opens conversations (im:write) or reads users (users:read)").doesNotContain("conversationsOpen", "usersInfo");
+    }
 }
