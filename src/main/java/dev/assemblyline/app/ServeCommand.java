@@ -25,10 +25,11 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown"));
         System.err.println();
-        System.err.println("Next: git clone http://localhost:" + w.port() + "/git/services.git && cd services");
+        String token = config.adminToken() != null ? "$ASSEMBLY_ADMIN_TOKEN" : "$(cat " + config.dataDir().resolve("admin-token") + ")";
+        System.err.println("Next (README): git clone \"http://admin:" + token + "@localhost:" + w.port() + "/git/services.git\" && cd services");
         System.err.println("      mkdir -p SERVICES/hello && cp ../templates/SPEC.md SERVICES/hello/SPEC.md");
         System.err.println("      git add . && git commit -m 'hello spec' && git push origin HEAD:main");
-        System.err.println("      curl http://localhost:" + w.port() + "/api/services");
+        System.err.println("      curl http://localhost:" + w.port() + "/api/services/hello");
         stopped.await();
         return 0;
     }
