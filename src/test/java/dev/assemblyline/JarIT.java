@@ -106,4 +106,37 @@ class JarIT {
         assertThat(none.exit()).isEqualTo(2);
         assertThat(none.err().strip()).doesNotContain("\n").contains("is not inside a git repository");
     }
+
+    @Test
+    void theReadmeWalkthroughShowsWhatItSays() throws Exception {
+        String readme = Files.readString(Tools.projectDir().resolve("README.md"));
+        int at = readme.indexOf("```sh", readme.indexOf("Then, in another terminal"));
+        String block = readme.substring(readme.indexOf('\n', at) + 1, readme.indexOf("```", at + 5));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        // the coordinator's checkout, as the README has it: templates/ beside the folder the clone goes in
+        Tools.ok(tmp, "cp", "-r", Tools.projectDir().resolve("templates").toString(), tmp.toString());
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar(), "serve").directory(tmp.toFile()).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("serve.log").toFile());
+        pb.environment().put("PORT", String.valueOf(port));
+        Process serve = pb.start();
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() ->
+                    Tools.run(tmp, List.of("curl", "-sf", "-o", "/dev/null", "http://localhost:" + port + "/health")).exit() == 0);
+            Tools.Result r = Tools.run(tmp, List.of("env", "GIT_AUTHOR_NAME=New User", "GIT_AUTHOR_EMAIL=new@example.invalid",
+                    "GIT_COMMITTER_NAME=New User", "GIT_COMMITTER_EMAIL=new@example.invalid",
+                    "bash", "-euc", block.replace("8900", String.valueOf(port))));
+            assertThat(r.exit()).as(r.err()).isZero();
+            String[] answers = r.out().strip().split("(?<=})(?=\\{\"service\")"); // curl -s ends no line
+            assertThat(answers).hasSize(2);
+            assertThat(answers[0]).contains("\"phase\":\"SPEC_INCOMPLETE\"", "unfilled section: Purpose (still the template's text)");
+            assertThat(answers[1]).contains("\"phase\":\"READY_FOR_BUILD\"", "\"events\"");
+            assertThat(r.err()).contains("remote: assembly: hello: new → SPEC_INCOMPLETE",
+                    "remote: assembly: hello: SPEC_INCOMPLETE → READY_FOR_BUILD");
+        } finally {
+            serve.destroyForcibly();
+        }
+    }
 }
