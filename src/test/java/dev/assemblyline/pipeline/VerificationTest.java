@@ -208,6 +208,25 @@ class VerificationTest {
     }
 
     @Test
+    void withoutPytestCovTheRunSaysCoverageWasNotMeasured() throws Exception {
+        // a python3 that has no pytest-cov: the check the default command makes fails, the rest is the real python3
+        Path bin = tmp.resolve("no-cov-bin");
+        Files.createDirectories(bin);
+        Files.writeString(bin.resolve("python3"), "#!/bin/sh\ncase \"$*\" in *pytest_cov*) exit 1 ;; esac\nexec /usr/bin/python3 \"$@\"\n");
+        bin.resolve("python3").toFile().setExecutable(true);
+        Map<String, String> env = new java.util.HashMap<>(ENV);
+        env.put("PATH", bin + ":" + ENV.get("PATH"));
+        try (ServiceTrees trees = new ServiceTrees(GitRepo.wrap(repo), "SERVICES")) {
+            Verification.Outcome o = Verification.verify(Sandbox.none(env), trees, detector, head, "passing",
+                    Verification.config(GitRepo.wrap(repo), head), Duration.ofMinutes(1), () -> false);
+            assertThat(o.run().coverage()).isNull();
+            assertThat(o.run().output()).contains(dev.assemblyline.verify.TestRunner.NOT_MEASURED);
+            assertThat(o.run().summary()).endsWith("coverage not measured (no coverage report: pytest-cov is not installed)");
+            assertThat(o.detection().reasons().get(0)).contains("coverage not measured");
+        }
+    }
+
+    @Test
     void coverageBelowTheGateFails() throws Exception {
         Verification.Outcome o = verify("uncovered", null);
         assertThat(o.run().coverage()).isEqualTo(42.0);
