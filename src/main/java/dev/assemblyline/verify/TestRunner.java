@@ -21,7 +21,7 @@ public final class TestRunner {
     private TestRunner() {
     }
 
-    private static final java.util.regex.Pattern PYTEST_LINE = java.util.regex.Pattern.compile("(?m)^([.FEsxX]+)(?:\\s*\\[\\s*(\\d+)%\\])?\\s*$");
+    private static final java.util.regex.Pattern PYTEST_LINE = java.util.regex.Pattern.compile("(?m)^([.FEsxX]+)(?:\\s*\\[\\s*(\\d+)%\\]|\\s*$)"); // a warning may follow "[100%]" on its line
 
     /** Progress from pytest's {@code -q} lines ({@code ..F. [ 40%]}): passed and failed so far; null if none seen. */
     static String progress(String tail) {

@@ -126,7 +126,7 @@ class ServeTest {
         HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("assembly_events_total{outcome=\"accepted\",source=\"hosted\"} 2.0")
                 .contains("assembly_services{phase=\"SPEC_INCOMPLETE\"} 1.0").contains("assembly_inbox_depth")
-                .contains("jvm_memory_used_bytes{", "jvm_gc_pause_seconds", "process_uptime_seconds", "process_cpu_usage", "jvm_threads_live_threads")
+                .contains("jvm_memory_used_bytes{", "jvm_gc_max_data_size_bytes", "process_uptime_seconds", "process_cpu_usage", "jvm_threads_live_threads")
                 .contains("assembly_tickets{state=\"queued\"}", "assembly_ticket_oldest_age_seconds{state=\"offered\"}", "assembly_outbox_depth",
                         "assembly_outbox_failed", "assembly_test_runs_total{outcome=\"failed\"}");
         for (String line : metrics.body().split("\n")) {
