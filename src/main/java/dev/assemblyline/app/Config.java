@@ -2,12 +2,9 @@ package dev.assemblyline.app;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Everything {@code serve} reads from the environment, checked once: a bad value stops the start with a
@@ -54,7 +51,6 @@ public record Config(
         int slackDigest,
         Map<String, String> environment) {
 
-    private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     /** A configuration error, naming the variable. */
     public static final class Invalid extends RuntimeException {
@@ -81,7 +77,7 @@ public record Config(
         String r = blank(env.get("ASSEMBLY_RESYNC_SECONDS"));
         if (r != null) {
             try {
-                resync = r.matches("\\d+") ? Duration.ofSeconds(Long.parseLong(r)) : duration(r);
+                resync = duration(r);
                 if (resync.isZero() || resync.isNegative()) {
                     errors.add("ASSEMBLY_RESYNC_SECONDS must be positive");
                 }
@@ -207,28 +203,9 @@ public record Config(
         }
     }
 
-    /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 2d}, {@code 500ms} or ISO-8601 ({@code PT30M}). */
+    /** See {@link dev.assemblyline.model.Durations}: the same format as assembly.yml. */
     public static Duration duration(String text) {
-        String t = text.strip();
-        Matcher m = SHORT.matcher(t);
-        if (m.matches() && m.group(1).length() > 12) {
-            throw new IllegalArgumentException("'" + text + "' is too long a duration");
-        }
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        }
-        try {
-            return Duration.parse(t);
-        } catch (DateTimeParseException | ArithmeticException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration (write 90s, 30m, 24h or PT30M)");
-        }
+        return dev.assemblyline.model.Durations.parse(text);
     }
 
     /**

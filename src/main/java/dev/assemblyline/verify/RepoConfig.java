@@ -82,19 +82,7 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
     }
 
     private static Duration duration(String t) {
-        String s = t.strip();
-        if (s.matches("\\d+")) {
-            return Duration.ofSeconds(Long.parseLong(s));
-        }
-        if (s.matches("\\d+[smh]")) {
-            long n = Long.parseLong(s.substring(0, s.length() - 1));
-            return switch (s.charAt(s.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
-        }
-        return Duration.parse(s);
+        return dev.assemblyline.model.Durations.parse(t);
     }
 
     private static String text(JsonNode n, String field) {

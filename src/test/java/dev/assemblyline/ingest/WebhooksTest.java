@@ -119,6 +119,12 @@ class WebhooksTest {
         assertThat(Config.duration("30m")).isEqualTo(Duration.ofMinutes(30));
         assertThat(Config.duration("24h")).isEqualTo(Duration.ofHours(24));
         assertThat(Config.duration("PT30M")).isEqualTo(Duration.ofMinutes(30));
+        assertThat(Config.duration("90")).as("a bare number is seconds, in the environment as in assembly.yml").isEqualTo(Duration.ofSeconds(90));
+        assertThat(dev.assemblyline.verify.RepoConfig.parse("test_timeout: 2d\n".getBytes()).testTimeout()).as("assembly.yml takes days too (capped at 24 h)")
+                .isEqualTo(Duration.ofMinutes(15));
+        assertThat(dev.assemblyline.verify.RepoConfig.parse("test_timeout: 500ms\n".getBytes()).testTimeout()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(dev.assemblyline.verify.RepoConfig.parse("test_timeout: 20h\n".getBytes()).testTimeout()).isEqualTo(Duration.ofHours(20));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.duration("ten minutes")).hasMessageContaining("write 90s, 30m");
     }
 
     @Test
