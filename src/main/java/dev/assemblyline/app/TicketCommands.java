@@ -97,7 +97,8 @@ final class TicketCommands {
         }
     }
 
-    @Command(name = "release", mixinStandardHelpOptions = true, description = "Give a ticket back; it goes to another session.")
+    @Command(name = "release", mixinStandardHelpOptions = true,
+            description = "Give a ticket back; it goes to another session when one can take it (the answer says who).")
     static final class Release extends Action {
         @Override
         String action() {
@@ -128,14 +129,14 @@ final class TicketCommands {
 
         @Override
         String body() {
-            StringBuilder sb = new StringBuilder("{");
+            com.fasterxml.jackson.databind.node.ObjectNode b = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
             if (note != null) {
-                sb.append("\"note\":\"").append(note.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+                b.put("note", note); // Jackson escapes what JSON needs escaped: quotes, tabs, control characters
             }
             if (percent != null) {
-                sb.append(sb.length() > 1 ? "," : "").append("\"percent\":").append(percent);
+                b.put("percent", percent);
             }
-            return sb.append('}').toString();
+            return b.toString();
         }
     }
 }

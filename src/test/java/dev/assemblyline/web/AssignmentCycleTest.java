@@ -213,12 +213,13 @@ class AssignmentCycleTest {
         String[] won = cli("claim", id, "--server", base(), "--token", "token-" + holder + "-abcdef");
         assertThat(won[0]).as(won[2]).isEqualTo("0");
         assertThat(won[1]).contains("claimed build ticket " + id);
-        String[] progress = cli("progress", id, "--note", "half \"done\"", "--percent", "50", "--server", base(), "--token", "token-" + holder + "-abcdef");
+        String note = "half \"done\"\tthen a tab, a backslash \\ and a line\nbreak";
+        String[] progress = cli("progress", id, "--note", note, "--percent", "50", "--server", base(), "--token", "token-" + holder + "-abcdef");
         assertThat(progress[0]).as(progress[2]).isEqualTo("0");
-        assertThat(get("/api/tickets/" + offered.get("id").asText()).get("note").asText()).isEqualTo("half \"done\"");
+        assertThat(get("/api/tickets/" + offered.get("id").asText()).get("note").asText()).as("the CLI's JSON carries any text").isEqualTo(note);
         String[] bad = cli("done", id, "--server", base(), "--token", "nope");
         assertThat(bad[0]).isEqualTo("2");
-        assertThat(bad[2]).contains("token");
+        assertThat(bad[2]).contains("token not valid for any session");
         String[] done = cli("done", id, "--server", base(), "--token", "token-" + holder + "-abcdef");
         assertThat(done[0]).isEqualTo("0");
         assertThat(cli("claim", "abc", "--server", base(), "--token", "x")[0]).isEqualTo("2");
