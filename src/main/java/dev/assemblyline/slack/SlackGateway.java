@@ -101,7 +101,13 @@ public final class SlackGateway {
         return signingSecret != null;
     }
 
-    /** Signature and timestamp check; constant time; a stamp more than 5 minutes off either way is refused. */
+    /**
+     * Signature and timestamp check; constant time; a stamp more than 5 minutes off either way is refused.
+     * The signature is the SDK's ({@link SlackSignature.Generator}); its {@code Verifier} is not used on
+     * purpose: it compares with {@code String.equals} (not constant time), logs the body and signature at
+     * debug level, and its {@code TimestampVerifier} accepts any stamp in the future
+     * ({@code SlackTest.theSignatureCheckIsStricterThanTheSdksVerifier}).
+     */
     public boolean verified(String timestamp, String signature, String body) {
         if (signingSecret == null || timestamp == null || signature == null || !timestamp.matches("\\d{1,12}")) {
             return false;

@@ -357,4 +357,19 @@ class SlackTest {
                 }).collect(java.util.stream.Collectors.joining("\n"));
         assertThat(code).as("nothing opens conversations (im:write) or reads users (users:read)").doesNotContain("conversationsOpen", "usersInfo");
     }
+
+    @org.junit.jupiter.api.Test
+    void theSignatureCheckIsStricterThanTheSdksVerifier() {
+        java.time.Clock clock = java.time.Clock.systemUTC();
+        SlackGateway g = new SlackGateway("8f742231b10e8888abcd99yyyzzz85a5", null, null, java.util.Map::of, null, null, null, clock, () -> { });
+        String future = String.valueOf(clock.instant().getEpochSecond() + 3600);
+        String body = "token=x&command=%2Fassembly&text=status";
+        String sig = new com.slack.api.app_backend.SlackSignature.Generator("8f742231b10e8888abcd99yyyzzz85a5").generate(future, body);
+        assertThat(com.slack.api.app_backend.SlackSignature.TimestampVerifier.isValidTimestamp(future, clock.millis()))
+                .as("the SDK takes a stamp an hour ahead").isTrue();
+        assertThat(g.verified(future, sig, body)).as("the coordinator does not: 5 minutes either way").isFalse();
+        String now = String.valueOf(clock.instant().getEpochSecond());
+        assertThat(g.verified(now, new com.slack.api.app_backend.SlackSignature.Generator("8f742231b10e8888abcd99yyyzzz85a5").generate(now, body), body))
+                .isTrue();
+    }
 }
