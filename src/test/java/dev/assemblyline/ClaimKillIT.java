@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An acknowledgement is a commit: claims answered 200 by the packaged coordinator survive a kill -9 that
@@ -98,8 +97,13 @@ class ClaimKillIT {
         return gone;
     }
 
+    /** The stores to run on: both, or {@code -Dchaos.stores=postgres} for a long run on one. */
+    static java.util.stream.Stream<String> stores() {
+        return java.util.Arrays.stream(System.getProperty("chaos.stores", "h2,postgres").split(",")).map(String::strip);
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"h2", "postgres"})
+    @org.junit.jupiter.params.provider.MethodSource("stores")
     void claimsAnsweredBeforeAKillSurviveIt(String kind) throws Exception {
         int cycles = Integer.getInteger("chaos.cycles", 3);
         int perCycle = Integer.getInteger("chaos.claims", 40);
