@@ -10,7 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Who should get a ticket, as a pure function (DESIGN.md, "Matching"): capability first; then free
+ * Who should get a ticket, as a pure function (docs/ARCHITECTURE.md, "Where things are decided"): capability first; then free
  * capacity (WIP below the limit); then affinity (who built a service fixes it); then measured speed for
  * that kind of work (a session with no history counts as the team median); then least recently
  * assigned; then the session id, so the answer is stable. Sessions in the ticket's skip list (they let

@@ -1,6 +1,6 @@
 package dev.assemblyline.model;
 
-/** Where a service stands on its way from spec to production; see DESIGN.md's phase table. */
+/** Where a service stands on its way from spec to production; see docs/ARCHITECTURE.md and the README's phase table. */
 public enum Phase {
     NEEDS_SPEC,
     SPEC_INCOMPLETE,

@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The phase of a service as a pure function of its snapshot and the coordinator's facts (DESIGN.md's
+ * The phase of a service as a pure function of its snapshot and the coordinator's facts (the README's phase
  * table, read top to bottom). The same inputs always give the same phase and the same reasons.
  */
 public final class PhaseDetector {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** DESIGN.md's phase table, row by row, as a pure function of snapshot and facts. */
+/** The README's phase table, row by row, as a pure function of snapshot and facts. */
 class PhaseDetectorTest {
     private static final String TREE = "1111111111111111111111111111111111111111";
     private static final String OLD_TREE = "2222222222222222222222222222222222222222";
