@@ -301,9 +301,8 @@ public final class ApiRoutes {
     }
 
     private static JsonNode body(Context ctx) throws IOException {
-        byte[] b = ctx.req().getInputStream().readNBytes(MAX_BODY + 1);
-        if (b.length > MAX_BODY) {
-            Server.json(ctx, 413, Map.of("error", "body over " + MAX_BODY + " bytes"));
+        byte[] b = Bodies.read(ctx, MAX_BODY);
+        if (b == null) {
             return null;
         }
         try {

@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -177,19 +176,9 @@ public final class Server {
             json(ctx, 404, Map.of("error", "the " + provider + " webhook is off: its secret is not set"));
             return;
         }
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > MAX_BODY) {
+        byte[] body = Bodies.read(ctx, MAX_BODY);
+        if (body == null) {
             count(provider, "too_large");
-            json(ctx, 413, Map.of("error", "body over " + MAX_BODY + " bytes"));
-            return;
-        }
-        byte[] body;
-        try (InputStream in = ctx.req().getInputStream()) {
-            body = in.readNBytes(MAX_BODY + 1);
-        }
-        if (body.length > MAX_BODY) {
-            count(provider, "too_large");
-            json(ctx, 413, Map.of("error", "body over " + MAX_BODY + " bytes"));
             return;
         }
         Webhooks.Outcome o = webhooks.handle(provider, ctx::header, body);

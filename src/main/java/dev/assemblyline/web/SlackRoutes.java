@@ -32,13 +32,8 @@ public final class SlackRoutes {
             Server.json(ctx, 404, Map.of("error", "Slack requests are off: SLACK_SIGNING_SECRET is not set"));
             return;
         }
-        if (ctx.req().getContentLengthLong() > MAX_BODY) {
-            Server.json(ctx, 413, Map.of("error", "body too large"));
-            return;
-        }
-        byte[] raw = ctx.req().getInputStream().readNBytes(MAX_BODY + 1);
-        if (raw.length > MAX_BODY) {
-            Server.json(ctx, 413, Map.of("error", "body too large"));
+        byte[] raw = Bodies.read(ctx, MAX_BODY);
+        if (raw == null) {
             return;
         }
         String body = new String(raw, StandardCharsets.UTF_8);

@@ -352,6 +352,11 @@ class ServeTest {
             String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream())).readLine();
             assertThat(status).isEqualTo("HTTP/1.1 413 Payload Too Large");
         }
+        // the same check, with the API's own limit
+        HttpResponse<String> api = post("/api/sessions", Map.of("Authorization", "Bearer " + server.config.effectiveAdminToken()),
+                ("{\"session_id\":\"x\",\"name\":\"" + "n".repeat(70 * 1024) + "\"}").getBytes());
+        assertThat(api.statusCode()).isEqualTo(413);
+        assertThat(api.body()).contains("body over 65536 bytes");
     }
 
     @Test
