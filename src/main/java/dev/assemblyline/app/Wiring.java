@@ -24,6 +24,7 @@ import dev.assemblyline.pipeline.TestScheduler;
 import dev.assemblyline.store.OpsStore;
 import dev.assemblyline.store.ResultStore;
 import dev.assemblyline.pipeline.TicketDesk;
+import dev.assemblyline.pipeline.Wakeup;
 import dev.assemblyline.store.TicketStore;
 import dev.assemblyline.web.ApiRoutes;
 import dev.assemblyline.web.AuthGuard;
@@ -114,57 +115,49 @@ public final class Wiring implements AutoCloseable {
         Notifier notifier = Notifiers.of(notifiers);
         reconciler.announceWith(notifier);
         reconciler.digestOver(config.slackDigest());
+        Wakeup wakeup = new Wakeup(); // how everything below tells the loop that something changed
         this.desk = new TicketDesk(ticketStore, store, notifier, clock,
-                new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()));
+                new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()), wakeup);
         reconciler.factsFrom(desk::buildClaims);
         desk.phasesFrom(name -> {
             var s = reconciler.states().get(name);
             return s == null ? null : s.phase();
         });
-        ReconcileLoop[] loopRef = new ReconcileLoop[1];
         String adminToken = config.effectiveAdminToken();
         this.sandbox = config.sandbox();
         this.sessions = new SessionRegistry(ticketStore, desk, config.sessionsFile(), config.dataDir().resolve("tokens"),
-                adminToken, clock, () -> {
-                    if (loopRef[0] != null) {
-                        loopRef[0].signal();
-                    }
-                });
-        this.loop = new ReconcileLoop(reconciler, desk, sessions, config.resyncEvery());
-        loopRef[0] = loop;
+                adminToken, clock, wakeup::changed);
         ResultStore results = new ResultStore(database.dataSource());
         reconciler.resultsFrom(results::latest);
-        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, loop::recheck, sandbox);
+        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, wakeup::recheck, sandbox);
         desk.testProgressFrom(tests::progress);
-        if (config.testParallelism() > 0) {
-            loop.runTestsWith(tests); // 0: tests are not run by the coordinator (an outside CI, or a benchmark)
-        }
         OpsStore opsStore = new OpsStore(database.dataSource());
         this.operations = new Operations(source.repo(), reconciler.trees().root(), opsStore, store, clock, config.healthInterval(),
-                config.environment(), loop::recheck, sandbox, config.healthHosts());
+                config.environment(), wakeup::recheck, sandbox, config.healthHosts());
         reconciler.operationsFrom(() -> opsStore.health(clock.instant()), operations::deployedTrees);
         desk.deploysBy((service, tree) -> operations.deployByCommand(reconciler.config(), service, tree));
-        loop.operateWith(operations);
+        // ASSEMBLY_TEST_PARALLELISM=0: the coordinator runs no tests (an outside CI, or a benchmark)
+        this.loop = new ReconcileLoop(reconciler, desk, sessions, config.testParallelism() > 0 ? tests : null, operations, wakeup,
+                config.resyncEvery());
         sessions.reloadIfChanged(); // sessions are there before the first request, not a tick later
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock, config.followMode());
-        Server[] self = new Server[1];
+        dev.assemblyline.web.Intake intake = new dev.assemblyline.web.Intake(store, wakeup::inbox, metrics);
         AuthGuard guard = new AuthGuard(clock, metrics);
         HttpServlet git = source instanceof HostedRepo hosted
-                ? new GitGate(hosted.servlet(e -> self[0].acceptPush(e, loop.running() ? java.time.Duration.ofSeconds(10) : java.time.Duration.ZERO), clock), sessions, guard, config.publicRead()) : null;
+                ? new GitGate(hosted.servlet(e -> intake.acceptPush(e, loop.running() ? java.time.Duration.ofSeconds(10) : java.time.Duration.ZERO), clock), sessions, guard, config.publicRead()) : null;
         SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
                 : new SlackGateway(config.slackSigningSecret(), desk, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
-                loop::signal);
+                wakeup::changed);
         this.slack = gateway;
         if (gateway != null && config.slackJoinCapabilities() != null) {
             gateway.selfServeCapabilities(config.slackJoinCapabilities());
         }
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
-        this.server = new Server(store, webhooks, loop::inboxSignal, reconciler::states, metrics, git,
-                new ApiRoutes(desk, sessions, reconciler::states, loop::signal, opsStore, results, clock, guard), new SlackRoutes(slack),
+        this.server = new Server(store, webhooks, intake, reconciler::states, metrics, git,
+                new ApiRoutes(desk, sessions, reconciler::states, wakeup::changed, opsStore, results, clock, guard), new SlackRoutes(slack),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
                 config.maxConnectionsPerAddress());
-        self[0] = server;
         this.app = server.create();
         app.start(config.port());
         if (startLoop) {

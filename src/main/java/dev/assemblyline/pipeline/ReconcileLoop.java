@@ -1,10 +1,7 @@
 package dev.assemblyline.pipeline;
 
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,42 +20,30 @@ public final class ReconcileLoop implements AutoCloseable {
     private final Reconciler reconciler;
     private final TicketDesk desk;
     private final SessionRegistry sessions;
+    private final TestScheduler tests;
+    private final Operations operations;
+    private final Wakeup wakeup;
     private final Duration resyncEvery;
-    private final Semaphore wake = new Semaphore(0);
-    private final Set<String> recheck = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean running = true;
 
-    private volatile TestScheduler tests;
-    private volatile Operations operations;
-
-    /** Deploys and health checks, each turn. */
-    public void operateWith(Operations ops) {
-        this.operations = ops;
-    }
-
-    /** Test runs for services in TESTING, scheduled each turn. */
-    public void runTestsWith(TestScheduler scheduler) {
-        this.tests = scheduler;
-    }
-
-    /** Looks at a service again on the next turn (its facts changed: a test run finished). */
-    public void recheck(String service) {
-        recheck.add(service);
-        signal();
-    }
-
-    public ReconcileLoop(Reconciler reconciler, TicketDesk desk, SessionRegistry sessions, Duration resyncEvery) {
+    /**
+     * @param tests      test runs for services in TESTING, scheduled each turn; null when the coordinator runs
+     *                   no tests (an outside CI, or a benchmark)
+     * @param operations deploys and health checks each turn; null for none
+     * @param wakeup     what the parts signal through (made before them, see {@link Wakeup})
+     */
+    public ReconcileLoop(Reconciler reconciler, TicketDesk desk, SessionRegistry sessions, TestScheduler tests, Operations operations,
+                         Wakeup wakeup, Duration resyncEvery) {
         this.reconciler = reconciler;
         this.desk = desk;
         this.sessions = sessions;
+        this.tests = tests;
+        this.operations = operations;
+        this.wakeup = wakeup;
         this.resyncEvery = resyncEvery;
         this.thread = new Thread(this::run, "reconcile");
         this.thread.setDaemon(true);
-        desk.onServiceChanged(s -> {
-            recheck.add(s);
-            signal();
-        });
     }
 
     public ReconcileLoop start() {
@@ -71,18 +56,6 @@ public final class ReconcileLoop implements AutoCloseable {
         return thread.isAlive();
     }
 
-    /** A session or ticket changed: tickets, tests and operations are looked at on the next turn. */
-    public void signal() {
-        choresDue = true;
-        wake.release();
-    }
-
-    /** Something new is in the inbox: the next turn drains it (and does the rest only if the inbox changed a phase). */
-    public void inboxSignal() {
-        wake.release();
-    }
-
-    private volatile boolean choresDue = true;
     private long lastChores = System.nanoTime() - TICK;
     /** Tickets, tests and operations at least once a second, at most five times a second under a burst of events. */
     private static final long CHORES_MIN_GAP = TimeUnit.MILLISECONDS.toNanos(200);
@@ -127,14 +100,14 @@ public final class ReconcileLoop implements AutoCloseable {
                 nextResync = System.nanoTime();
             }
             try {
-                long wait = Math.min(choresDue ? CHORES_MIN_GAP : TICK, Math.max(1, nextResync - System.nanoTime()));
+                long wait = Math.min(wakeup.choresDue() ? CHORES_MIN_GAP : TICK, Math.max(1, nextResync - System.nanoTime()));
                 if (!failed && reconciler.busy()) {
                     wait = 1; // the next slice of a large change at once (new events are drained before it)
                 }
                 if (failed) {
-                    wake.tryAcquire(wait, TimeUnit.NANOSECONDS); // back off before retrying; only close() cuts it short
-                } else if (wake.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
-                    wake.drainPermits();
+                    wakeup.backOff(wait); // back off before retrying
+                } else {
+                    wakeup.await(wait);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -152,12 +125,11 @@ public final class ReconcileLoop implements AutoCloseable {
         if (busy) {
             ok &= step("looking at the next slice of a large change", reconciler::continueBulk);
         }
-        boolean due = choresDue || drained[0] > 0 || !recheck.isEmpty() || resync || busy;
-        if (!recheck.isEmpty()) {
-            Set<String> batch = new HashSet<>(recheck);
-            recheck.removeAll(batch);
+        boolean due = wakeup.choresDue() || drained[0] > 0 || wakeup.rechecksPending() || resync || busy;
+        if (wakeup.rechecksPending()) {
+            Set<String> batch = wakeup.takeRechecks();
             if (!step("rechecking " + batch, () -> reconciler.recheck(batch))) {
-                recheck.addAll(batch);
+                wakeup.giveBack(batch);
                 ok = false;
             }
         }
@@ -167,11 +139,11 @@ public final class ReconcileLoop implements AutoCloseable {
         long sinceChores = System.nanoTime() - lastChores;
         if (!(due && sinceChores >= CHORES_MIN_GAP || sinceChores >= TICK)) {
             if (due) {
-                choresDue = true; // throttled: the next turn (within 200 ms) does them
+                wakeup.choresDue(true); // throttled: the next turn (within 200 ms) does them
             }
             return ok;
         }
-        choresDue = false;
+        wakeup.choresDue(false);
         lastChores = System.nanoTime();
         ok &= step("syncing tickets with phases", () -> desk.sync(reconciler.states()));
         TestScheduler t = tests;
@@ -184,7 +156,7 @@ public final class ReconcileLoop implements AutoCloseable {
         }
         ok &= step("leases and offers", desk::tick);
         if (desk.syncPending() || reconciler.busy()) {
-            choresDue = true; // a bulk change: the next slice of tickets after the inbox has been looked at again
+            wakeup.choresDue(true); // a bulk change: the next slice of tickets after the inbox has been looked at again
         }
         return ok;
     }
@@ -210,7 +182,7 @@ public final class ReconcileLoop implements AutoCloseable {
     public void close() {
         running = false;
         // woken, not interrupted: an interrupt during a database write closes H2's file channel under it
-        wake.release();
+        wakeup.inbox();
         try {
             thread.join(5000);
         } catch (InterruptedException e) {

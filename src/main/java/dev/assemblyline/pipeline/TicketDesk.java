@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +49,7 @@ public final class TicketDesk {
     private final Notifier notifier;
     private final Clock clock;
     private final Timing timing;
-    private volatile Consumer<String> onServiceChanged = s -> { };
+    private final Wakeup wakeup;
     private volatile java.util.function.Function<String, Phase> phaseOf = s -> null;
     private volatile java.util.function.BiPredicate<String, String> deployByCommand = (service, tree) -> false;
     private volatile java.util.function.Function<String, String> testProgress = s -> null;
@@ -82,7 +81,9 @@ public final class TicketDesk {
         }
     }
 
-    public TicketDesk(TicketStore tickets, Store store, Notifier notifier, Clock clock, Timing timing) {
+    /** @param wakeup told of a service whose facts changed (a build claimed, released or done), so it is looked at again */
+    public TicketDesk(TicketStore tickets, Store store, Notifier notifier, Clock clock, Timing timing, Wakeup wakeup) {
+        this.wakeup = wakeup;
         this.tickets = tickets;
         this.store = store;
         this.notifier = notifier;
@@ -96,11 +97,6 @@ public final class TicketDesk {
 
     public Timing timing() {
         return timing;
-    }
-
-    /** Called with a service whose facts changed (a build claimed or done), so it is looked at again. */
-    public void onServiceChanged(Consumer<String> listener) {
-        this.onServiceChanged = listener;
     }
 
     /** Who holds a claimed build ticket, per service: the fact that makes BUILD_IN_PROGRESS without a push. */
@@ -289,7 +285,7 @@ public final class TicketDesk {
                 pendingAnnouncement.remove(t.id());
                 announce(t.id(), what + " assigned to " + s.name() + ": start now");
                 if (t.kind() == Ticket.Kind.BUILD) {
-                    onServiceChanged.accept(t.service());
+                    wakeup.recheck(t.service());
                 }
                 offers++;
             } else {
@@ -377,7 +373,7 @@ public final class TicketDesk {
                         announce(t.id(), ":hourglass: taken back from " + t.assignee() + ": " + why);
                         pendingAnnouncement.add(next.get().id());
                         if (t.kind() == Ticket.Kind.BUILD) {
-                            onServiceChanged.accept(t.service());
+                            wakeup.recheck(t.service());
                         }
                     }
                 }
@@ -430,7 +426,7 @@ public final class TicketDesk {
         store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " claimed by " + s.name())), now);
         announce(id, "claimed by " + s.name());
         if (t.kind() == Ticket.Kind.BUILD) {
-            onServiceChanged.accept(t.service());
+            wakeup.recheck(t.service());
         }
         return new Outcome(200, "claimed " + t.kind().label() + " ticket #" + id + " for " + t.service() + "; lease "
                 + describe(timing.lease()) + ", deadline " + at(now.plus(timing.deadline())), tickets.ticket(id).orElse(t));
@@ -453,7 +449,7 @@ public final class TicketDesk {
         announce(id, "released by " + s.name());
         pendingAnnouncement.add(next.get().id());
         if (t.kind() == Ticket.Kind.BUILD) {
-            onServiceChanged.accept(t.service());
+            wakeup.recheck(t.service());
         }
         Matching.Result who = nextHolder(next.get());
         String to;
@@ -480,7 +476,7 @@ public final class TicketDesk {
         }
         store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " done by " + s.name())), now);
         announce(id, ":white_check_mark: done by " + s.name());
-        onServiceChanged.accept(t.service());
+        wakeup.recheck(t.service());
         return new Outcome(200, "done: " + t.kind().label() + " ticket #" + id + " for " + t.service(), tickets.ticket(id).orElse(t));
     }
 
@@ -516,7 +512,7 @@ public final class TicketDesk {
                         t.kind().label() + " ticket #" + t.id() + " taken back: " + sessionId + " left (" + why + "); reopened as #" + next.id())), now));
                 announce(t.id(), "taken back: " + sessionId + " left (" + why + ")");
                 if (t.kind() == Ticket.Kind.BUILD) {
-                    onServiceChanged.accept(t.service());
+                    wakeup.recheck(t.service());
                 }
             }
         }

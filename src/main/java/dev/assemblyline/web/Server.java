@@ -3,14 +3,12 @@ package dev.assemblyline.web;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.assemblyline.ingest.Webhooks;
-import dev.assemblyline.model.InboxEvent;
 import dev.assemblyline.model.LogEntry;
 import dev.assemblyline.model.ServiceName;
 import dev.assemblyline.model.ServiceState;
 import dev.assemblyline.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
@@ -20,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -39,7 +36,7 @@ public final class Server {
 
     private final Store store;
     private final Webhooks webhooks;
-    private final Runnable onAccepted;
+    private final Intake intake;
     private final Supplier<Map<String, ServiceState>> states;
     private final PrometheusMeterRegistry metrics;
     private final HttpServlet gitServlet;
@@ -47,9 +44,8 @@ public final class Server {
     private final SlackRoutes slackRoutes;
     private final dev.assemblyline.pipeline.LineHealth health;
     private final int maxConnectionsPerAddress;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
-    public Server(Store store, Webhooks webhooks, Runnable onAccepted, Supplier<Map<String, ServiceState>> states,
+    public Server(Store store, Webhooks webhooks, Intake intake, Supplier<Map<String, ServiceState>> states,
                   PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes,
                   dev.assemblyline.pipeline.LineHealth health, int maxConnectionsPerAddress) {
         this.health = health;
@@ -58,7 +54,7 @@ public final class Server {
         this.slackRoutes = slackRoutes;
         this.store = store;
         this.webhooks = webhooks;
-        this.onAccepted = onAccepted;
+        this.intake = intake;
         this.states = states;
         this.metrics = metrics;
         this.gitServlet = gitServlet;
@@ -106,65 +102,6 @@ public final class Server {
     }
 
     /** Accepts an event from inside the server (the hosted repository's receive hook). */
-    public Store.Accepted acceptInternal(InboxEvent e) {
-        Store.Accepted a = store.accept(e);
-        count(e.source(), a.duplicate() ? "duplicate" : "accepted");
-        if (!a.duplicate()) {
-            onAccepted.run();
-        }
-        return a;
-    }
-
-    /**
-     * A push to the hosted repository, from inside the push: stored, then (when {@code wait} is not zero)
-     * waited for until the loop has processed it, so the pusher's {@code git push} ends with the phases
-     * it changed ("remote: assembly: hello: new → READY_FOR_BUILD …") and a request made right after it
-     * sees them. Bounded: a busy loop answers "still being processed" after {@code wait}.
-     */
-    public List<String> acceptPush(InboxEvent e, java.time.Duration wait) {
-        long mark = store.latestEvents(null, 1).stream().mapToLong(LogEntry::id).max().orElse(0);
-        Store.Accepted a = acceptInternal(e);
-        if (a.duplicate() || wait.isZero()) {
-            return List.of();
-        }
-        long until = System.nanoTime() + wait.toNanos();
-        java.util.Optional<String> outcome = java.util.Optional.empty();
-        try {
-            while ((outcome = store.outcome(e.source(), e.deliveryId())).isEmpty() && System.nanoTime() < until) {
-                Thread.sleep(25);
-            }
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-        }
-        if (outcome.isEmpty()) {
-            return List.of("assembly: accepted; still being processed (the coordinator is busy): GET /api/services shows the phases");
-        }
-        List<String> lines = new ArrayList<>();
-        int more = 0;
-        for (LogEntry l : store.events(mark, null, 1000)) {
-            if (l.kind().equals("phase") && l.service() != null) {
-                if (lines.size() < 20) {
-                    lines.add("assembly: " + l.service() + ": " + printable(l.message()));
-                } else {
-                    more++;
-                }
-            }
-        }
-        if (more > 0) {
-            lines.add("assembly: and " + more + " more phase changes: GET /api/services");
-        }
-        if (lines.isEmpty()) {
-            lines.add("assembly: no phase changed (" + printable(outcome.get()) + ")");
-        }
-        return lines;
-    }
-
-    /** One line for a git client's sideband: no control characters, bounded. */
-    private static String printable(String s) {
-        String one = s.replaceAll("\\p{Cntrl}", " ");
-        return one.length() <= 400 ? one : one.substring(0, 399) + "…";
-    }
-
     private void webhook(Context ctx) throws IOException {
         String provider = ctx.pathParam("provider");
         if (!List.of("github", "gitlab", "gitea", "git").contains(provider)) {
@@ -172,18 +109,18 @@ public final class Server {
             return;
         }
         if (!webhooks.secrets().enabled(provider)) {
-            count(provider, "disabled");
+            intake.count(provider, "disabled");
             json(ctx, 404, Map.of("error", "the " + provider + " webhook is off: its secret is not set"));
             return;
         }
         byte[] body = Bodies.read(ctx, MAX_BODY);
         if (body == null) {
-            count(provider, "too_large");
+            intake.count(provider, "too_large");
             return;
         }
         Webhooks.Outcome o = webhooks.handle(provider, ctx::header, body);
         if (o.event() == null) {
-            count(provider, switch (o.status()) {
+            intake.count(provider, switch (o.status()) {
                 case 401 -> "unauthorized";
                 case 400 -> "malformed";
                 case 404 -> "disabled";
@@ -196,12 +133,12 @@ public final class Server {
         }
         Store.Accepted a = store.accept(o.event());
         if (a.duplicate()) {
-            count(provider, "duplicate");
+            intake.count(provider, "duplicate");
             json(ctx, 200, Map.of("duplicate", true));
             return;
         }
-        count(provider, "accepted");
-        onAccepted.run();
+        intake.count(provider, "accepted");
+        intake.accepted();
         json(ctx, 202, Map.of("accepted", true, "id", a.id()));
     }
 
@@ -275,10 +212,6 @@ public final class Server {
         return m;
     }
 
-    private void count(String source, String outcome) {
-        counters.computeIfAbsent(source + "/" + outcome, k -> Counter.builder("assembly_events")
-                .description("webhook deliveries and hosted pushes, by source and what became of them").tag("source", source).tag("outcome", outcome).register(metrics)).increment();
-    }
 
     static void json(Context ctx, int status, Object body) {
         try {

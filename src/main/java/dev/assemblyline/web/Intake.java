@@ -1,0 +1,102 @@
+package dev.assemblyline.web;
+
+import dev.assemblyline.model.InboxEvent;
+import dev.assemblyline.model.LogEntry;
+import dev.assemblyline.store.Store;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where pushes come in: webhook deliveries (through {@link Server}) and pushes to the hosted repository
+ * (from inside the push). Stores them in the inbox, counts them ({@code assembly_events_total}) and wakes
+ * the loop. Made before the server and the git servlet, which both use it.
+ */
+public final class Intake {
+    private final Store store;
+    private final Runnable onAccepted;
+    private final MeterRegistry metrics;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    /** @param onAccepted wakes the loop for a new inbox event */
+    public Intake(Store store, Runnable onAccepted, MeterRegistry metrics) {
+        this.store = store;
+        this.onAccepted = onAccepted;
+        this.metrics = metrics;
+    }
+
+    void count(String source, String outcome) {
+        counters.computeIfAbsent(source + "/" + outcome, k -> Counter.builder("assembly_events")
+                .description("webhook deliveries and hosted pushes, by source and what became of them").tag("source", source)
+                .tag("outcome", outcome).register(metrics)).increment();
+    }
+
+    void accepted() {
+        onAccepted.run();
+    }
+
+    /** Stores an event made inside the coordinator (a hosted push), counted and de-duplicated like a delivery. */
+    public Store.Accepted accept(InboxEvent e) {
+        Store.Accepted a = store.accept(e);
+        count(e.source(), a.duplicate() ? "duplicate" : "accepted");
+        if (!a.duplicate()) {
+            onAccepted.run();
+        }
+        return a;
+    }
+
+    /**
+     * A push to the hosted repository, from inside the push: stored, then (when {@code wait} is not zero)
+     * waited for until the loop has processed it, so the pusher's {@code git push} ends with the phases
+     * it changed ("remote: assembly: hello: new → READY_FOR_BUILD …") and a request made right after it
+     * sees them. Bounded: a busy loop answers "still being processed" after {@code wait}.
+     */
+    public List<String> acceptPush(InboxEvent e, Duration wait) {
+        long mark = store.latestEvents(null, 1).stream().mapToLong(LogEntry::id).max().orElse(0);
+        Store.Accepted a = accept(e);
+        if (a.duplicate() || wait.isZero()) {
+            return List.of();
+        }
+        long until = System.nanoTime() + wait.toNanos();
+        Optional<String> outcome = Optional.empty();
+        try {
+            while ((outcome = store.outcome(e.source(), e.deliveryId())).isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(25);
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        if (outcome.isEmpty()) {
+            return List.of("assembly: accepted; still being processed (the coordinator is busy): GET /api/services shows the phases");
+        }
+        List<String> lines = new ArrayList<>();
+        int more = 0;
+        for (LogEntry l : store.events(mark, null, 1000)) {
+            if (l.kind().equals("phase") && l.service() != null) {
+                if (lines.size() < 20) {
+                    lines.add("assembly: " + l.service() + ": " + printable(l.message()));
+                } else {
+                    more++;
+                }
+            }
+        }
+        if (more > 0) {
+            lines.add("assembly: and " + more + " more phase changes: GET /api/services");
+        }
+        if (lines.isEmpty()) {
+            lines.add("assembly: no phase changed (" + printable(outcome.get()) + ")");
+        }
+        return lines;
+    }
+
+    /** One line for a git client's sideband: no control characters, bounded. */
+    private static String printable(String s) {
+        String one = s.replaceAll("\\p{Cntrl}", " ");
+        return one.length() <= 400 ? one : one.substring(0, 399) + "…";
+    }
+}
