@@ -75,7 +75,7 @@ final class AssignBench implements Callable<Integer> {
         try (Database db = Database.open(url != null ? url : Database.h2Url(data), null, null)) {
             TicketStore ts = new TicketStore(db.dataSource());
             TicketDesk desk = new TicketDesk(ts, new Store(db.dataSource()), (s, svc, text) -> { }, clock, TicketDesk.Timing.DEFAULT,
-                    new dev.assemblyline.pipeline.Wakeup());
+                    new dev.assemblyline.pipeline.Wakeup(), TicketDesk.Links.NONE);
             String[] caps = {"architect", "builder", "tester", "devops"};
             for (int i = 0; i < sessions; i++) {
                 ts.saveSession(new Session(String.format("s%03d", i), "session " + i, List.of(caps[i % 4], caps[(i + 1) % 4]), "active",

@@ -176,7 +176,8 @@ final class BenchCommand implements Runnable {
                  dev.assemblyline.git.Mirror mirror = dev.assemblyline.git.Mirror.open(data.resolve("mirror.git"), url, null, null)) {
                 var reconciler = new dev.assemblyline.pipeline.Reconciler(new dev.assemblyline.store.Store(db.dataSource()), mirror, root,
                         new dev.assemblyline.phase.PhaseDetector(dev.assemblyline.phase.SpecRules.bundled()), java.time.Clock.systemUTC(),
-                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), (session, service, text) -> { }, 20,
+                        dev.assemblyline.pipeline.Reconciler.Sources.NONE);
                 reconciler.resync();
                 timing.report(spec.commandLine().getOut(), "resync", () -> {
                     reconciler.resync();

@@ -97,8 +97,9 @@ public final class Wiring implements AutoCloseable {
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(metrics);
         new dev.assemblyline.store.StoreMetrics(database.dataSource(), clock, metrics);
-        this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics);
         TicketStore ticketStore = new TicketStore(database.dataSource());
+        ResultStore results = new ResultStore(database.dataSource());
+        OpsStore opsStore = new OpsStore(database.dataSource());
         this.outbox = new OutboxStore(database.dataSource());
         List<Notifier> notifiers = new ArrayList<>(List.of(new ConsoleNotifier()));
         if (extra != null) {
@@ -113,29 +114,23 @@ public final class Wiring implements AutoCloseable {
             this.outboxWorker = null;
         }
         Notifier notifier = Notifiers.of(notifiers);
-        reconciler.announceWith(notifier);
-        reconciler.digestOver(config.slackDigest());
         Wakeup wakeup = new Wakeup(); // how everything below tells the loop that something changed
-        this.desk = new TicketDesk(ticketStore, store, notifier, clock,
-                new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()), wakeup);
-        reconciler.factsFrom(desk::buildClaims);
-        desk.phasesFrom(name -> {
-            var s = reconciler.states().get(name);
-            return s == null ? null : s.phase();
-        });
-        String adminToken = config.effectiveAdminToken();
         this.sandbox = config.sandbox();
+        this.operations = new Operations(source.repo(), config.servicesRoot(), opsStore, store, clock, config.healthInterval(),
+                config.environment(), wakeup::recheck, sandbox, config.healthHosts());
+        this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics,
+                notifier, config.slackDigest(), new Reconciler.Sources(ticketStore::buildClaims, results::latest,
+                () -> opsStore.health(clock.instant()), operations::deployedTrees));
+        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, wakeup::recheck, sandbox);
+        this.desk = new TicketDesk(ticketStore, store, notifier, clock,
+                new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()), wakeup,
+                new TicketDesk.Links(name -> {
+                    var s = reconciler.states().get(name);
+                    return s == null ? null : s.phase();
+                }, tests::progress, (service, tree) -> operations.deployByCommand(reconciler.config(), service, tree)));
+        String adminToken = config.effectiveAdminToken();
         this.sessions = new SessionRegistry(ticketStore, desk, config.sessionsFile(), config.dataDir().resolve("tokens"),
                 adminToken, clock, wakeup::changed);
-        ResultStore results = new ResultStore(database.dataSource());
-        reconciler.resultsFrom(results::latest);
-        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, wakeup::recheck, sandbox);
-        desk.testProgressFrom(tests::progress);
-        OpsStore opsStore = new OpsStore(database.dataSource());
-        this.operations = new Operations(source.repo(), reconciler.trees().root(), opsStore, store, clock, config.healthInterval(),
-                config.environment(), wakeup::recheck, sandbox, config.healthHosts());
-        reconciler.operationsFrom(() -> opsStore.health(clock.instant()), operations::deployedTrees);
-        desk.deploysBy((service, tree) -> operations.deployByCommand(reconciler.config(), service, tree));
         // ASSEMBLY_TEST_PARALLELISM=0: the coordinator runs no tests (an outside CI, or a benchmark)
         this.loop = new ReconcileLoop(reconciler, desk, sessions, config.testParallelism() > 0 ? tests : null, operations, wakeup,
                 config.resyncEvery());
@@ -148,11 +143,8 @@ public final class Wiring implements AutoCloseable {
                 ? new GitGate(hosted.servlet(e -> intake.acceptPush(e, loop.running() ? java.time.Duration.ofSeconds(10) : java.time.Duration.ZERO), clock), sessions, guard, config.publicRead()) : null;
         SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
                 : new SlackGateway(config.slackSigningSecret(), desk, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
-                wakeup::changed);
+                wakeup::changed, config.slackJoinCapabilities());
         this.slack = gateway;
-        if (gateway != null && config.slackJoinCapabilities() != null) {
-            gateway.selfServeCapabilities(config.slackJoinCapabilities());
-        }
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, intake, reconciler::states, metrics, git,
                 new ApiRoutes(desk, sessions, reconciler::states, wakeup::changed, opsStore, results, clock, guard), new SlackRoutes(slack),

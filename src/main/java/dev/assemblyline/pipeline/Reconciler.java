@@ -54,16 +54,18 @@ public final class Reconciler {
     private final Timer reconcileTimer;
     private final Map<Phase, AtomicInteger> perPhase = new EnumMap<>(Phase.class);
     private final Map<String, ServiceState> states = new ConcurrentHashMap<>();
-    private volatile Supplier<Map<String, String>> buildClaims = Map::of;
-    private volatile Notifier notifier = new Notifier() {
-        @Override
-        public void tell(String session, String service, String text) {
-        }
-    };
+    private final Notifier notifier;
+    private final int digestOver;
+    private final Sources facts;
 
-    /** Phase changes are announced here, after they are stored. */
-    public void announceWith(Notifier notifier) {
-        this.notifier = notifier;
+    /**
+     * Where the facts beyond the tree come from: claimed build tickets (service → holder, which makes
+     * BUILD_IN_PROGRESS), the newest test verdict per service (the detector checks the tree), health
+     * verdicts, and trees deployed by a deploy command.
+     */
+    public record Sources(Supplier<Map<String, String>> buildClaims, Supplier<Map<String, Facts.TestVerdict>> verdicts,
+                          Supplier<Map<String, Facts.Health>> health, Supplier<Map<String, String>> deployed) {
+        public static final Sources NONE = new Sources(Map::of, Map::of, Map::of, Map::of);
     }
 
     private void announce(List<ServiceState> upserts, Map<String, Phase> before) {
@@ -91,12 +93,6 @@ public final class Reconciler {
         }
     }
 
-    private volatile int digestOver = 20;
-
-    /** More phase changes than this in one reconcile are announced as one digest (ASSEMBLY_SLACK_DIGEST). */
-    public void digestOver(int changes) {
-        this.digestOver = changes;
-    }
 
     /** The announcements of the phase changes among {@code upserts}, to store with them. */
     private List<dev.assemblyline.store.OutboxStore.Draft> announcements(List<ServiceState> upserts, Map<String, Phase> before) {
@@ -138,7 +134,15 @@ public final class Reconciler {
         return out;
     }
 
-    public Reconciler(Store store, RepoSource source, String root, PhaseDetector detector, Clock clock, MeterRegistry metrics) {
+    /**
+     * @param notifier   phase changes are announced here: drafts stored with the change, then told after it
+     * @param digestOver more phase changes than this in one reconcile are announced as one digest (ASSEMBLY_SLACK_DIGEST)
+     */
+    public Reconciler(Store store, RepoSource source, String root, PhaseDetector detector, Clock clock, MeterRegistry metrics,
+                      Notifier notifier, int digestOver, Sources facts) {
+        this.notifier = notifier;
+        this.digestOver = digestOver;
+        this.facts = facts;
         this.store = store;
         this.source = source;
         this.trees = new ServiceTrees(source.repo(), root);
@@ -156,26 +160,6 @@ public final class Reconciler {
         }
         states.putAll(store.services());
         recount();
-    }
-
-    /** Where claimed build tickets come from (service → holder): a fact that makes BUILD_IN_PROGRESS. */
-    public void factsFrom(Supplier<Map<String, String>> buildClaims) {
-        this.buildClaims = buildClaims;
-    }
-
-    private volatile Supplier<Map<String, Facts.TestVerdict>> verdicts = Map::of;
-    private volatile Supplier<Map<String, Facts.Health>> health = Map::of;
-    private volatile Supplier<Map<String, String>> deployed = Map::of;
-
-    /** Where health verdicts and command deployments come from. */
-    public void operationsFrom(Supplier<Map<String, Facts.Health>> health, Supplier<Map<String, String>> deployed) {
-        this.health = health;
-        this.deployed = deployed;
-    }
-
-    /** Where test results come from (the newest per service; the detector checks the tree). */
-    public void resultsFrom(Supplier<Map<String, Facts.TestVerdict>> verdicts) {
-        this.verdicts = verdicts;
     }
 
     /** assembly.yml at the last processed head. */
@@ -199,10 +183,10 @@ public final class Reconciler {
     }
 
     private Function<String, Facts> facts(dev.assemblyline.verify.RepoConfig config) {
-        Map<String, String> claims = buildClaims.get();
-        Map<String, Facts.TestVerdict> tests = verdicts.get();
-        Map<String, Facts.Health> healths = health.get();
-        Map<String, String> deploys = deployed.get();
+        Map<String, String> claims = facts.buildClaims().get();
+        Map<String, Facts.TestVerdict> tests = facts.verdicts().get();
+        Map<String, Facts.Health> healths = facts.health().get();
+        Map<String, String> deploys = facts.deployed().get();
         return name -> {
             Facts f = Verification.facts(config, name).withTests(tests.get(name)).withDeployedTree(deploys.get(name))
                     .withHealth(healths.getOrDefault(name, Facts.Health.UNKNOWN), null);

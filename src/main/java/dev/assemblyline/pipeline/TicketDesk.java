@@ -50,23 +50,16 @@ public final class TicketDesk {
     private final Clock clock;
     private final Timing timing;
     private final Wakeup wakeup;
-    private volatile java.util.function.Function<String, Phase> phaseOf = s -> null;
-    private volatile java.util.function.BiPredicate<String, String> deployByCommand = (service, tree) -> false;
-    private volatile java.util.function.Function<String, String> testProgress = s -> null;
+    private final Links links;
 
-    /** Where a running suite's progress comes from, for the why of a service in TESTING. */
-    public void testProgressFrom(java.util.function.Function<String, String> progress) {
-        this.testProgress = progress;
-    }
-
-    /** Services whose tree the configured deploy command handles get no deploy ticket (unless it failed). */
-    public void deploysBy(java.util.function.BiPredicate<String, String> byCommand) {
-        this.deployByCommand = byCommand;
-    }
-
-    /** Where the current phase of a service comes from, for announcements. */
-    public void phasesFrom(java.util.function.Function<String, Phase> phaseOf) {
-        this.phaseOf = phaseOf;
+    /**
+     * What the desk reads from the rest of the line: a service's current phase (for announcements), a
+     * running suite's progress (for the why of a service in TESTING), and whether the configured deploy
+     * command handles a tree (then no deploy ticket is opened unless it failed).
+     */
+    public record Links(java.util.function.Function<String, Phase> phaseOf, java.util.function.Function<String, String> testProgress,
+                        java.util.function.BiPredicate<String, String> deployByCommand) {
+        public static final Links NONE = new Links(s -> null, s -> null, (service, tree) -> false);
     }
 
     /** Tells the notifier a ticket changed; never lets a notifier problem undo the change. */
@@ -75,15 +68,16 @@ public final class TicketDesk {
             return; // nobody announces tickets (console only): no need to read it back
         }
         try {
-            tickets.ticket(id).ifPresent(t -> notifier.ticketChanged(t, phaseOf.apply(t.service()), line));
+            tickets.ticket(id).ifPresent(t -> notifier.ticketChanged(t, links.phaseOf().apply(t.service()), line));
         } catch (RuntimeException e) {
             LOG.warn("announcing ticket #{} failed: {}", id, e.getMessage());
         }
     }
 
     /** @param wakeup told of a service whose facts changed (a build claimed, released or done), so it is looked at again */
-    public TicketDesk(TicketStore tickets, Store store, Notifier notifier, Clock clock, Timing timing, Wakeup wakeup) {
+    public TicketDesk(TicketStore tickets, Store store, Notifier notifier, Clock clock, Timing timing, Wakeup wakeup, Links links) {
         this.wakeup = wakeup;
+        this.links = links;
         this.tickets = tickets;
         this.store = store;
         this.notifier = notifier;
@@ -101,13 +95,7 @@ public final class TicketDesk {
 
     /** Who holds a claimed build ticket, per service: the fact that makes BUILD_IN_PROGRESS without a push. */
     public Map<String, String> buildClaims() {
-        Map<String, String> out = new HashMap<>();
-        for (Ticket t : tickets.openTickets()) {
-            if (t.kind() == Ticket.Kind.BUILD && t.state() == Ticket.State.CLAIMED) {
-                out.put(t.service(), t.assignee());
-            }
-        }
-        return out;
+        return tickets.buildClaims();
     }
 
     /**
@@ -128,7 +116,7 @@ public final class TicketDesk {
         Map<String, TicketStore.DoneWork> done = tickets.doneFor(now.minus(Duration.ofDays(30)));
         for (ServiceState s : states.values()) {
             Ticket.Kind kind = Ticket.Kind.forPhase(s.phase());
-            Ticket.Kind want = kind == Ticket.Kind.DEPLOY && deployByCommand.test(s.service(), s.tree()) ? null : kind;
+            Ticket.Kind want = kind == Ticket.Kind.DEPLOY && links.deployByCommand().test(s.service(), s.tree()) ? null : kind;
             List<Ticket> have = open.getOrDefault(s.service(), List.of());
             // a README marker says someone builds outside the coordinator: no build ticket to hand out for it
             boolean outsideBuild = s.phase() == Phase.BUILD_IN_PROGRESS
@@ -533,7 +521,7 @@ public final class TicketDesk {
         }
         if (t == null) {
             return head + switch (s.phase()) {
-                case TESTING -> testProgress.apply(s.service()) != null ? "tests running: " + testProgress.apply(s.service())
+                case TESTING -> links.testProgress().apply(s.service()) != null ? "tests running: " + links.testProgress().apply(s.service())
                         : "waits for its tests to run (" + String.join("; ", s.reasons()) + ")";
                 case PRODUCTION -> "nothing to do; " + String.join("; ", s.reasons());
                 case BUILD_IN_PROGRESS -> String.join("; ", s.reasons()) + " (outside the coordinator: no ticket)";

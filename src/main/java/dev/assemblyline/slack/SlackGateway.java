@@ -79,7 +79,8 @@ public final class SlackGateway {
     private volatile long commandBudgetMillis = 2500;
 
     public SlackGateway(String signingSecret, TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states,
-                        OutboxStore outbox, Store store, Messages messages, Clock clock, Runnable changed) {
+                        OutboxStore outbox, Store store, Messages messages, Clock clock, Runnable changed, List<String> selfServe) {
+        this.selfServe = selfServe == null ? List.of("architect", "builder", "tester") : List.copyOf(selfServe);
         this.signingSecret = signingSecret;
         this.desk = desk;
         this.sessions = sessions;
@@ -203,11 +204,7 @@ public final class SlackGateway {
     }
 
     /** Capabilities a Slack user may give itself with /assembly join (devops comes from sessions.json or an admin). */
-    private volatile List<String> selfServe = List.of("architect", "builder", "tester");
-
-    public void selfServeCapabilities(List<String> capabilities) {
-        this.selfServe = List.copyOf(capabilities);
-    }
+    private final List<String> selfServe;
 
     private String join(String userId, String userName, List<String> caps) {
         if (caps.isEmpty()) {

@@ -190,6 +190,15 @@ public final class TicketStore {
     }
 
     /** Open tickets, oldest first. */
+    /** Who holds a claimed build ticket, per service: the fact that makes BUILD_IN_PROGRESS without a push. */
+    public Map<String, String> buildClaims() {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (Ticket t : tickets("SELECT " + TICKET_COLS + " FROM tickets WHERE state = 'claimed' AND kind = '" + Ticket.Kind.BUILD.label() + "'")) {
+            out.put(t.service(), t.assignee());
+        }
+        return out;
+    }
+
     public List<Ticket> openTickets() {
         return tickets("SELECT " + TICKET_COLS + " FROM tickets WHERE open_key IS NOT NULL ORDER BY id");
     }

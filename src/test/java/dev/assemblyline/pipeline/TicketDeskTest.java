@@ -67,7 +67,7 @@ class TicketDeskTest {
         db = Database.open(url, null, null);
         tickets = new TicketStore(db.dataSource());
         store = new Store(db.dataSource());
-        desk = new TicketDesk(tickets, store, told, clock, timing, new Wakeup());
+        desk = new TicketDesk(tickets, store, told, clock, timing, new Wakeup(), TicketDesk.Links.NONE);
     }
 
     @AfterEach
@@ -248,7 +248,7 @@ class TicketDeskTest {
         seen.start();
         log.addAppender(seen);
         try {
-            desk = new TicketDesk(tickets, store, new ConsoleNotifier(), clock, TicketDesk.Timing.DEFAULT, new Wakeup());
+            desk = new TicketDesk(tickets, store, new ConsoleNotifier(), clock, TicketDesk.Timing.DEFAULT, new Wakeup(), TicketDesk.Links.NONE);
             Session b1 = session("b1", "builder", 1);
             session("b2", "builder", 1);
             phases(Map.of("billing", Phase.READY_FOR_BUILD));
