@@ -76,6 +76,7 @@ final class AssignBench implements Callable<Integer> {
             TicketStore ts = new TicketStore(db.dataSource());
             TicketDesk desk = new TicketDesk(ts, new Store(db.dataSource()), (s, svc, text) -> { }, clock, TicketDesk.Timing.DEFAULT,
                     new dev.assemblyline.pipeline.Wakeup(), TicketDesk.Links.NONE);
+            dev.assemblyline.pipeline.TicketActions actions = new dev.assemblyline.pipeline.TicketActions(desk);
             String[] caps = {"architect", "builder", "tester", "devops"};
             for (int i = 0; i < sessions; i++) {
                 ts.saveSession(new Session(String.format("s%03d", i), "session " + i, List.of(caps[i % 4], caps[(i + 1) % 4]), "active",
@@ -107,7 +108,7 @@ final class AssignBench implements Callable<Integer> {
             for (int i = 0; i < iterations; i++) {
                 List<Ticket> held = ts.openTickets().stream().filter(t -> t.state() == Ticket.State.OFFERED).limit(10).toList();
                 for (Ticket t : held) {
-                    desk.done(t.id(), byId.get(t.assignee()));
+                    actions.done(t.id(), byId.get(t.assignee()));
                 }
                 long t0 = System.nanoTime();
                 desk.sync(states);
@@ -122,7 +123,7 @@ final class AssignBench implements Callable<Integer> {
             for (Ticket t : offeredNow) {
                 Session who = byId.get(t.assignee());
                 long t0 = System.nanoTime();
-                TicketDesk.Outcome o = desk.claim(t.id(), who);
+                TicketDesk.Outcome o = actions.claim(t.id(), who);
                 claims.add((System.nanoTime() - t0) / 1e6);
                 claimed += o.ok() ? 1 : 0;
             }

@@ -23,6 +23,7 @@ import dev.assemblyline.pipeline.Operations;
 import dev.assemblyline.pipeline.TestScheduler;
 import dev.assemblyline.store.OpsStore;
 import dev.assemblyline.store.ResultStore;
+import dev.assemblyline.pipeline.TicketActions;
 import dev.assemblyline.pipeline.TicketDesk;
 import dev.assemblyline.pipeline.Wakeup;
 import dev.assemblyline.store.TicketStore;
@@ -128,8 +129,9 @@ public final class Wiring implements AutoCloseable {
                     var s = reconciler.states().get(name);
                     return s == null ? null : s.phase();
                 }, tests::progress, (service, tree) -> operations.deployByCommand(reconciler.config(), service, tree)));
+        TicketActions actions = new TicketActions(desk);
         String adminToken = config.effectiveAdminToken();
-        this.sessions = new SessionRegistry(ticketStore, desk, config.sessionsFile(), config.dataDir().resolve("tokens"),
+        this.sessions = new SessionRegistry(ticketStore, actions, config.sessionsFile(), config.dataDir().resolve("tokens"),
                 adminToken, clock, wakeup::changed);
         // ASSEMBLY_TEST_PARALLELISM=0: the coordinator runs no tests (an outside CI, or a benchmark)
         this.loop = new ReconcileLoop(reconciler, desk, sessions, config.testParallelism() > 0 ? tests : null, operations, wakeup,
@@ -142,12 +144,12 @@ public final class Wiring implements AutoCloseable {
         HttpServlet git = source instanceof HostedRepo hosted
                 ? new GitGate(hosted.servlet(e -> intake.acceptPush(e, loop.running() ? java.time.Duration.ofSeconds(10) : java.time.Duration.ZERO), clock), sessions, guard, config.publicRead()) : null;
         SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
-                : new SlackGateway(config.slackSigningSecret(), desk, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
+                : new SlackGateway(config.slackSigningSecret(), desk, actions, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
                 wakeup::changed, config.slackJoinCapabilities());
         this.slack = gateway;
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, intake, reconciler::states, metrics, git,
-                new ApiRoutes(desk, sessions, reconciler::states, wakeup::changed, opsStore, results, clock, guard), new SlackRoutes(slack),
+                new ApiRoutes(desk, actions, sessions, reconciler::states, wakeup::changed, opsStore, results, clock, guard), new SlackRoutes(slack),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
                 config.maxConnectionsPerAddress());
         this.app = server.create();

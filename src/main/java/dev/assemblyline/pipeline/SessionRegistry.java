@@ -36,7 +36,7 @@ public final class SessionRegistry {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final TicketStore store;
-    private final TicketDesk desk;
+    private final TicketActions actions;
     private final Path file;
     private final Path tokenDir;
     private final String adminToken;
@@ -44,9 +44,9 @@ public final class SessionRegistry {
     private final Runnable onChange;
     private FileTime loaded;
 
-    public SessionRegistry(TicketStore store, TicketDesk desk, Path file, Path tokenDir, String adminToken, Clock clock, Runnable onChange) {
+    public SessionRegistry(TicketStore store, TicketActions actions, Path file, Path tokenDir, String adminToken, Clock clock, Runnable onChange) {
         this.store = store;
-        this.desk = desk;
+        this.actions = actions;
         this.file = file;
         this.tokenDir = tokenDir;
         this.adminToken = adminToken;
@@ -107,6 +107,9 @@ public final class SessionRegistry {
                     Session s = parse(e.getKey(), e.getValue(), "file");
                     String token = text(e.getValue(), "token");
                     String hash = token != null ? Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+                    if (hash == null && !store.hasToken(s.id())) {
+                        hash = keptToken(s.id()); // dropped and back (a typo in its id, fixed): the token it was given, in the same write
+                    }
                     store.saveSession(s, hash, clock.instant());
                     if (hash == null && !store.hasToken(s.id())) {
                         writeToken(s.id());
@@ -125,7 +128,7 @@ public final class SessionRegistry {
             for (Session s : store.sessions()) {
                 if ("file".equals(s.origin()) && !seen.contains(s.id())) {
                     store.deleteSession(s.id());
-                    desk.leave(s.id(), "removed from " + file.getFileName());
+                    actions.leave(s.id(), "removed from " + file.getFileName());
                 }
             }
             LOG.info("sessions from {}: {}", file, seen);
@@ -234,7 +237,7 @@ public final class SessionRegistry {
 
     public boolean remove(String id) {
         boolean gone = store.deleteSession(id); // first, so no new offer can reach it (offers require the session row)
-        desk.leave(id, "deregistered");
+        actions.leave(id, "deregistered");
         onChange.run();
         return gone;
     }
@@ -288,19 +291,26 @@ public final class SessionRegistry {
                 wip, origin, null, null);
     }
 
+    /** The hash of the token once written to {@code <data>/tokens/<id>}, or null when there is none. */
+    private String keptToken(String id) {
+        Path f = tokenDir.resolve(ServiceName.require(id));
+        try {
+            if (Files.isRegularFile(f)) {
+                String kept = Files.readString(f).strip();
+                if (kept.length() >= 16) {
+                    LOG.info("session {} has its token from {} again", id, f);
+                    return Hmac.sha256(kept.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("could not read the token of session {}: {}", id, e.getMessage());
+        }
+        return null;
+    }
+
     private void writeToken(String id) {
         try {
             Path f = tokenDir.resolve(ServiceName.require(id));
-            if (Files.isRegularFile(f)) {
-                // the session was dropped and is back (a typo in its id, fixed): the token it was given still works
-                String kept = Files.readString(f).strip();
-                if (kept.length() >= 16) {
-                    store.saveSession(store.session(id).orElseThrow(), Hmac.sha256(kept.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                            clock.instant());
-                    LOG.info("session {} has its token from {} again", id, f);
-                    return;
-                }
-            }
             String token = newToken();
             writePrivate(f, token);
             store.saveSession(store.session(id).orElseThrow(), Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)),

@@ -63,7 +63,7 @@ public final class TicketDesk {
     }
 
     /** Tells the notifier a ticket changed; never lets a notifier problem undo the change. */
-    private void announce(long id, String line) {
+    void announce(long id, String line) {
         if (!notifier.listensToTickets()) {
             return; // nobody announces tickets (console only): no need to read it back
         }
@@ -83,6 +83,27 @@ public final class TicketDesk {
         this.notifier = notifier;
         this.clock = clock;
         this.timing = timing;
+    }
+
+    /** A reopened ticket is announced by the next assign pass (offered, or why it waits). */
+    void announceWhenAssigned(long ticketId) {
+        pendingAnnouncement.add(ticketId);
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    Notifier notifier() {
+        return notifier;
+    }
+
+    Store store() {
+        return store;
+    }
+
+    Wakeup wakeup() {
+        return wakeup;
     }
 
     public TicketStore tickets() {
@@ -385,127 +406,6 @@ public final class TicketDesk {
         assign(open.stream().map(t -> requeued.getOrDefault(t.id(), t)).toList());
     }
 
-    // ---- actions: one code path for REST, the command line and Slack ------------------------------------
-
-    public Outcome claim(long id, Session s) {
-        Optional<Ticket> found = tickets.ticket(id);
-        if (found.isEmpty()) {
-            return new Outcome(404, "no ticket #" + id, null);
-        }
-        Ticket t = found.get();
-        if (!s.can(t.kind().capability())) {
-            return new Outcome(403, s.name() + " cannot claim a " + t.kind().label() + " ticket: it needs " + t.kind().capability(), t);
-        }
-        Instant now = clock.instant();
-        if (t.state() == Ticket.State.CLAIMED && s.id().equals(t.assignee())) {
-            heartbeat(s);
-            return new Outcome(200, "ticket #" + id + " is already yours; lease renewed", tickets.ticket(id).orElse(t));
-        }
-        if (!tickets.claim(id, s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()), true)) {
-            Ticket current = tickets.ticket(id).orElse(t);
-            String message = switch (current.state()) {
-                case CLAIMED -> "ticket #" + id + " is already claimed by " + current.assignee();
-                case OFFERED -> "ticket #" + id + " is offered to " + current.assignee() + " until " + at(current.offerExpires());
-                case QUEUED -> s.name() + " is at its WIP limit (" + tickets.wip().getOrDefault(s.id(), 0) + " of " + s.wipLimit() + ")";
-                default -> "ticket #" + id + " is " + current.state().label();
-            };
-            return new Outcome(409, message, current);
-        }
-        store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " claimed by " + s.name())), now);
-        announce(id, "claimed by " + s.name());
-        if (t.kind() == Ticket.Kind.BUILD) {
-            wakeup.recheck(t.service());
-        }
-        return new Outcome(200, "claimed " + t.kind().label() + " ticket #" + id + " for " + t.service() + "; lease "
-                + describe(timing.lease()) + ", deadline " + at(now.plus(timing.deadline())), tickets.ticket(id).orElse(t));
-    }
-
-    public Outcome release(long id, Session s) {
-        Optional<Ticket> found = tickets.ticket(id);
-        if (found.isEmpty()) {
-            return new Outcome(404, "no ticket #" + id, null);
-        }
-        Ticket t = found.get();
-        Instant now = clock.instant();
-        Optional<Ticket> next = tickets.takeBack(id, s.id(), EnumSet.of(Ticket.State.OFFERED, Ticket.State.CLAIMED), Ticket.State.RELEASED,
-                "released by " + s.name(), now);
-        if (next.isEmpty()) {
-            return new Outcome(409, "ticket #" + id + " is not held by " + s.name(), t);
-        }
-        store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " released by " + s.name()
-                + "; reopened as #" + next.get().id())), now);
-        announce(id, "released by " + s.name());
-        pendingAnnouncement.add(next.get().id());
-        if (t.kind() == Ticket.Kind.BUILD) {
-            wakeup.recheck(t.service());
-        }
-        Matching.Result who = nextHolder(next.get());
-        String to;
-        if (who.chosen() == null) {
-            to = "it waits: " + who.waiting();
-        } else if (who.chosen().id().equals(s.id())) {
-            to = "no other " + t.kind().capability() + " can take it now, so it is offered back to you";
-        } else {
-            to = "it goes to " + who.chosen().name();
-        }
-        return new Outcome(200, "released ticket #" + id + "; reopened as #" + next.get().id() + ": " + to, next.get());
-    }
-
-    public Outcome done(long id, Session s) {
-        Optional<Ticket> found = tickets.ticket(id);
-        if (found.isEmpty()) {
-            return new Outcome(404, "no ticket #" + id, null);
-        }
-        Ticket t = found.get();
-        Instant now = clock.instant();
-        if (!tickets.done(id, s.id(), now)) {
-            return new Outcome(409, "ticket #" + id + " is not held by " + s.name() + " (it is " + t.state().label()
-                    + (t.assignee() == null ? "" : " by " + t.assignee()) + ")", t);
-        }
-        store.log(List.of(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " done by " + s.name())), now);
-        announce(id, ":white_check_mark: done by " + s.name());
-        wakeup.recheck(t.service());
-        return new Outcome(200, "done: " + t.kind().label() + " ticket #" + id + " for " + t.service(), tickets.ticket(id).orElse(t));
-    }
-
-    public Outcome progress(long id, Session s, String note, Integer percent) {
-        if (percent != null && (percent < 0 || percent > 100)) {
-            return new Outcome(400, "percent must be 0..100", null);
-        }
-        Instant now = clock.instant();
-        String clean = note == null ? null : note.length() > 2000 ? note.substring(0, 2000) : note;
-        if (!tickets.progress(id, s.id(), clean, percent, now, now.plus(timing.lease()))) {
-            return new Outcome(409, "ticket #" + id + " is not claimed by " + s.name(), tickets.ticket(id).orElse(null));
-        }
-        Ticket t = tickets.ticket(id).orElse(null);
-        if (t != null) {
-            notifier.progressed(t, "progress from " + s.name() + ": " + (percent == null ? "" : percent + "%")
-                    + (clean == null || clean.isBlank() ? "" : (percent == null ? "" : ", ") + clean.replaceAll("\\p{Cntrl}", " ")));
-        }
-        return new Outcome(200, "progress noted on ticket #" + id, t);
-    }
-
-    public int heartbeat(Session s) {
-        Instant now = clock.instant();
-        return tickets.heartbeat(s.id(), now, now.plus(timing.lease()));
-    }
-
-    /** A session left (deleted, or gone from sessions.json): everything it held is taken back. */
-    public void leave(String sessionId, String why) {
-        Instant now = clock.instant();
-        for (Ticket t : tickets.openTickets()) {
-            if (sessionId.equals(t.assignee())) {
-                tickets.takeBack(t.id(), sessionId, EnumSet.of(Ticket.State.OFFERED, Ticket.State.CLAIMED), Ticket.State.EXPIRED,
-                        sessionId + " left: " + why, now).ifPresent(next -> store.log(List.of(entry(now, t.service(), "lease",
-                        t.kind().label() + " ticket #" + t.id() + " taken back: " + sessionId + " left (" + why + "); reopened as #" + next.id())), now));
-                announce(t.id(), "taken back: " + sessionId + " left (" + why + ")");
-                if (t.kind() == Ticket.Kind.BUILD) {
-                    wakeup.recheck(t.service());
-                }
-            }
-        }
-    }
-
     /** One sentence: what the service waits for, and on whom. */
     public String why(ServiceState s) {
         String head = s.phase() + " since " + at(s.since()) + ": ";
@@ -574,7 +474,7 @@ public final class TicketDesk {
     }
 
     /** "10:17" today (UTC), "Nov 24 10:17" on another day. */
-    private String at(Instant i) {
+    String at(Instant i) {
         if (i == null) {
             return "?";
         }
@@ -595,7 +495,7 @@ public final class TicketDesk {
         return d.getSeconds() + "s";
     }
 
-    private static LogEntry entry(Instant at, String service, String kind, String message) {
+    static LogEntry entry(Instant at, String service, String kind, String message) {
         return new LogEntry(0, at, service, kind, message);
     }
 

@@ -15,6 +15,7 @@ import dev.assemblyline.model.ServiceState;
 import dev.assemblyline.model.Session;
 import dev.assemblyline.model.Ticket;
 import dev.assemblyline.pipeline.SessionRegistry;
+import dev.assemblyline.pipeline.TicketActions;
 import dev.assemblyline.pipeline.TicketDesk;
 import dev.assemblyline.store.OutboxStore;
 import dev.assemblyline.store.Store;
@@ -63,6 +64,7 @@ public final class SlackGateway {
 
     private final String signingSecret;
     private final TicketDesk desk;
+    private final TicketActions actions;
     private final SessionRegistry sessions;
     private final Supplier<Map<String, ServiceState>> states;
     private final OutboxStore outbox;
@@ -78,11 +80,12 @@ public final class SlackGateway {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private volatile long commandBudgetMillis = 2500;
 
-    public SlackGateway(String signingSecret, TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states,
+    public SlackGateway(String signingSecret, TicketDesk desk, TicketActions actions, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states,
                         OutboxStore outbox, Store store, Messages messages, Clock clock, Runnable changed, List<String> selfServe) {
         this.selfServe = selfServe == null ? List.of("architect", "builder", "tester") : List.copyOf(selfServe);
         this.signingSecret = signingSecret;
         this.desk = desk;
+        this.actions = actions;
         this.sessions = sessions;
         this.states = states;
         this.outbox = outbox;
@@ -248,9 +251,9 @@ public final class SlackGateway {
 
     private TicketDesk.Outcome act(String verb, long id, Session s) {
         TicketDesk.Outcome o = switch (verb) {
-            case "claim" -> desk.claim(id, s);
-            case "release" -> desk.release(id, s);
-            default -> desk.done(id, s);
+            case "claim" -> actions.claim(id, s);
+            case "release" -> actions.release(id, s);
+            default -> actions.done(id, s);
         };
         if (o.ok()) {
             changed.run();

@@ -7,6 +7,7 @@ import dev.assemblyline.model.ServiceState;
 import dev.assemblyline.model.Session;
 import dev.assemblyline.model.Ticket;
 import dev.assemblyline.pipeline.SessionRegistry;
+import dev.assemblyline.pipeline.TicketActions;
 import dev.assemblyline.pipeline.TicketDesk;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -28,6 +29,7 @@ public final class ApiRoutes {
     private static final int MAX_BODY = 64 * 1024;
 
     private final TicketDesk desk;
+    private final TicketActions actions;
     private final SessionRegistry sessions;
     private final Supplier<Map<String, ServiceState>> states;
     private final Runnable changed;
@@ -37,13 +39,14 @@ public final class ApiRoutes {
     private final AuthGuard guard;
     private final dev.assemblyline.store.ResultStore results;
 
-    public ApiRoutes(TicketDesk desk, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed,
+    public ApiRoutes(TicketDesk desk, TicketActions actions, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed,
                      dev.assemblyline.store.OpsStore ops, dev.assemblyline.store.ResultStore results, java.time.Clock clock, AuthGuard guard) {
         this.guard = guard;
         this.results = results;
         this.ops = ops;
         this.clock = clock;
         this.desk = desk;
+        this.actions = actions;
         this.sessions = sessions;
         this.states = states;
         this.changed = changed;
@@ -153,7 +156,7 @@ public final class ApiRoutes {
             return;
         }
         Session s = own.get();
-        int leases = desk.heartbeat(s);
+        int leases = actions.heartbeat(s);
         Server.json(ctx, 200, Map.of("session_id", s.id(), "leases_extended", leases));
     }
 
@@ -242,16 +245,16 @@ public final class ApiRoutes {
         }
         TicketDesk.Outcome o;
         switch (action) {
-            case "claim" -> o = desk.claim(id, s.get());
-            case "release" -> o = desk.release(id, s.get());
-            case "done" -> o = desk.done(id, s.get());
+            case "claim" -> o = actions.claim(id, s.get());
+            case "release" -> o = actions.release(id, s.get());
+            case "done" -> o = actions.done(id, s.get());
             default -> {
                 JsonNode body = ctx.req().getContentLengthLong() == 0 ? JSON.createObjectNode() : body(ctx);
                 if (body == null) {
                     return;
                 }
                 JsonNode pct = body.get("percent");
-                o = desk.progress(id, s.get(), body.hasNonNull("note") ? body.get("note").asText() : null,
+                o = actions.progress(id, s.get(), body.hasNonNull("note") ? body.get("note").asText() : null,
                         pct == null || pct.isNull() ? null : pct.asInt(-1));
             }
         }

@@ -54,6 +54,7 @@ class TicketDeskTest {
     FakeNotifier told = new FakeNotifier();
     MutableClock clock = new MutableClock(T0);
     TicketDesk desk;
+    TicketActions actions;
 
     @BeforeEach
     void setUp() {
@@ -68,6 +69,7 @@ class TicketDeskTest {
         tickets = new TicketStore(db.dataSource());
         store = new Store(db.dataSource());
         desk = new TicketDesk(tickets, store, told, clock, timing, new Wakeup(), TicketDesk.Links.NONE);
+        actions = new TicketActions(desk);
     }
 
     @AfterEach
@@ -132,9 +134,9 @@ class TicketDeskTest {
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         desk.assign();
         long id = only("billing").id();
-        assertThat(desk.claim(id, b1).status()).isEqualTo(200);
+        assertThat(actions.claim(id, b1).status()).isEqualTo(200);
         clock.advance(Duration.ofMinutes(20));
-        assertThat(desk.heartbeat(b1)).isEqualTo(1);
+        assertThat(actions.heartbeat(b1)).isEqualTo(1);
         clock.advance(Duration.ofMinutes(29));
         desk.tick();
         assertThat(only("billing").state()).as("the heartbeat renewed the lease").isEqualTo(Ticket.State.CLAIMED);
@@ -155,7 +157,7 @@ class TicketDeskTest {
         Session b1 = session("b1", "builder", 1);
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         desk.assign();
-        desk.claim(only("billing").id(), b1);
+        actions.claim(only("billing").id(), b1);
         clock.advance(Duration.ofMinutes(31));
         desk.tick();
         assertThat(only("billing").assignee()).isEqualTo("b1");
@@ -168,10 +170,10 @@ class TicketDeskTest {
         session("b2", "builder", 1);
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         desk.assign();
-        desk.claim(only("billing").id(), b1);
+        actions.claim(only("billing").id(), b1);
         for (int i = 0; i < 50; i++) { // 50 × 29 min passes the 24 h deadline
             clock.advance(Duration.ofMinutes(29));
-            desk.heartbeat(b1);
+            actions.heartbeat(b1);
             desk.tick();
         }
         assertThat(only("billing").assignee()).isEqualTo("b2");
@@ -191,8 +193,8 @@ class TicketDeskTest {
         assertThat(tickets.ticket(waiting.id()).orElseThrow().waiting()).isEqualTo("every active builder is at its WIP limit (b1 1 of 1)");
         assertThat(desk.why(new ServiceState(waiting.service(), Phase.READY_FOR_BUILD, List.of(), "t", T0)))
                 .isEqualTo("READY_FOR_BUILD since 10:00: build ticket #" + waiting.id() + " waits: every active builder is at its WIP limit (b1 1 of 1)");
-        desk.claim(offered.id(), b1);
-        desk.done(offered.id(), b1);
+        actions.claim(offered.id(), b1);
+        actions.done(offered.id(), b1);
         desk.assign();
         assertThat(tickets.ticket(waiting.id()).orElseThrow().assignee()).isEqualTo("b1");
     }
@@ -208,19 +210,19 @@ class TicketDeskTest {
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         desk.assign();
         long first = only("billing").id();
-        assertThat(desk.release(first, b2).status()).as("only the holder releases").isEqualTo(409);
-        TicketDesk.Outcome released = desk.release(first, b1);
+        assertThat(actions.release(first, b2).status()).as("only the holder releases").isEqualTo(409);
+        TicketDesk.Outcome released = actions.release(first, b1);
         assertThat(released.status()).isEqualTo(200);
         assertThat(released.message()).endsWith(": it goes to " + b2.name());
         desk.assign();
         Ticket second = only("billing");
         assertThat(second.assignee()).isEqualTo("b2");
-        assertThat(desk.done(second.id(), b1).status()).isEqualTo(409);
-        assertThat(desk.claim(second.id(), b2).status()).isEqualTo(200);
-        assertThat(desk.progress(second.id(), b2, "half way", 50).status()).isEqualTo(200);
-        assertThat(desk.progress(second.id(), b2, null, null).status()).isEqualTo(200);
-        assertThat(desk.heartbeat(b2)).isEqualTo(1);
-        assertThat(desk.done(second.id(), b2).status()).isEqualTo(200);
+        assertThat(actions.done(second.id(), b1).status()).isEqualTo(409);
+        assertThat(actions.claim(second.id(), b2).status()).isEqualTo(200);
+        assertThat(actions.progress(second.id(), b2, "half way", 50).status()).isEqualTo(200);
+        assertThat(actions.progress(second.id(), b2, null, null).status()).isEqualTo(200);
+        assertThat(actions.heartbeat(b2)).isEqualTo(1);
+        assertThat(actions.done(second.id(), b2).status()).isEqualTo(200);
         assertThat(tickets.openTickets("billing")).isEmpty();
     }
 
@@ -229,13 +231,13 @@ class TicketDeskTest {
         Session b1 = session("b1", "builder", 1);
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         desk.assign();
-        TicketDesk.Outcome released = desk.release(only("billing").id(), b1);
+        TicketDesk.Outcome released = actions.release(only("billing").id(), b1);
         assertThat(released.message()).endsWith("no other builder can take it now, so it is offered back to you");
         desk.assign();
         assertThat(only("billing").assignee()).isEqualTo("b1");
 
         Session b2 = session("b2", "builder", 1);
-        released = desk.release(only("billing").id(), b1);
+        released = actions.release(only("billing").id(), b1);
         desk.assign();
         assertThat(only("billing").assignee()).as("with a second builder free, not back to b1").isEqualTo("b2");
         assertThat(released.message()).endsWith("it goes to " + b2.name());
@@ -249,19 +251,20 @@ class TicketDeskTest {
         log.addAppender(seen);
         try {
             desk = new TicketDesk(tickets, store, new ConsoleNotifier(), clock, TicketDesk.Timing.DEFAULT, new Wakeup(), TicketDesk.Links.NONE);
+            actions = new TicketActions(desk);
             Session b1 = session("b1", "builder", 1);
             session("b2", "builder", 1);
             phases(Map.of("billing", Phase.READY_FOR_BUILD));
             desk.assign();
             long id = only("billing").id();
-            desk.claim(id, b1);
-            desk.progress(id, b1, "routes done", 45);
-            desk.release(id, b1);
+            actions.claim(id, b1);
+            actions.progress(id, b1, "routes done", 45);
+            actions.release(id, b1);
             desk.assign();
             Ticket next = only("billing");
             Session b2 = tickets.session(next.assignee()).orElseThrow();
-            desk.claim(next.id(), b2);
-            desk.done(next.id(), b2);
+            actions.claim(next.id(), b2);
+            actions.done(next.id(), b2);
             List<String> lines = seen.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
             assertThat(lines).anyMatch(l -> l.startsWith("billing: ") && l.contains("#" + id) && l.contains("offered to b1"))
                     .anyMatch(l -> l.startsWith("billing: ") && l.contains("#" + id) && l.contains("claimed by b1"))
@@ -296,8 +299,8 @@ class TicketDeskTest {
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         desk.assign();
         Ticket t = only("billing");
-        desk.claim(t.id(), b1);
-        desk.done(t.id(), b1);
+        actions.claim(t.id(), b1);
+        actions.done(t.id(), b1);
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         assertThat(tickets.openTickets("billing")).as("same tree, done: nothing to hand out").isEmpty();
         assertThat(desk.why(new ServiceState("billing", Phase.READY_FOR_BUILD, List.of(), "tree-billing", T0)))
@@ -312,7 +315,7 @@ class TicketDeskTest {
         Session b2 = session("b2", "builder", 1);
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         desk.assign();
-        TicketDesk.Outcome o = desk.claim(only("billing").id(), b2);
+        TicketDesk.Outcome o = actions.claim(only("billing").id(), b2);
         assertThat(o.status()).isEqualTo(409);
         assertThat(o.message()).contains("offered to b1");
         phases(Map.of("billing", Phase.BUILD_IN_PROGRESS));
@@ -326,7 +329,7 @@ class TicketDeskTest {
         phases(Map.of("billing", Phase.READY_FOR_BUILD, "search", Phase.TESTING, "feed", Phase.PRODUCTION));
         desk.assign();
         assertThat(tickets.openTickets()).hasSize(1);
-        desk.claim(only("billing").id(), b1);
+        actions.claim(only("billing").id(), b1);
         assertThat(desk.buildClaims()).containsEntry("billing", "b1");
         phases(Map.of("billing", Phase.BUILD_IN_PROGRESS));
         assertThat(only("billing").state()).as("the claimed build ticket is not superseded by the phase it causes")
@@ -364,7 +367,7 @@ class TicketDeskTest {
         for (Session s : builders) {
             results.add(pool.submit(() -> {
                 go.await();
-                return desk.claim(id, s);
+                return actions.claim(id, s);
             }));
         }
         go.countDown();

@@ -1,0 +1,156 @@
+package dev.assemblyline.pipeline;
+
+import dev.assemblyline.assign.Matching;
+import dev.assemblyline.model.Session;
+import dev.assemblyline.model.Ticket;
+import dev.assemblyline.store.Store;
+import dev.assemblyline.store.TicketStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a session does to its tickets: claim, release, done, progress, heartbeat, leave. One code path for
+ * REST, the command line, Slack (and agents). Each change is one transaction in {@link TicketStore} before
+ * the answer; the loop's side of tickets (opening, offering, taking back) is {@link TicketDesk}.
+ */
+public final class TicketActions {
+    private final TicketDesk desk;
+    private final TicketStore tickets;
+    private final Store store;
+    private final Notifier notifier;
+    private final Clock clock;
+    private final TicketDesk.Timing timing;
+    private final Wakeup wakeup;
+
+    public TicketActions(TicketDesk desk) {
+        this.desk = desk;
+        this.tickets = desk.tickets();
+        this.store = desk.store();
+        this.notifier = desk.notifier();
+        this.clock = desk.clock();
+        this.timing = desk.timing();
+        this.wakeup = desk.wakeup();
+    }
+
+    public TicketDesk.Outcome claim(long id, Session s) {
+        Optional<Ticket> found = tickets.ticket(id);
+        if (found.isEmpty()) {
+            return new TicketDesk.Outcome(404, "no ticket #" + id, null);
+        }
+        Ticket t = found.get();
+        if (!s.can(t.kind().capability())) {
+            return new TicketDesk.Outcome(403, s.name() + " cannot claim a " + t.kind().label() + " ticket: it needs " + t.kind().capability(), t);
+        }
+        Instant now = clock.instant();
+        if (t.state() == Ticket.State.CLAIMED && s.id().equals(t.assignee())) {
+            heartbeat(s);
+            return new TicketDesk.Outcome(200, "ticket #" + id + " is already yours; lease renewed", tickets.ticket(id).orElse(t));
+        }
+        if (!tickets.claim(id, s.id(), now, now.plus(timing.lease()), now.plus(timing.deadline()), true)) {
+            Ticket current = tickets.ticket(id).orElse(t);
+            String message = switch (current.state()) {
+                case CLAIMED -> "ticket #" + id + " is already claimed by " + current.assignee();
+                case OFFERED -> "ticket #" + id + " is offered to " + current.assignee() + " until " + desk.at(current.offerExpires());
+                case QUEUED -> s.name() + " is at its WIP limit (" + tickets.wip().getOrDefault(s.id(), 0) + " of " + s.wipLimit() + ")";
+                default -> "ticket #" + id + " is " + current.state().label();
+            };
+            return new TicketDesk.Outcome(409, message, current);
+        }
+        store.log(List.of(TicketDesk.entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " claimed by " + s.name())), now);
+        desk.announce(id, "claimed by " + s.name());
+        if (t.kind() == Ticket.Kind.BUILD) {
+            wakeup.recheck(t.service());
+        }
+        return new TicketDesk.Outcome(200, "claimed " + t.kind().label() + " ticket #" + id + " for " + t.service() + "; lease "
+                + TicketDesk.describe(timing.lease()) + ", deadline " + desk.at(now.plus(timing.deadline())), tickets.ticket(id).orElse(t));
+    }
+
+    public TicketDesk.Outcome release(long id, Session s) {
+        Optional<Ticket> found = tickets.ticket(id);
+        if (found.isEmpty()) {
+            return new TicketDesk.Outcome(404, "no ticket #" + id, null);
+        }
+        Ticket t = found.get();
+        Instant now = clock.instant();
+        Optional<Ticket> next = tickets.takeBack(id, s.id(), EnumSet.of(Ticket.State.OFFERED, Ticket.State.CLAIMED), Ticket.State.RELEASED,
+                "released by " + s.name(), now);
+        if (next.isEmpty()) {
+            return new TicketDesk.Outcome(409, "ticket #" + id + " is not held by " + s.name(), t);
+        }
+        store.log(List.of(TicketDesk.entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " released by " + s.name()
+                + "; reopened as #" + next.get().id())), now);
+        desk.announce(id, "released by " + s.name());
+        desk.announceWhenAssigned(next.get().id());
+        if (t.kind() == Ticket.Kind.BUILD) {
+            wakeup.recheck(t.service());
+        }
+        Matching.Result who = desk.nextHolder(next.get());
+        String to;
+        if (who.chosen() == null) {
+            to = "it waits: " + who.waiting();
+        } else if (who.chosen().id().equals(s.id())) {
+            to = "no other " + t.kind().capability() + " can take it now, so it is offered back to you";
+        } else {
+            to = "it goes to " + who.chosen().name();
+        }
+        return new TicketDesk.Outcome(200, "released ticket #" + id + "; reopened as #" + next.get().id() + ": " + to, next.get());
+    }
+
+    public TicketDesk.Outcome done(long id, Session s) {
+        Optional<Ticket> found = tickets.ticket(id);
+        if (found.isEmpty()) {
+            return new TicketDesk.Outcome(404, "no ticket #" + id, null);
+        }
+        Ticket t = found.get();
+        Instant now = clock.instant();
+        if (!tickets.done(id, s.id(), now)) {
+            return new TicketDesk.Outcome(409, "ticket #" + id + " is not held by " + s.name() + " (it is " + t.state().label()
+                    + (t.assignee() == null ? "" : " by " + t.assignee()) + ")", t);
+        }
+        store.log(List.of(TicketDesk.entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " done by " + s.name())), now);
+        desk.announce(id, ":white_check_mark: done by " + s.name());
+        wakeup.recheck(t.service());
+        return new TicketDesk.Outcome(200, "done: " + t.kind().label() + " ticket #" + id + " for " + t.service(), tickets.ticket(id).orElse(t));
+    }
+
+    public TicketDesk.Outcome progress(long id, Session s, String note, Integer percent) {
+        if (percent != null && (percent < 0 || percent > 100)) {
+            return new TicketDesk.Outcome(400, "percent must be 0..100", null);
+        }
+        Instant now = clock.instant();
+        String clean = note == null ? null : note.length() > 2000 ? note.substring(0, 2000) : note;
+        if (!tickets.progress(id, s.id(), clean, percent, now, now.plus(timing.lease()))) {
+            return new TicketDesk.Outcome(409, "ticket #" + id + " is not claimed by " + s.name(), tickets.ticket(id).orElse(null));
+        }
+        Ticket t = tickets.ticket(id).orElse(null);
+        if (t != null) {
+            notifier.progressed(t, "progress from " + s.name() + ": " + (percent == null ? "" : percent + "%")
+                    + (clean == null || clean.isBlank() ? "" : (percent == null ? "" : ", ") + clean.replaceAll("\\p{Cntrl}", " ")));
+        }
+        return new TicketDesk.Outcome(200, "progress noted on ticket #" + id, t);
+    }
+
+    public int heartbeat(Session s) {
+        Instant now = clock.instant();
+        return tickets.heartbeat(s.id(), now, now.plus(timing.lease()));
+    }
+
+    /** A session left (deleted, or gone from sessions.json): everything it held is taken back. */
+    public void leave(String sessionId, String why) {
+        Instant now = clock.instant();
+        for (Ticket t : tickets.openTickets()) {
+            if (sessionId.equals(t.assignee())) {
+                tickets.takeBack(t.id(), sessionId, EnumSet.of(Ticket.State.OFFERED, Ticket.State.CLAIMED), Ticket.State.EXPIRED,
+                        sessionId + " left: " + why, now).ifPresent(next -> store.log(List.of(TicketDesk.entry(now, t.service(), "lease",
+                        t.kind().label() + " ticket #" + t.id() + " taken back: " + sessionId + " left (" + why + "); reopened as #" + next.id())), now));
+                desk.announce(t.id(), "taken back: " + sessionId + " left (" + why + ")");
+                if (t.kind() == Ticket.Kind.BUILD) {
+                    wakeup.recheck(t.service());
+                }
+            }
+        }
+    }
+}
