@@ -130,6 +130,7 @@ public final class Wiring implements AutoCloseable {
                     return s == null ? null : s.phase();
                 }, tests::progress, (service, tree) -> operations.deployByCommand(reconciler.config(), service, tree)));
         TicketActions actions = new TicketActions(desk);
+        dev.assemblyline.pipeline.Why why = new dev.assemblyline.pipeline.Why(desk);
         String adminToken = config.effectiveAdminToken();
         this.sessions = new SessionRegistry(ticketStore, actions, config.sessionsFile(), config.dataDir().resolve("tokens"),
                 adminToken, clock, wakeup::changed);
@@ -144,12 +145,12 @@ public final class Wiring implements AutoCloseable {
         HttpServlet git = source instanceof HostedRepo hosted
                 ? new GitGate(hosted.servlet(e -> intake.acceptPush(e, loop.running() ? java.time.Duration.ofSeconds(10) : java.time.Duration.ZERO), clock), sessions, guard, config.publicRead()) : null;
         SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
-                : new SlackGateway(config.slackSigningSecret(), desk, actions, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
+                : new SlackGateway(config.slackSigningSecret(), desk, actions, why, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
                 wakeup::changed, config.slackJoinCapabilities());
         this.slack = gateway;
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.server = new Server(store, webhooks, intake, reconciler::states, metrics, git,
-                new ApiRoutes(desk, actions, sessions, reconciler::states, wakeup::changed, opsStore, results, clock, guard), new SlackRoutes(slack),
+                new ApiRoutes(desk, actions, why, sessions, reconciler::states, wakeup::changed, opsStore, results, clock, guard), new SlackRoutes(slack),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
                 config.maxConnectionsPerAddress());
         this.app = server.create();

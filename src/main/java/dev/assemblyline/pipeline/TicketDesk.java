@@ -106,6 +106,10 @@ public final class TicketDesk {
         return wakeup;
     }
 
+    Links links() {
+        return links;
+    }
+
     public TicketStore tickets() {
         return tickets;
     }
@@ -404,44 +408,6 @@ public final class TicketDesk {
                     t.percent(), t.createdAt(), null, null, t.claimedAt(), t.leaseExpires(), t.deadline(), null, null));
         }
         assign(open.stream().map(t -> requeued.getOrDefault(t.id(), t)).toList());
-    }
-
-    /** One sentence: what the service waits for, and on whom. */
-    public String why(ServiceState s) {
-        String head = s.phase() + " since " + at(s.since()) + ": ";
-        Ticket.Kind want = Ticket.Kind.forPhase(s.phase());
-        List<Ticket> open = tickets.openTickets(s.service());
-        Ticket t = open.stream().filter(x -> x.kind() == want).findFirst().orElse(null);
-        if (t == null && want != null) {
-            TicketStore.DoneWork w = tickets.doneFor(clock.instant().minus(Duration.ofDays(30))).get(s.service() + "/" + want.label() + "/" + s.tree());
-            if (w != null) {
-                return head + want.label() + " ticket #" + w.id() + " was done by " + w.assignee() + " at " + at(w.closedAt())
-                        + ", but nothing has been pushed since: waits for a push that changes " + s.service();
-            }
-        }
-        if (t == null) {
-            return head + switch (s.phase()) {
-                case TESTING -> links.testProgress().apply(s.service()) != null ? "tests running: " + links.testProgress().apply(s.service())
-                        : "waits for its tests to run (" + String.join("; ", s.reasons()) + ")";
-                case PRODUCTION -> "nothing to do; " + String.join("; ", s.reasons());
-                case BUILD_IN_PROGRESS -> String.join("; ", s.reasons()) + " (outside the coordinator: no ticket)";
-                default -> "no open " + (want == null ? "" : want.label() + " ") + "ticket yet; the next reconcile opens one";
-            };
-        }
-        String ticket = t.kind().label() + " ticket #" + t.id();
-        return head + switch (t.state()) {
-            case QUEUED -> ticket + " waits: " + (t.waiting() == null ? "not offered yet" : t.waiting());
-            case OFFERED -> ticket + " offered to " + t.assignee() + wip(t.assignee()) + ", offer ends " + at(t.offerExpires());
-            case CLAIMED -> ticket + " claimed by " + t.assignee() + wip(t.assignee()) + (t.percent() == null ? "" : ", " + t.percent() + "% done")
-                    + ", lease ends " + at(t.leaseExpires()) + ", deadline " + at(t.deadline());
-            default -> ticket + " is " + t.state().label();
-        };
-    }
-
-    private String wip(String session) {
-        Optional<Session> s = tickets.session(session);
-        int held = tickets.wip().getOrDefault(session, 0);
-        return s.map(x -> " (" + held + " of " + x.wipLimit() + " WIP)").orElse("");
     }
 
     /** Medians of claim-to-done per session and kind, and who built each service, over the last 30 days. */

@@ -17,6 +17,7 @@ import dev.assemblyline.model.Ticket;
 import dev.assemblyline.pipeline.SessionRegistry;
 import dev.assemblyline.pipeline.TicketActions;
 import dev.assemblyline.pipeline.TicketDesk;
+import dev.assemblyline.pipeline.Why;
 import dev.assemblyline.store.OutboxStore;
 import dev.assemblyline.store.Store;
 import java.net.URI;
@@ -65,6 +66,7 @@ public final class SlackGateway {
     private final String signingSecret;
     private final TicketDesk desk;
     private final TicketActions actions;
+    private final Why why;
     private final SessionRegistry sessions;
     private final Supplier<Map<String, ServiceState>> states;
     private final OutboxStore outbox;
@@ -80,12 +82,13 @@ public final class SlackGateway {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private volatile long commandBudgetMillis = 2500;
 
-    public SlackGateway(String signingSecret, TicketDesk desk, TicketActions actions, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states,
+    public SlackGateway(String signingSecret, TicketDesk desk, TicketActions actions, Why why, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states,
                         OutboxStore outbox, Store store, Messages messages, Clock clock, Runnable changed, List<String> selfServe) {
         this.selfServe = selfServe == null ? List.of("architect", "builder", "tester") : List.copyOf(selfServe);
         this.signingSecret = signingSecret;
         this.desk = desk;
         this.actions = actions;
+        this.why = why;
         this.sessions = sessions;
         this.states = states;
         this.outbox = outbox;
@@ -192,7 +195,7 @@ public final class SlackGateway {
         if (s == null) {
             return "No service *" + esc(ServiceName.printable(name)) + "*.";
         }
-        return "*" + esc(name) + "*: " + esc(desk.why(s));
+        return "*" + esc(name) + "*: " + esc(why.of(s));
     }
 
     private String sessionsText() {

@@ -9,6 +9,7 @@ import dev.assemblyline.model.Ticket;
 import dev.assemblyline.pipeline.SessionRegistry;
 import dev.assemblyline.pipeline.TicketActions;
 import dev.assemblyline.pipeline.TicketDesk;
+import dev.assemblyline.pipeline.Why;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -30,6 +31,7 @@ public final class ApiRoutes {
 
     private final TicketDesk desk;
     private final TicketActions actions;
+    private final Why why;
     private final SessionRegistry sessions;
     private final Supplier<Map<String, ServiceState>> states;
     private final Runnable changed;
@@ -39,7 +41,7 @@ public final class ApiRoutes {
     private final AuthGuard guard;
     private final dev.assemblyline.store.ResultStore results;
 
-    public ApiRoutes(TicketDesk desk, TicketActions actions, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed,
+    public ApiRoutes(TicketDesk desk, TicketActions actions, Why why, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed,
                      dev.assemblyline.store.OpsStore ops, dev.assemblyline.store.ResultStore results, java.time.Clock clock, AuthGuard guard) {
         this.guard = guard;
         this.results = results;
@@ -47,6 +49,7 @@ public final class ApiRoutes {
         this.clock = clock;
         this.desk = desk;
         this.actions = actions;
+        this.why = why;
         this.sessions = sessions;
         this.states = states;
         this.changed = changed;
@@ -276,7 +279,7 @@ public final class ApiRoutes {
             Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
             return;
         }
-        Server.json(ctx, 200, Map.of("service", name, "phase", s.phase().name(), "why", desk.why(s)));
+        Server.json(ctx, 200, Map.of("service", name, "phase", s.phase().name(), "why", why.of(s)));
     }
 
     private void health(Context ctx) {

@@ -191,7 +191,7 @@ class TicketDeskTest {
         Ticket waiting = offered == a ? b : a;
         assertThat(offered.id()).isLessThan(waiting.id());
         assertThat(tickets.ticket(waiting.id()).orElseThrow().waiting()).isEqualTo("every active builder is at its WIP limit (b1 1 of 1)");
-        assertThat(desk.why(new ServiceState(waiting.service(), Phase.READY_FOR_BUILD, List.of(), "t", T0)))
+        assertThat(new Why(desk).of(new ServiceState(waiting.service(), Phase.READY_FOR_BUILD, List.of(), "t", T0)))
                 .isEqualTo("READY_FOR_BUILD since 10:00: build ticket #" + waiting.id() + " waits: every active builder is at its WIP limit (b1 1 of 1)");
         actions.claim(offered.id(), b1);
         actions.done(offered.id(), b1);
@@ -303,7 +303,7 @@ class TicketDeskTest {
         actions.done(t.id(), b1);
         phases(Map.of("billing", Phase.READY_FOR_BUILD));
         assertThat(tickets.openTickets("billing")).as("same tree, done: nothing to hand out").isEmpty();
-        assertThat(desk.why(new ServiceState("billing", Phase.READY_FOR_BUILD, List.of(), "tree-billing", T0)))
+        assertThat(new Why(desk).of(new ServiceState("billing", Phase.READY_FOR_BUILD, List.of(), "tree-billing", T0)))
                 .contains("build ticket #" + t.id() + " was done by b1").contains("waits for a push");
         desk.sync(Map.of("billing", new ServiceState("billing", Phase.READY_FOR_BUILD, List.of(), "tree-2", T0)));
         assertThat(only("billing").kind()).as("a new tree needs building again").isEqualTo(Ticket.Kind.BUILD);
