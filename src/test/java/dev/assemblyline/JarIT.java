@@ -19,6 +19,14 @@ class JarIT {
         return jar.toString();
     }
 
+    /** A commit adding a spec without its Purpose section: what the pre-push hook should name. */
+    static void commitHalfASpec(Path work) throws Exception {
+        Files.createDirectories(work.resolve("SERVICES/half"));
+        Files.writeString(work.resolve("SERVICES/half/SPEC.md"), TestRepos.specWithout("Purpose"));
+        Tools.ok(work, "git", "add", ".");
+        Tools.ok(work, "git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "half a spec");
+    }
+
     @Test
     void helpListsTheCommandsAndAMissingBranchIsExitCodeTwo() throws Exception {
         Tools.Result help = Tools.run(tmp, List.of("java", "-jar", jar(), "--help"));
@@ -41,10 +49,7 @@ class JarIT {
         assertThat(install.exit()).as(install.err()).isZero();
         assertThat(Files.isExecutable(work.resolve(".git/hooks/pre-push"))).isTrue();
         assertThat(Tools.ok(work, "git", "config", "assembly.jar").strip()).isEqualTo(Path.of(jar()).toAbsolutePath().toString());
-        Files.createDirectories(work.resolve("SERVICES/half"));
-        Files.writeString(work.resolve("SERVICES/half/SPEC.md"), TestRepos.specWithout("Purpose"));
-        Tools.ok(work, "git", "add", ".");
-        Tools.ok(work, "git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "half a spec");
+        commitHalfASpec(work);
 
         Tools.Result strict = Tools.run(work, List.of("sh", "-c", "ASSEMBLY_PREPUSH_STRICT=1 git push origin HEAD:main"));
         assertThat(strict.exit()).isNotZero();
@@ -63,10 +68,7 @@ class JarIT {
         Tools.ok(tmp, "git", "clone", "-q", origin.toString(), work.toString());
         Tools.ok(work, "java", "-jar", jar(), "hooks", "install", "--pre-push");
         Tools.ok(work, "git", "config", "assembly.jar", tmp.resolve("gone.jar").toString());
-        Files.createDirectories(work.resolve("SERVICES/half"));
-        Files.writeString(work.resolve("SERVICES/half/SPEC.md"), TestRepos.specWithout("Purpose"));
-        Tools.ok(work, "git", "add", ".");
-        Tools.ok(work, "git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "half a spec");
+        commitHalfASpec(work);
 
         Tools.Result strict = Tools.run(work, List.of("sh", "-c", "ASSEMBLY_PREPUSH_STRICT=1 git push origin HEAD:main"));
         assertThat(strict.exit()).isNotZero();

@@ -68,18 +68,27 @@ public final class ApiRoutes {
         r.get("/api/services/{name}/tests", this::tests);
     }
 
+    /** The service named in the path, or null when the answer (404) is given. */
+    private ServiceState known(Context ctx, String name) {
+        ServiceState s = ServiceName.isValid(name) ? states.get().get(name) : null;
+        if (s == null) {
+            Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
+        }
+        return s;
+    }
+
     /** Lines of output kept in each run's {@code output_tail}: the same as {@code assembly verify} prints. */
     static final int TAIL_LINES = 40;
 
     private void tests(Context ctx) {
         String name = ctx.pathParam("name");
-        if (!ServiceName.isValid(name) || states.get().get(name) == null) {
-            Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
+        ServiceState known = known(ctx, name);
+        if (known == null) {
             return;
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("service", name);
-        m.put("tree", states.get().get(name).tree());
+        m.put("tree", known.tree());
         m.put("runs", results.recent(name, 10, TAIL_LINES));
         Server.json(ctx, 200, m);
     }
@@ -274,23 +283,21 @@ public final class ApiRoutes {
 
     private void why(Context ctx) {
         String name = ctx.pathParam("name");
-        ServiceState s = ServiceName.isValid(name) ? states.get().get(name) : null;
-        if (s == null) {
-            Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
-            return;
+        ServiceState s = known(ctx, name);
+        if (s != null) {
+            Server.json(ctx, 200, Map.of("service", name, "phase", s.phase().name(), "why", why.of(s)));
         }
-        Server.json(ctx, 200, Map.of("service", name, "phase", s.phase().name(), "why", why.of(s)));
     }
 
     private void health(Context ctx) {
         String name = ctx.pathParam("name");
-        if (!ServiceName.isValid(name) || states.get().get(name) == null) {
-            Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
+        ServiceState known = known(ctx, name);
+        if (known == null) {
             return;
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("service", name);
-        m.put("phase", states.get().get(name).phase().name());
+        m.put("phase", known.phase().name());
         m.put("uptime_24h", ops.uptime(name, clock.instant().minus(java.time.Duration.ofHours(24))));
         m.put("uptime_7d", ops.uptime(name, clock.instant().minus(java.time.Duration.ofDays(7))));
         m.put("recent_checks", ops.recentChecks(name, 10));
