@@ -284,8 +284,9 @@ class AssignmentCycleTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().sessionBySlackUser("U01").map(x -> x.id().equals("builder-2"))
                 .orElse(false));
         assertThat(server.desk.tickets().session("builder-1")).isPresent();
-        writeSessions(SESSIONS.replace("\"wip_limit\": 1}}", "\"wip_limit\": 1, \"capabilities\": [\"testr\"]}}"));
-        Thread.sleep(1500);
+        writeSessions(SESSIONS.replace("\"wip_limit\": 1}}", "\"wip_limit\": 1, \"capabilities\": [\"testr\"]}}")
+                .replace("\"Builder One\"", "\"Builder One, renamed\"")); // the rename shows the file was read
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().session("builder-1").get().name().equals("Builder One, renamed"));
         assertThat(server.desk.tickets().session("tester-1")).as("an entry with a typo keeps the session stored before").isPresent();
     }
 
