@@ -69,6 +69,15 @@ public final class Main implements Runnable {
         } else {
             COMMANDS.forEach((name, make) -> cl.addSubcommand(name, make.get()));
         }
+        cl.setParameterExceptionHandler((ex, given) -> {
+            // a bad option or a missing argument: one line saying what and where to look, not the whole usage
+            CommandLine cmd = ex.getCommandLine();
+            PrintWriter err = cmd.getErr();
+            err.println("assembly: " + oneLine(ex.getMessage()) + " (see: assembly " + (cmd.getCommandName().equals("assembly") ? ""
+                    : cmd.getCommandSpec().qualifiedName(" ").replaceFirst("^assembly ", "") + " ") + "--help)");
+            err.flush();
+            return EXIT_USAGE;
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof GitException || e instanceof IllegalArgumentException || e instanceof UserException) {

@@ -175,6 +175,12 @@ class CommandLineTest {
         Run demo = run("demo", "--dir", "/proc/nope");
         assertThat(demo.exit()).isEqualTo(2);
         assertThat(demo.err().strip()).isEqualTo("assembly: cannot use /proc/nope: no such file or folder");
+        Run missing = run("verify", "--repo", repoDir.toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err().strip()).isEqualTo("assembly: Missing required parameter: 'SERVICE' (see: assembly verify --help)");
+        Run unknown = run("scan", "--repo", repoDir.toString(), "--nope");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err().strip()).doesNotContain("\n").startsWith("assembly: Unknown option: '--nope'");
         assertThat(Main.describe(new IllegalStateException("connecting to the database", new java.io.IOException("refused"))))
                 .isEqualTo("connecting to the database: refused").doesNotContain("Exception");
     }
