@@ -100,6 +100,40 @@ public final class GitRepo implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes the lock files a process killed in the middle of a ref update left behind ({@code
+     * refs/heads/main.lock}, {@code packed-refs.lock}, …): with one of them every later push to that ref is
+     * refused ("failed to lock") until someone deletes it by hand. Only for repositories this process alone
+     * writes: the coordinator holds its data directory's lock ({@code serve.lock}) before it opens them.
+     */
+    public static void clearStaleLocks(java.nio.file.Path gitDir) {
+        if (!java.nio.file.Files.isDirectory(gitDir)) {
+            return;
+        }
+        java.util.List<java.nio.file.Path> locks = new java.util.ArrayList<>();
+        for (String top : new String[] {"HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock"}) {
+            if (java.nio.file.Files.exists(gitDir.resolve(top))) {
+                locks.add(gitDir.resolve(top));
+            }
+        }
+        java.nio.file.Path refs = gitDir.resolve("refs");
+        if (java.nio.file.Files.isDirectory(refs)) {
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(refs)) {
+                s.filter(p -> p.getFileName().toString().endsWith(".lock") && java.nio.file.Files.isRegularFile(p)).forEach(locks::add);
+            } catch (IOException e) {
+                throw new GitException("looking for stale lock files in " + gitDir, e);
+            }
+        }
+        for (java.nio.file.Path lock : locks) {
+            try {
+                java.nio.file.Files.deleteIfExists(lock);
+                org.slf4j.LoggerFactory.getLogger(GitRepo.class).warn("removed {}, left by a process stopped in the middle of an update", lock);
+            } catch (IOException e) {
+                throw new GitException("removing the stale lock " + lock, e);
+            }
+        }
+    }
+
     /** The branch HEAD points to ("main"), or null if HEAD is detached or unborn. */
     public String defaultBranch() {
         try {

@@ -38,6 +38,7 @@ public final class HostedRepo implements RepoSource {
     /** Opens {@code dir}, creating an empty bare repository (HEAD → branch) the first time. */
     public static HostedRepo open(Path dir, String branch) {
         try {
+            GitRepo.clearStaleLocks(dir);
             Repository r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
             if (!Files.exists(dir.resolve("HEAD"))) {
                 Files.createDirectories(dir.getParent());

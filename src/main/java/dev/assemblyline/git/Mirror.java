@@ -50,6 +50,7 @@ public final class Mirror implements RepoSource {
                     r.incrementOpen();
                 }
             } else {
+                GitRepo.clearStaleLocks(dir);
                 r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
             }
             GitRepo git = GitRepo.wrap(r);

@@ -272,6 +272,22 @@ class ServeTest {
     }
 
     @Test
+    void aRefLockLeftByAKilledPushIsClearedAtStartSoPushesGoOn() throws Exception {
+        server = start(Map.of(), true);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        TestRepos.commitAndPush(work, "SERVICES/a/SPEC.md", TestRepos.completeSpec(), "main");
+        server.close();
+        // what a kill -9 in the middle of a ref update leaves behind (seen in ClaimKillIT: "failed to lock")
+        Files.writeString(tmp.resolve("data/repos/services.git/refs/heads/main.lock"), "0".repeat(40) + "\n");
+        server = start(Map.of(), true);
+        Tools.ok(work, "git", "remote", "set-url", "origin", Tools.gitUrl(server));
+        TestRepos.commitAndPush(work, "SERVICES/b/SPEC.md", TestRepos.completeSpec(), "main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("b")));
+        assertThat(tmp.resolve("data/repos/services.git/refs/heads/main.lock")).doesNotExist();
+    }
+
+    @Test
     void githubDeliveriesAreVerifiedStoredOnceAndAnswered() throws Exception {
         Path origin = tmp.resolve("origin.git");
         TestRepos.commitAndPush(bareOriginWithClone(origin), "SERVICES/a/README.md", "# a\n", "main");
