@@ -44,8 +44,8 @@ T1=$(date +%s.%N)
 echo "after:  $(curl -s http://127.0.0.1:$PORT/health)"
 echo "write after: $(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer disk-full-admin-token' \
   -d '{"session_id":"after","capabilities":["builder"]}' http://127.0.0.1:$PORT/api/sessions)"
-git push -q origin HEAD:main 2>/dev/null || echo "retry push refused"
-for s in $(seq 1 30); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/services/gap" && break; sleep 0.5; done
+git push -q origin HEAD:main 2>"$WORK/push.err" || echo "retry push refused: $(grep -v '^remote: Updating' "$WORK/push.err" | head -3 | tr '\n' ' ')"
+for s in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/services/gap" && break; sleep 0.5; done
 T2=$(date +%s.%N)
 echo "{\"bench\":\"disk-full\",\"healthy_again_s\":$(awk "BEGIN{printf \"%.2f\", $T1 - $T0}"),\"gap_push_visible_s\":$(awk "BEGIN{printf \"%.2f\", $T2 - $T0}"),\"gap_service\":$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/api/services/gap)}"
 grep -E "WARN|ERROR" "$WORK/serve.log" | cut -c1-160 | head -5
