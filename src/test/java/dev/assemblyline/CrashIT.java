@@ -108,7 +108,8 @@ class CrashIT {
 
         coordinator = serve(port, false);
         await().atMost(Duration.ofSeconds(30)).until(() -> announcements() >= 1);
-        Thread.sleep(2000); // time enough for a second one, were there one
+        // every queued message sent: a second announcement, were there one, would have been posted by now
+        await().atMost(Duration.ofSeconds(30)).until(() -> Tools.outboxEmpty(port));
         assertThat(announcements()).isEqualTo(1);
     }
 }

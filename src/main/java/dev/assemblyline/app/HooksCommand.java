@@ -111,7 +111,11 @@ final class HooksCommand implements Runnable {
                 return r.getDirectory().toPath().resolve("hooks");
             }
             Path p = Path.of(custom);
-            return p.isAbsolute() || r.isBare() ? (p.isAbsolute() ? p : r.getDirectory().toPath().resolve(p)) : r.getWorkTree().toPath().resolve(p);
+            if (p.isAbsolute()) {
+                return p;
+            }
+            // relative: to the work tree, as git reads it; a bare repository has only its own folder
+            return (r.isBare() ? r.getDirectory() : r.getWorkTree()).toPath().resolve(p);
         }
 
         private void write(Path target, String name) throws IOException {

@@ -78,8 +78,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    /** Lines of a failing suite's output shown by verify (the API gives the same tail). */
-    static final int TAIL_LINES = 40;
+
 
     static void print(PrintWriter out, Verification.Outcome o, boolean json) throws Exception {
         TestRun r = o.run();
@@ -97,7 +96,7 @@ final class VerifyCommand implements Callable<Integer> {
             String failed = o.failedCheck();
             if (failed != null && r != null && !r.passed()) {
                 out.println("--- last lines of the test output ---");
-                out.println(Verification.tail(r.output(), TAIL_LINES));
+                out.println(TestRun.tail(r.output(), TestRun.TAIL_LINES));
                 out.println("---");
             }
             out.println(failed == null ? "PASS" : "FAIL: the " + failed + " check");
@@ -134,7 +133,7 @@ final class VerifyCommand implements Callable<Integer> {
             } else {
                 g.writeNumberField("coverage", r.coverage());
             }
-            g.writeStringField("output_tail", r.passed() ? "" : Verification.tail(r.output(), TAIL_LINES));
+            g.writeStringField("output_tail", r.passed() ? "" : TestRun.tail(r.output(), TestRun.TAIL_LINES));
         }
         g.writeArrayFieldStart("reasons");
         for (String s : o.detection().reasons()) {

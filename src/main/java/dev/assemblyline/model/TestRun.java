@@ -11,6 +11,9 @@ import java.util.List;
  */
 public record TestRun(String service, String tree, boolean passed, int tests, int failed, int errors, int skipped, Double coverage,
                       List<String> failing, int exitCode, boolean timedOut, String summary, String output) {
+    /** Lines of a failing suite's output shown to people: by {@code assembly verify} and {@code GET /api/services/{name}/tests}. */
+    public static final int TAIL_LINES = 40;
+
     public TestRun {
         failing = List.copyOf(failing);
     }

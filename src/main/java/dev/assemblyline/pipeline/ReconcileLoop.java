@@ -51,6 +51,16 @@ public final class ReconcileLoop implements AutoCloseable {
         return this;
     }
 
+    private final java.util.concurrent.atomic.AtomicLong chores = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * How many times the loop has started its chores (tickets, test scheduling, operations, leases): two
+     * more than a moment ago means everything due at that moment was looked at.
+     */
+    public long choresStarted() {
+        return chores.get();
+    }
+
     /** Whether the loop thread runs (tests may build a coordinator without it). */
     public boolean running() {
         return thread.isAlive();
@@ -145,6 +155,7 @@ public final class ReconcileLoop implements AutoCloseable {
         }
         wakeup.choresDue(false);
         lastChores = System.nanoTime();
+        chores.incrementAndGet();
         ok &= step("syncing tickets with phases", () -> desk.sync(reconciler.states()));
         TestScheduler t = tests;
         if (t != null) {

@@ -39,6 +39,11 @@ public final class TestScheduler implements AutoCloseable {
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Map<String, String> progress = new ConcurrentHashMap<>();
 
+    /** Whether a run of the service's suite is under way. */
+    public boolean running(String service) {
+        return running.containsKey(service);
+    }
+
     /** "12 passed, 1 failed so far (40%)" while a service's suite runs and its runner tells; null otherwise. */
     public String progress(String service) {
         return running.containsKey(service) ? progress.get(service) : null;

@@ -118,11 +118,6 @@ public final class TicketDesk {
         return timing;
     }
 
-    /** Who holds a claimed build ticket, per service: the fact that makes BUILD_IN_PROGRESS without a push. */
-    public Map<String, String> buildClaims() {
-        return tickets.buildClaims();
-    }
-
     /**
      * Makes the open tickets match the phases: the ticket a phase asks for is opened when missing, tickets
      * of an old phase are superseded, services that are gone lose theirs. Idempotent.

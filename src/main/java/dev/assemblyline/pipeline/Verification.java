@@ -43,10 +43,7 @@ public final class Verification {
         }
     }
 
-    /** The last {@code lines} lines of a suite's output. */
-    public static String tail(String output, int lines) {
-        return TestRun.tail(output, lines);
-    }
+
 
     private Verification() {
     }

@@ -340,11 +340,18 @@ public final class SlackGateway {
             return new Answer(200, Map.of("duplicate", true));
         }
         work.submit(() -> {
+            String outcome;
             try {
-                String outcome = handleMessage(e);
+                outcome = handleMessage(e);
                 LOG.debug("Slack event {}: {}", eventId, outcome);
             } catch (RuntimeException ex) {
+                outcome = "failed: " + ex.getMessage();
                 LOG.warn("Slack event {} failed: {}", eventId, ex.getMessage());
+            }
+            try {
+                store.settle("slack", eventId, outcome); // what became of it, on the event's inbox row
+            } catch (RuntimeException ex) {
+                LOG.warn("Slack event {}: outcome not recorded: {}", eventId, ex.getMessage());
             }
         });
         return new Answer(200, null);

@@ -66,6 +66,19 @@ public final class Store {
     }
 
     /** Stores an event that is handled on the spot (a Slack event): a dedup record, settled at once. */
+    /** What became of a delivery handled after its answer (a Slack event: "claimed …", "ignored"), for operators and tests. */
+    public void settle(String source, String deliveryId, String outcome) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE inbox SET outcome = ? WHERE source = ? AND delivery_id = ?")) {
+            ps.setString(1, truncate(outcome, 1000));
+            ps.setString(2, source);
+            ps.setString(3, deliveryId);
+            ps.executeUpdate();
+        } catch (SQLException ex) {
+            throw new StoreException("recording what became of delivery " + deliveryId, ex);
+        }
+    }
+
     public Accepted acceptHandled(InboxEvent e, String outcome) {
         try (Connection c = ds.getConnection()) {
             try (PreparedStatement seen = c.prepareStatement("SELECT id FROM inbox WHERE source = ? AND delivery_id = ?")) {

@@ -77,9 +77,6 @@ public final class ApiRoutes {
         return s;
     }
 
-    /** Lines of output kept in each run's {@code output_tail}: the same as {@code assembly verify} prints. */
-    static final int TAIL_LINES = 40;
-
     private void tests(Context ctx) {
         String name = ctx.pathParam("name");
         ServiceState known = known(ctx, name);
@@ -89,7 +86,7 @@ public final class ApiRoutes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("service", name);
         m.put("tree", known.tree());
-        m.put("runs", results.recent(name, 10, TAIL_LINES));
+        m.put("runs", results.recent(name, 10, dev.assemblyline.model.TestRun.TAIL_LINES));
         Server.json(ctx, 200, m);
     }
 

@@ -76,7 +76,8 @@ public final class Intake {
         }
         List<String> lines = new ArrayList<>();
         int more = 0;
-        for (LogEntry l : store.events(mark, null, 1000)) {
+        List<LogEntry> since = store.events(mark, null, 1000);
+        for (LogEntry l : since) {
             if (l.kind().equals("phase") && l.service() != null) {
                 if (lines.size() < 20) {
                     lines.add("assembly: " + l.service() + ": " + printable(l.message()));
@@ -86,7 +87,7 @@ public final class Intake {
             }
         }
         if (more > 0) {
-            lines.add("assembly: and " + more + " more phase changes: GET /api/services");
+            lines.add("assembly: and " + (since.size() == 1000 ? "at least " : "") + more + " more phase changes: GET /api/services");
         }
         if (lines.isEmpty()) {
             lines.add("assembly: no phase changed (" + printable(outcome.get()) + ")");

@@ -330,7 +330,7 @@ class TicketDeskTest {
         desk.assign();
         assertThat(tickets.openTickets()).hasSize(1);
         actions.claim(only("billing").id(), b1);
-        assertThat(desk.buildClaims()).containsEntry("billing", "b1");
+        assertThat(tickets.buildClaims()).containsEntry("billing", "b1");
         phases(Map.of("billing", Phase.BUILD_IN_PROGRESS));
         assertThat(only("billing").state()).as("the claimed build ticket is not superseded by the phase it causes")
                 .isEqualTo(Ticket.State.CLAIMED);

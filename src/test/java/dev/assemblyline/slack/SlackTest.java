@@ -177,7 +177,7 @@ class SlackTest {
 
         server.reconciler.resync();
         server.desk.sync(server.reconciler.states());
-        Thread.sleep(300);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.outbox.depth() == 0); // everything queued has been sent
         assertThat(calls("chat.postMessage").stream().filter(m -> m.get("channel").equals("C0TEAM") && m.get("thread_ts") == null))
                 .as("a re-run never repeats the announcement").hasSize(1);
     }
@@ -210,7 +210,7 @@ class SlackTest {
         TestRepos.commitAndPush(work, "SERVICES/bulk-0/SPEC.md", TestRepos.completeSpec(), "main");
         await().atMost(Duration.ofSeconds(20)).until(() -> server.desk.tickets().openTickets().size() == 300);
         await().atMost(Duration.ofSeconds(10)).until(() -> calls("chat.postMessage").stream().anyMatch(m -> m.get("text").contains("300 services")));
-        Thread.sleep(1500); // time for any message per service, were there one
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.outbox.depth() == 0); // a message per service, were there one, is sent by now
         List<Map<String, String>> channel = calls("chat.postMessage").stream().filter(m -> m.get("channel").equals("C0TEAM")).toList();
         assertThat(channel.get(0).get("text")).startsWith(":package: *300 services* changed phase in one push: 300 READY_FOR_BUILD");
         assertThat(channel).as("the digest, and one message per ticket offered (the builder's WIP is 1), not 300").hasSizeLessThanOrEqualTo(3);
@@ -303,7 +303,8 @@ class SlackTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> calls("chat.postEphemeral").size() == 2);
         assertThat(calls("chat.postEphemeral").get(1).get("text")).contains("not a session");
         signed("/slack/events", threadReply("Ev3", "UBUILDER", "claim", thread, true));
-        Thread.sleep(300); // an ignored event changes nothing; give it the time a handled one takes
+        // each event's outcome is recorded once it is handled: the bot's own message is handled as "ignored"
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.store.outcome("slack", "Ev3").filter("ignored"::equals).isPresent());
         assertThat(server.desk.tickets().ticket(1).orElseThrow().state().label()).as("the bot's own message is ignored").isEqualTo("offered");
 
         String reply = threadReply("Ev4", "UBUILDER", "<@U0BOT> Claim", thread, false);

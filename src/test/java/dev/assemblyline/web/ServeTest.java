@@ -152,7 +152,8 @@ class ServeTest {
         HttpResponse<String> r = post("/webhooks/git", Map.of("X-Assembly-Signature", "sha256=" + Hmac.sha256Hex("k", line.getBytes())),
                 line.getBytes());
         assertThat(r.statusCode()).isEqualTo(202);
-        Thread.sleep(1500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.loop.failingStep() != null); // the loop tried the fetch and says it failed
+        assertThat(server.loop.failingStep()).startsWith("processing the inbox");
         assertThat(server.store.inboxDepth()).as("the fetch failed, so the push is not settled").isEqualTo(1);
 
         Files.move(moved, origin);
@@ -191,7 +192,10 @@ class ServeTest {
         TestRepos.commitAndPush(work, "SERVICES/other/README.md", "# other\n", "main");
         await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_SPEC".equals(phase("other")));
         server.reconciler.resync();
-        Thread.sleep(1500); // two loop turns: a run, if one were scheduled, would have started
+        long chores = server.loop.choresStarted();
+        // a whole pass of the loop's chores (test scheduling among them) after the push: a run, were one due, would have been started
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.loop.choresStarted() >= chores + 2);
+        assertThat(server.tests.running("calc")).as("no run under way").isFalse();
         assertThat(results.runs("calc")).as("a push elsewhere re-runs nothing").isEqualTo(1);
 
         TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "from src.main import GREETING\ndef test_ok():\n    assert 2 * 2 == 4\ndef test_bad():\n    assert 2 * 2 == 5\n", "main");
