@@ -52,23 +52,6 @@ public final class Tools {
         return "http://admin:" + server.config.effectiveAdminToken() + "@127.0.0.1:" + server.port() + "/git/services.git";
     }
 
-    /**
-     * Whether a running coordinator has sent every Slack message it queued, read from its /metrics
-     * ({@code assembly_outbox_depth}): once it is 0, no message will be posted again without a new change.
-     */
-    public static boolean outboxEmpty(int port) {
-        try {
-            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            return metrics.lines().anyMatch(l -> l.equals("assembly_outbox_depth 0.0"));
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     /** The project's top folder (where pom.xml is). */
     public static Path projectDir() {
         Path p = Path.of("").toAbsolutePath();
