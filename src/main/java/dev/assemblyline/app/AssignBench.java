@@ -73,13 +73,14 @@ final class AssignBench implements Callable<Integer> {
     public Integer call() {
         Hand clock = new Hand();
         try (Database db = Database.open(url != null ? url : Database.h2Url(data), null, null)) {
-            TicketStore ts = new TicketStore(db.dataSource());
-            TicketDesk desk = new TicketDesk(ts, new Store(db.dataSource()), (s, svc, text) -> { }, clock, TicketDesk.Timing.DEFAULT,
+            TicketStore ts = new TicketStore(db.jdbc());
+            dev.assemblyline.store.SessionStore ss = new dev.assemblyline.store.SessionStore(db.jdbc());
+            TicketDesk desk = new TicketDesk(ts, ss, new Store(db.jdbc()), (s, svc, text) -> { }, clock, TicketDesk.Timing.DEFAULT,
                     new dev.assemblyline.pipeline.Wakeup(), TicketDesk.Links.NONE);
             dev.assemblyline.pipeline.TicketActions actions = new dev.assemblyline.pipeline.TicketActions(desk);
             String[] caps = {"architect", "builder", "tester", "devops"};
             for (int i = 0; i < sessions; i++) {
-                ts.saveSession(new Session(String.format("s%03d", i), "session " + i, List.of(caps[i % 4], caps[(i + 1) % 4]), "active",
+                ss.saveSession(new Session(String.format("s%03d", i), "session " + i, List.of(caps[i % 4], caps[(i + 1) % 4]), "active",
                         null, null, 1 + i % 3, "api", null, null), null, clock.now);
             }
             Phase[] needing = {Phase.NEEDS_SPEC, Phase.READY_FOR_BUILD, Phase.NEEDS_TESTS, Phase.TESTS_FAILING, Phase.READY_FOR_DEPLOY};
@@ -104,7 +105,7 @@ final class AssignBench implements Callable<Integer> {
             double[] typical = new double[iterations];
             int typicalOffers = 0;
             Map<String, Session> byId = new HashMap<>();
-            ts.sessions().forEach(s -> byId.put(s.id(), s));
+            ss.sessions().forEach(s -> byId.put(s.id(), s));
             for (int i = 0; i < iterations; i++) {
                 List<Ticket> held = ts.openTickets().stream().filter(t -> t.state() == Ticket.State.OFFERED).limit(10).toList();
                 for (Ticket t : held) {

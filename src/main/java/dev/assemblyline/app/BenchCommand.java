@@ -174,7 +174,7 @@ final class BenchCommand implements Runnable {
             try (dev.assemblyline.store.Database db = dev.assemblyline.store.Database.open(
                     dev.assemblyline.store.Database.h2Url(data), null, null);
                  dev.assemblyline.git.Mirror mirror = dev.assemblyline.git.Mirror.open(data.resolve("mirror.git"), url, null, null)) {
-                var reconciler = new dev.assemblyline.pipeline.Reconciler(new dev.assemblyline.store.Store(db.dataSource()), mirror, root,
+                var reconciler = new dev.assemblyline.pipeline.Reconciler(new dev.assemblyline.store.Store(db.jdbc()), mirror, root,
                         new dev.assemblyline.phase.PhaseDetector(dev.assemblyline.phase.SpecRules.bundled()), java.time.Clock.systemUTC(),
                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), (session, service, text) -> { }, 20,
                         dev.assemblyline.pipeline.Reconciler.Sources.NONE);

@@ -33,7 +33,7 @@ final class OutboxBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Database db = Database.open(Database.h2Url(data), null, null)) {
-            OutboxStore outbox = new OutboxStore(db.dataSource());
+            OutboxStore outbox = new OutboxStore(db.jdbc());
             Clock clock = Clock.systemUTC();
             for (int i = 0; i < messages; i++) {
                 outbox.add("CBURST", "announce", "burst/" + System.nanoTime() + "/" + i, null, "svc-" + i, null, "burst message " + i, null,

@@ -10,6 +10,7 @@ import dev.assemblyline.pipeline.ConsoleNotifier;
 import dev.assemblyline.pipeline.Notifiers;
 import dev.assemblyline.slack.Messages;
 import dev.assemblyline.slack.OutboxWorker;
+import dev.assemblyline.slack.SlackCommands;
 import dev.assemblyline.slack.SlackGateway;
 import dev.assemblyline.slack.SlackNotifier;
 import dev.assemblyline.slack.SocketModeLink;
@@ -18,6 +19,8 @@ import dev.assemblyline.web.SlackRoutes;
 import java.time.Duration;
 import dev.assemblyline.pipeline.Notifier;
 import dev.assemblyline.pipeline.ReconcileLoop;
+import dev.assemblyline.pipeline.Board;
+import dev.assemblyline.pipeline.Intake;
 import dev.assemblyline.pipeline.SessionRegistry;
 import dev.assemblyline.pipeline.Operations;
 import dev.assemblyline.pipeline.TestScheduler;
@@ -26,6 +29,7 @@ import dev.assemblyline.store.ResultStore;
 import dev.assemblyline.pipeline.TicketActions;
 import dev.assemblyline.pipeline.TicketDesk;
 import dev.assemblyline.pipeline.Wakeup;
+import dev.assemblyline.store.SessionStore;
 import dev.assemblyline.store.TicketStore;
 import dev.assemblyline.web.ApiRoutes;
 import dev.assemblyline.web.AuthGuard;
@@ -64,6 +68,8 @@ public final class Wiring implements AutoCloseable {
     public final SocketModeLink socketMode;
     public final ReconcileLoop loop;
     public final Server server;
+    /** What the line looks like, as the API, Slack and the dashboard read it. */
+    public final Board board;
     public final Javalin app;
     private final DataDirLock dataLock;
     private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gcMetrics;
@@ -84,7 +90,7 @@ public final class Wiring implements AutoCloseable {
         this.config = config;
         this.dataLock = DataDirLock.acquire(config.dataDir(), config.port());
         this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword());
-        this.store = new Store(database.dataSource());
+        this.store = new Store(database.jdbc());
         this.source = config.followMode()
                 ? Mirror.open(config.dataDir().resolve("repos/mirror.git"), config.repoUrl(), config.gitToken(), config.branch())
                 : HostedRepo.open(config.dataDir().resolve("repos/" + HostedRepo.NAME), config.branch() == null ? "main" : config.branch());
@@ -97,11 +103,12 @@ public final class Wiring implements AutoCloseable {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(metrics);
-        new dev.assemblyline.store.StoreMetrics(database.dataSource(), clock, metrics);
-        TicketStore ticketStore = new TicketStore(database.dataSource());
-        ResultStore results = new ResultStore(database.dataSource());
-        OpsStore opsStore = new OpsStore(database.dataSource());
-        this.outbox = new OutboxStore(database.dataSource());
+        new dev.assemblyline.store.StoreMetrics(database.jdbc(), clock, metrics);
+        TicketStore ticketStore = new TicketStore(database.jdbc());
+        SessionStore sessionStore = new SessionStore(database.jdbc());
+        ResultStore results = new ResultStore(database.jdbc());
+        OpsStore opsStore = new OpsStore(database.jdbc());
+        this.outbox = new OutboxStore(database.jdbc());
         List<Notifier> notifiers = new ArrayList<>(List.of(new ConsoleNotifier()));
         if (extra != null) {
             notifiers.add(extra);
@@ -109,7 +116,7 @@ public final class Wiring implements AutoCloseable {
         String base = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "") : "http://localhost:" + config.port();
         if (config.slackBotToken() != null) {
             this.outboxWorker = new OutboxWorker(outbox, config.slackBotToken(), config.slackApiUrl(), clock, config.slackChannelInterval());
-            notifiers.add(new SlackNotifier(outbox, ticketStore, Messages.bundled(), config.slackChannel(), base + "/api/services/{service}",
+            notifiers.add(new SlackNotifier(outbox, sessionStore, Messages.bundled(), config.slackChannel(), base + "/api/services/{service}",
                     clock, outboxWorker::signal));
         } else {
             this.outboxWorker = null;
@@ -123,7 +130,7 @@ public final class Wiring implements AutoCloseable {
                 notifier, config.slackDigest(), new Reconciler.Sources(ticketStore::buildClaims, results::latest,
                 () -> opsStore.health(clock.instant()), operations::deployedTrees));
         this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, wakeup::recheck, sandbox);
-        this.desk = new TicketDesk(ticketStore, store, notifier, clock,
+        this.desk = new TicketDesk(ticketStore, sessionStore, store, notifier, clock,
                 new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()), wakeup,
                 new TicketDesk.Links(name -> {
                     var s = reconciler.states().get(name);
@@ -132,7 +139,7 @@ public final class Wiring implements AutoCloseable {
         TicketActions actions = new TicketActions(desk);
         dev.assemblyline.pipeline.Why why = new dev.assemblyline.pipeline.Why(desk);
         String adminToken = config.effectiveAdminToken();
-        this.sessions = new SessionRegistry(ticketStore, actions, config.sessionsFile(), config.dataDir().resolve("tokens"),
+        this.sessions = new SessionRegistry(sessionStore, actions, config.sessionsFile(), config.dataDir().resolve("tokens"),
                 adminToken, clock, wakeup::changed);
         // ASSEMBLY_TEST_PARALLELISM=0: the coordinator runs no tests (an outside CI, or a benchmark)
         this.loop = new ReconcileLoop(reconciler, desk, sessions, config.testParallelism() > 0 ? tests : null, operations, wakeup,
@@ -140,17 +147,18 @@ public final class Wiring implements AutoCloseable {
         sessions.reloadIfChanged(); // sessions are there before the first request, not a tick later
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock, config.followMode());
-        dev.assemblyline.web.Intake intake = new dev.assemblyline.web.Intake(store, wakeup::inbox, metrics);
+        Intake intake = new Intake(store, wakeup::inbox, metrics);
+        this.board = new Board(store, ticketStore, sessionStore, results, opsStore, reconciler::states, clock);
         AuthGuard guard = new AuthGuard(clock, metrics);
         HttpServlet git = source instanceof HostedRepo hosted
                 ? new GitGate(hosted.servlet(e -> intake.acceptPush(e, loop.running() ? java.time.Duration.ofSeconds(10) : java.time.Duration.ZERO), clock), sessions, guard, config.publicRead()) : null;
         SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
-                : new SlackGateway(config.slackSigningSecret(), desk, actions, why, sessions, reconciler::states, outbox, store, Messages.bundled(), clock,
-                wakeup::changed, config.slackJoinCapabilities());
+                : new SlackGateway(config.slackSigningSecret(), new SlackCommands(board, actions, why, sessions, Messages.bundled(), wakeup::changed,
+                config.slackJoinCapabilities()), intake, outbox, Messages.bundled(), clock);
         this.slack = gateway;
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
-        this.server = new Server(store, webhooks, intake, reconciler::states, metrics, git,
-                new ApiRoutes(desk, actions, why, sessions, reconciler::states, wakeup::changed, opsStore, results, clock, guard), new SlackRoutes(slack),
+        this.server = new Server(webhooks, intake, board, metrics, git,
+                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard), new SlackRoutes(slack),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
                 config.maxConnectionsPerAddress());
         this.app = server.create();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.assemblyline.ingest.Hmac;
 import dev.assemblyline.model.ServiceName;
 import dev.assemblyline.model.Session;
-import dev.assemblyline.store.TicketStore;
+import dev.assemblyline.store.SessionStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ public final class SessionRegistry {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final TicketStore store;
+    private final SessionStore store;
     private final TicketActions actions;
     private final Path file;
     private final Path tokenDir;
@@ -44,7 +44,7 @@ public final class SessionRegistry {
     private final Runnable onChange;
     private FileTime loaded;
 
-    public SessionRegistry(TicketStore store, TicketActions actions, Path file, Path tokenDir, String adminToken, Clock clock, Runnable onChange) {
+    public SessionRegistry(SessionStore store, TicketActions actions, Path file, Path tokenDir, String adminToken, Clock clock, Runnable onChange) {
         this.store = store;
         this.actions = actions;
         this.file = file;

@@ -135,7 +135,7 @@ public final class TicketActions {
 
     public int heartbeat(Session s) {
         Instant now = clock.instant();
-        return tickets.heartbeat(s.id(), now, now.plus(timing.lease()));
+        return desk.sessions().heartbeat(s.id(), now, now.plus(timing.lease()));
     }
 
     /** A session left (deleted, or gone from sessions.json): everything it held is taken back. */

@@ -7,6 +7,7 @@ import dev.assemblyline.model.ServiceState;
 import dev.assemblyline.model.Session;
 import dev.assemblyline.model.Ticket;
 import dev.assemblyline.store.Store;
+import dev.assemblyline.store.SessionStore;
 import dev.assemblyline.store.TicketStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +46,7 @@ public final class TicketDesk {
     }
 
     private final TicketStore tickets;
+    private final SessionStore sessions;
     private final Store store;
     private final Notifier notifier;
     private final Clock clock;
@@ -75,10 +77,11 @@ public final class TicketDesk {
     }
 
     /** @param wakeup told of a service whose facts changed (a build claimed, released or done), so it is looked at again */
-    public TicketDesk(TicketStore tickets, Store store, Notifier notifier, Clock clock, Timing timing, Wakeup wakeup, Links links) {
+    public TicketDesk(TicketStore tickets, SessionStore sessions, Store store, Notifier notifier, Clock clock, Timing timing, Wakeup wakeup, Links links) {
         this.wakeup = wakeup;
         this.links = links;
         this.tickets = tickets;
+        this.sessions = sessions;
         this.store = store;
         this.notifier = notifier;
         this.clock = clock;
@@ -112,6 +115,10 @@ public final class TicketDesk {
 
     public TicketStore tickets() {
         return tickets;
+    }
+
+    public SessionStore sessions() {
+        return sessions;
     }
 
     public Timing timing() {
@@ -224,7 +231,7 @@ public final class TicketDesk {
                 wip.merge(o.assignee(), 1, Integer::sum);
             }
         }
-        return Matching.choose(t.kind(), candidates(t, tickets.sessions(), wip, history(clock.instant())), t.skip());
+        return Matching.choose(t.kind(), candidates(t, sessions.sessions(), wip, history(clock.instant())), t.skip());
     }
 
     /** Offers every queued ticket it can, oldest first; records why the others wait. Returns offers made. */
@@ -239,7 +246,7 @@ public final class TicketDesk {
             return 0;
         }
         Map<String, Session> sessions = new HashMap<>();
-        for (Session s : tickets.sessions()) {
+        for (Session s : this.sessions.sessions()) {
             sessions.put(s.id(), s);
         }
         Map<String, Integer> wip = new HashMap<>();

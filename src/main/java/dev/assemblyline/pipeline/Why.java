@@ -58,7 +58,7 @@ public final class Why {
     }
 
     private String wip(String session) {
-        Optional<Session> s = tickets.session(session);
+        Optional<Session> s = desk.sessions().session(session);
         int held = tickets.wip().getOrDefault(session, 0);
         return s.map(x -> " (" + held + " of " + x.wipLimit() + " WIP)").orElse("");
     }

@@ -9,15 +9,10 @@ import com.slack.api.app_backend.slash_commands.payload.SlashCommandPayload;
 import com.slack.api.app_backend.util.JsonPayloadExtractor;
 import com.slack.api.util.json.GsonFactory;
 import dev.assemblyline.model.InboxEvent;
-import dev.assemblyline.model.Phase;
 import dev.assemblyline.model.ServiceName;
-import dev.assemblyline.model.ServiceState;
 import dev.assemblyline.model.Session;
-import dev.assemblyline.model.Ticket;
-import dev.assemblyline.pipeline.SessionRegistry;
-import dev.assemblyline.pipeline.TicketActions;
+import dev.assemblyline.pipeline.Intake;
 import dev.assemblyline.pipeline.TicketDesk;
-import dev.assemblyline.pipeline.Why;
 import dev.assemblyline.store.OutboxStore;
 import dev.assemblyline.store.Store;
 import java.net.URI;
@@ -28,9 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -40,15 +32,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Slack's requests: slash commands, button presses and thread replies, each verified before it is parsed
- * (signature in constant time, timestamp within 5 minutes either way), then acted on through the same
- * {@link TicketDesk} as REST. Transport-free: the web layer and Socket Mode hand it bodies.
+ * (signature in constant time, timestamp within 5 minutes either way), then handed to
+ * {@link SlackCommands} (what they do and say). Here: parsing Slack's payloads, the 3-second budget of a
+ * slash command (later answers go to its response_url), de-duplicating events. Transport-free otherwise:
+ * the web layer and Socket Mode hand it bodies.
  */
 public final class SlackGateway {
     private static final Logger LOG = LoggerFactory.getLogger(SlackGateway.class);
@@ -64,16 +57,11 @@ public final class SlackGateway {
     }
 
     private final String signingSecret;
-    private final TicketDesk desk;
-    private final TicketActions actions;
-    private final Why why;
-    private final SessionRegistry sessions;
-    private final Supplier<Map<String, ServiceState>> states;
+    private final SlackCommands commands;
+    private final Intake intake;
     private final OutboxStore outbox;
-    private final Store store;
     private final Messages messages;
     private final Clock clock;
-    private final Runnable changed;
     private final ExecutorService work = Executors.newFixedThreadPool(8, r -> {
         Thread t = new Thread(r, "slack-work");
         t.setDaemon(true);
@@ -82,20 +70,14 @@ public final class SlackGateway {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private volatile long commandBudgetMillis = 2500;
 
-    public SlackGateway(String signingSecret, TicketDesk desk, TicketActions actions, Why why, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states,
-                        OutboxStore outbox, Store store, Messages messages, Clock clock, Runnable changed, List<String> selfServe) {
-        this.selfServe = selfServe == null ? List.of("architect", "builder", "tester") : List.copyOf(selfServe);
+    /** @param outbox where thread replies' parents are looked up and ephemeral answers queued */
+    public SlackGateway(String signingSecret, SlackCommands commands, Intake intake, OutboxStore outbox, Messages messages, Clock clock) {
         this.signingSecret = signingSecret;
-        this.desk = desk;
-        this.actions = actions;
-        this.why = why;
-        this.sessions = sessions;
-        this.states = states;
+        this.commands = commands;
+        this.intake = intake;
         this.outbox = outbox;
-        this.store = store;
         this.messages = messages;
         this.clock = clock;
-        this.changed = changed;
     }
 
     /** How long a slash command may take before the answer goes through response_url instead (for tests). */
@@ -132,7 +114,7 @@ public final class SlackGateway {
     public Answer command(String body) {
         SlashCommandPayload p = new SlashCommandPayloadParser().parse(body);
         String text = p.getText() == null ? "" : p.getText().strip();
-        CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> runCommand(text, p.getUserId(), p.getUserName()), work);
+        CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> commands.run(text, p.getUserId(), p.getUserName()), work);
         try {
             return Answer.ephemeral(f.get(commandBudgetMillis, TimeUnit.MILLISECONDS));
         } catch (TimeoutException slow) {
@@ -143,139 +125,6 @@ public final class SlackGateway {
             LOG.warn("/assembly {} failed: {}", ServiceName.printable(text), e.getMessage(), e);
             return Answer.ephemeral("That failed on our side; the coordinator's log has the details.");
         }
-    }
-
-    String runCommand(String text, String userId, String userName) {
-        String[] words = text.isEmpty() ? new String[0] : text.split("\\s+");
-        String verb = words.length == 0 ? "help" : words[0].toLowerCase(Locale.ROOT);
-        String arg = words.length > 1 ? words[1] : null;
-        return switch (verb) {
-            case "status" -> arg == null ? status() : serviceStatus(arg);
-            case "why" -> arg == null ? help() : serviceStatus(arg);
-            case "claim", "release", "done" -> arg == null ? help() : act(verb, arg, userId);
-            case "sessions" -> sessionsText();
-            case "join" -> join(userId, userName, List.of(words).subList(1, words.length));
-            case "leave" -> leave(userId);
-            default -> help();
-        };
-    }
-
-    private String help() {
-        return messages.format("help", Map.of());
-    }
-
-    private String status() {
-        Map<String, ServiceState> all = states.get();
-        Map<Phase, Integer> counts = new EnumMap<>(Phase.class);
-        all.values().forEach(s -> counts.merge(s.phase(), 1, Integer::sum));
-        StringBuilder sb = new StringBuilder("*" + all.size() + " services*: ");
-        counts.forEach((p, n) -> sb.append(p).append(' ').append(n).append(" · "));
-        if (!counts.isEmpty()) {
-            sb.setLength(sb.length() - 3);
-        }
-        List<Ticket> open = desk.tickets().openTickets();
-        List<String> held = new ArrayList<>();
-        List<String> stuck = new ArrayList<>();
-        for (Ticket t : open) {
-            if (t.assignee() != null) {
-                held.add(esc(t.assignee()) + ": " + t.kind().label() + " #" + t.id() + " " + esc(t.service()) + " (" + t.state().label() + ")");
-            } else {
-                stuck.add(esc(t.service()) + ": " + t.kind().label() + " #" + t.id() + " waits, " + (t.waiting() == null ? "not offered yet" : esc(t.waiting())));
-            }
-        }
-        sb.append("\n*Held* (").append(held.size()).append("):");
-        held.stream().limit(15).forEach(h -> sb.append("\n• ").append(h));
-        sb.append("\n*Waiting* (").append(stuck.size()).append("):");
-        stuck.stream().limit(15).forEach(s -> sb.append("\n• ").append(s));
-        return sb.toString();
-    }
-
-    private String serviceStatus(String name) {
-        ServiceState s = ServiceName.isValid(name) ? states.get().get(name) : null;
-        if (s == null) {
-            return "No service *" + esc(ServiceName.printable(name)) + "*.";
-        }
-        return "*" + esc(name) + "*: " + esc(why.of(s));
-    }
-
-    private String sessionsText() {
-        List<Session> all = desk.tickets().sessions();
-        Map<String, Integer> wip = desk.tickets().wip();
-        StringBuilder sb = new StringBuilder("*" + all.size() + " sessions*");
-        for (Session s : all) {
-            sb.append("\n• ").append(esc(s.name())).append(" (").append(esc(s.id())).append("): ").append(String.join(", ", s.capabilities()))
-                    .append(", ").append(s.status()).append(", ").append(wip.getOrDefault(s.id(), 0)).append(" of ").append(s.wipLimit()).append(" WIP");
-        }
-        return sb.toString();
-    }
-
-    /** Capabilities a Slack user may give itself with /assembly join (devops comes from sessions.json or an admin). */
-    private final List<String> selfServe;
-
-    private String join(String userId, String userName, List<String> caps) {
-        if (caps.isEmpty()) {
-            return "Say what you can do: `/assembly join builder tester` (" + String.join(", ", selfServe) + ").";
-        }
-        for (String c : caps) {
-            if (!selfServe.contains(c.toLowerCase(Locale.ROOT))) {
-                return "`" + esc(ServiceName.printable(c)) + "` cannot be taken with /assembly join here (" + String.join(", ", selfServe)
-                        + " can); ask an admin to add it to sessions.json.";
-            }
-        }
-        try {
-            Session s = sessions.join(userId, userName, caps.stream().map(c -> c.toLowerCase(Locale.ROOT)).toList());
-            return "You are session *" + esc(s.id()) + "* (" + String.join(", ", s.capabilities()) + "). Work will be offered to you here.";
-        } catch (IllegalArgumentException e) {
-            return "Could not join: " + esc(e.getMessage());
-        }
-    }
-
-    private String leave(String userId) {
-        Optional<Session> s = desk.tickets().sessionBySlackUser(userId);
-        if (s.isEmpty()) {
-            return messages.format("not.session", Map.of());
-        }
-        sessions.remove(s.get().id());
-        return "You left; anything you held goes to someone else.";
-    }
-
-    /** claim / release / done on a ticket id ({@code 41}, {@code #41}) or a service's current ticket. */
-    String act(String verb, String target, String userId) {
-        Optional<Session> s = desk.tickets().sessionBySlackUser(userId);
-        if (s.isEmpty()) {
-            return messages.format("not.session", Map.of());
-        }
-        Long id = ticketFor(target);
-        if (id == null) {
-            return "No open ticket for *" + esc(ServiceName.printable(target)) + "*.";
-        }
-        return esc(act(verb, id, s.get()).message());
-    }
-
-    private TicketDesk.Outcome act(String verb, long id, Session s) {
-        TicketDesk.Outcome o = switch (verb) {
-            case "claim" -> actions.claim(id, s);
-            case "release" -> actions.release(id, s);
-            default -> actions.done(id, s);
-        };
-        if (o.ok()) {
-            changed.run();
-        }
-        return o;
-    }
-
-    private Long ticketFor(String target) {
-        String t = target.replaceFirst("^#", "");
-        if (t.matches("\\d{1,18}")) {
-            return Long.parseLong(t);
-        }
-        if (!ServiceName.isValid(t)) {
-            return null;
-        }
-        ServiceState st = states.get().get(t);
-        Ticket.Kind want = st == null ? null : Ticket.Kind.forPhase(st.phase());
-        List<Ticket> open = desk.tickets().openTickets(t);
-        return open.stream().filter(x -> x.kind() == want).findFirst().or(() -> open.stream().findFirst()).map(Ticket::id).orElse(null);
     }
 
     // ---- buttons ---------------------------------------------------------------------------------------
@@ -297,14 +146,14 @@ public final class SlackGateway {
         BlockActionPayload.Action action = p.getActions().get(0);
         String verb = action.getActionId();
         String value = action.getValue();
-        if (!List.of("claim", "release", "done").contains(verb) || value == null || !value.matches("\\d{1,18}")) {
+        if (!SlackCommands.TICKET_WORDS.contains(verb) || value == null || !value.matches("\\d{1,18}")) {
             return new Answer(200, null);
         }
         String user = p.getUser() == null ? null : p.getUser().getId();
         String url = p.getResponseUrl();
         work.submit(() -> {
-            Optional<Session> s = desk.tickets().sessionBySlackUser(user);
-            String answer = s.isEmpty() ? messages.format("not.session", Map.of()) : esc(act(verb, Long.parseLong(value), s.get()).message());
+            Optional<Session> s = commands.session(user);
+            String answer = s.isEmpty() ? commands.notSession() : esc(commands.act(verb, Long.parseLong(value), s.get()).message());
             respond(url, answer);
         });
         return new Answer(200, null);
@@ -335,7 +184,7 @@ public final class SlackGateway {
         }
         JsonNode e = n.path("event");
         // recorded first, so a retry of this event_id is answered and never acted on twice
-        Store.Accepted a = store.acceptHandled(new InboxEvent(0, "slack", eventId, "slack", null, null, null, clock.instant()), "accepted");
+        Store.Accepted a = intake.acceptHandled(new InboxEvent(0, "slack", eventId, "slack", null, null, null, clock.instant()));
         if (a.duplicate()) {
             return new Answer(200, Map.of("duplicate", true));
         }
@@ -349,7 +198,7 @@ public final class SlackGateway {
                 LOG.warn("Slack event {} failed: {}", eventId, ex.getMessage());
             }
             try {
-                store.settle("slack", eventId, outcome); // what became of it, on the event's inbox row
+                intake.settle("slack", eventId, outcome); // what became of it, on the event's inbox row
             } catch (RuntimeException ex) {
                 LOG.warn("Slack event {}: outcome not recorded: {}", eventId, ex.getMessage());
             }
@@ -364,7 +213,7 @@ public final class SlackGateway {
             return "ignored";
         }
         String word = MENTION.matcher(e.path("text").asText("")).replaceAll(" ").strip().toLowerCase(Locale.ROOT);
-        if (!List.of("claim", "release", "done").contains(word)) {
+        if (!SlackCommands.TICKET_WORDS.contains(word)) {
             return "ignored: not a ticket word";
         }
         String channel = e.path("channel").asText();
@@ -373,18 +222,17 @@ public final class SlackGateway {
         if (parent.isEmpty() || parent.get().service() == null) {
             return "ignored: not an assignment thread";
         }
-        Long id = parent.get().ticketId() != null && desk.tickets().ticket(parent.get().ticketId()).map(t -> t.state().open()).orElse(false)
-                ? parent.get().ticketId() : ticketFor(parent.get().service());
-        Optional<Session> s = desk.tickets().sessionBySlackUser(user);
+        Long id = commands.ticketForThread(parent.get().ticketId(), parent.get().service());
+        Optional<Session> s = commands.session(user);
         if (s.isEmpty()) {
-            outbox.addEphemeral(channel, user, messages.format("not.session", Map.of()), clock.instant());
+            outbox.addEphemeral(channel, user, commands.notSession(), clock.instant());
             return "refused: not a session";
         }
         if (id == null) {
             outbox.addEphemeral(channel, user, "No open ticket for " + esc(parent.get().service()) + ".", clock.instant());
             return "refused: no ticket";
         }
-        TicketDesk.Outcome o = act(word, id, s.get());
+        TicketDesk.Outcome o = commands.act(word, id, s.get());
         if (!o.ok()) {
             outbox.addEphemeral(channel, user, esc(o.message()), clock.instant());
         }

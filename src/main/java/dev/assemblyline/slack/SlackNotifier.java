@@ -8,7 +8,7 @@ import dev.assemblyline.model.Session;
 import dev.assemblyline.model.Ticket;
 import dev.assemblyline.pipeline.Notifier;
 import dev.assemblyline.store.OutboxStore;
-import dev.assemblyline.store.TicketStore;
+import dev.assemblyline.store.SessionStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,7 +28,7 @@ public final class SlackNotifier implements Notifier {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MMM d HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     private final OutboxStore outbox;
-    private final TicketStore tickets;
+    private final SessionStore sessions;
     private final Messages messages;
     private final String channel;
     private final String specUrl;
@@ -39,10 +39,10 @@ public final class SlackNotifier implements Notifier {
      * @param specUrl where a service's spec is shown, with {service} in it
      * @param wake    tells the outbox worker there is something to send
      */
-    public SlackNotifier(OutboxStore outbox, TicketStore tickets, Messages messages, String channel, String specUrl, Clock clock,
+    public SlackNotifier(OutboxStore outbox, SessionStore sessions, Messages messages, String channel, String specUrl, Clock clock,
                          Runnable wake) {
         this.outbox = outbox;
-        this.tickets = tickets;
+        this.sessions = sessions;
         this.messages = messages;
         this.channel = channel;
         this.specUrl = specUrl;
@@ -52,7 +52,7 @@ public final class SlackNotifier implements Notifier {
 
     @Override
     public void tell(String session, String service, String text) {
-        Optional<Session> s = session == null ? Optional.empty() : tickets.session(session);
+        Optional<Session> s = session == null ? Optional.empty() : sessions.session(session);
         if (s.isPresent() && s.get().slackUser() != null) {
             outbox.add(s.get().slackUser(), "post", null, null, service, null, SlackText.esc(text), null, clock.instant());
             wake.run();
@@ -102,7 +102,7 @@ public final class SlackNotifier implements Notifier {
     @Override
     public void ticketChanged(Ticket t, Phase phase, String line) {
         Instant now = clock.instant();
-        Session who = t.assignee() == null ? null : tickets.session(t.assignee()).orElse(null);
+        Session who = t.assignee() == null ? null : sessions.session(t.assignee()).orElse(null);
         Optional<OutboxStore.Message> announcement = outbox.latestAnnouncement(t.service());
         String ticketText = ticketText(t, phase, who);
         if (announcement.isEmpty() && t.state() == Ticket.State.QUEUED) {

@@ -65,6 +65,11 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
+    /** The data-access helper the stores use. */
+    public Jdbc jdbc() {
+        return new Jdbc(dataSource, postgres);
+    }
+
     public boolean isPostgres() {
         return postgres;
     }

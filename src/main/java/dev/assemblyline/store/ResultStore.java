@@ -2,106 +2,56 @@ package dev.assemblyline.store;
 
 import dev.assemblyline.model.Facts;
 import dev.assemblyline.model.TestRun;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 
 /** Test results by service tree. */
 public final class ResultStore {
-    private final DataSource ds;
+    private final Jdbc db;
 
-    public ResultStore(DataSource ds) {
-        this.ds = ds;
+    public ResultStore(Jdbc db) {
+        this.db = db;
     }
 
     public void save(TestRun r, Instant now) {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO test_results (service, tree, passed, tests, failed, errors, skipped,"
-                     + " coverage, failing, summary, output, exit_code, timed_out, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-            ps.setString(1, r.service());
-            ps.setString(2, r.tree());
-            ps.setBoolean(3, r.passed());
-            ps.setInt(4, r.tests());
-            ps.setInt(5, r.failed());
-            ps.setInt(6, r.errors());
-            ps.setInt(7, r.skipped());
-            ps.setObject(8, r.coverage());
-            ps.setString(9, cut(String.join("\n", r.failing()), 4000));
-            ps.setString(10, cut(r.summary(), 2000));
-            String out = r.output() == null ? "" : r.output();
-            ps.setString(11, out.length() > 100_000 ? out.substring(out.length() - 100_000) : out);
-            ps.setInt(12, r.exitCode());
-            ps.setBoolean(13, r.timedOut());
-            ps.setObject(14, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new StoreException("saving the test result of " + r.service(), e);
-        }
+        db.update("saving the test result of " + r.service(), "INSERT INTO test_results (service, tree, passed, tests, failed, errors,"
+                + " skipped, coverage, failing, summary, output, exit_code, timed_out, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                r.service(), r.tree(), r.passed(), r.tests(), r.failed(), r.errors(), r.skipped(), r.coverage(),
+                cut(String.join("\n", r.failing()), 4000), cut(r.summary(), 2000), Jdbc.tail(r.output() == null ? "" : r.output(), 100_000),
+                r.exitCode(), r.timedOut(), now);
     }
 
     /** Whether a result exists for exactly this tree. */
     public boolean has(String service, String tree) {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM test_results WHERE service = ? AND tree = ?")) {
-            ps.setString(1, service);
-            ps.setString(2, tree);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        } catch (SQLException e) {
-            throw new StoreException("reading test results", e);
-        }
+        return db.count("reading test results", "SELECT COUNT(*) FROM test_results WHERE service = ? AND tree = ?", service, tree) > 0;
     }
 
     /** The newest verdict of every service, whatever tree it was for (the detector checks the tree). */
     public Map<String, Facts.TestVerdict> latest() {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT service, tree, passed, summary FROM test_results ORDER BY id");
-             ResultSet rs = ps.executeQuery()) {
-            Map<String, Facts.TestVerdict> out = new HashMap<>();
-            while (rs.next()) {
-                out.put(rs.getString(1), new Facts.TestVerdict(rs.getString(2), rs.getBoolean(3), rs.getString(4)));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new StoreException("reading test results", e);
-        }
+        Map<String, Facts.TestVerdict> out = new HashMap<>();
+        db.list("reading test results", "SELECT service, tree, passed, summary FROM test_results ORDER BY id",
+                rs -> Map.entry(rs.getString(1), new Facts.TestVerdict(rs.getString(2), rs.getBoolean(3), rs.getString(4))))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
     }
 
     /** How many runs a service tree has had: for "a push elsewhere re-runs nothing". */
     public int runs(String service) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM test_results WHERE service = ?")) {
-            ps.setString(1, service);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            throw new StoreException("counting test results", e);
-        }
+        return (int) db.count("counting test results", "SELECT COUNT(*) FROM test_results WHERE service = ?", service);
     }
 
     /**
      * The newest runs of a service, newest first: counts, coverage, the failing tests and the last
      * {@code tailLines} lines of the output (what a person needs to see why a suite failed).
      */
-    public java.util.List<Map<String, Object>> recent(String service, int limit, int tailLines) {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT tree, passed, tests, failed, errors, skipped, coverage, failing, summary, output,"
-                     + " exit_code, timed_out, finished_at FROM test_results WHERE service = ? ORDER BY id DESC")) {
-            ps.setString(1, service);
-            ps.setMaxRows(limit);
-            java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    public List<Map<String, Object>> recent(String service, int limit, int tailLines) {
+        return db.list("reading the test results of " + service, "SELECT tree, passed, tests, failed, errors, skipped, coverage, failing,"
+                + " summary, output, exit_code, timed_out, finished_at FROM test_results WHERE service = ? ORDER BY id DESC FETCH FIRST "
+                + limit + " ROWS ONLY", rs -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
                     m.put("tree", rs.getString(1));
                     m.put("passed", rs.getBoolean(2));
                     m.put("tests", rs.getInt(3));
@@ -110,19 +60,14 @@ public final class ResultStore {
                     m.put("skipped", rs.getInt(6));
                     m.put("coverage", rs.getObject(7));
                     String failing = rs.getString(8);
-                    m.put("failing", failing == null || failing.isEmpty() ? java.util.List.of() : java.util.List.of(failing.split("\n")));
+                    m.put("failing", failing == null || failing.isEmpty() ? List.of() : List.of(failing.split("\n")));
                     m.put("summary", rs.getString(9));
                     m.put("output_tail", TestRun.tail(rs.getString(10), tailLines));
                     m.put("exit_code", rs.getInt(11));
                     m.put("timed_out", rs.getBoolean(12));
-                    m.put("finished_at", rs.getObject(13, OffsetDateTime.class).toInstant().toString());
-                    out.add(m);
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new StoreException("reading the test results of " + service, e);
-        }
+                    m.put("finished_at", Jdbc.instant(rs, 13).toString());
+                    return m;
+                }, service);
     }
 
     private static String cut(String s, int max) {

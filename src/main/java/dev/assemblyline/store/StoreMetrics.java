@@ -4,16 +4,12 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 
 /**
  * Prometheus figures read from the database at scrape time (at most once a second, however many gauges
@@ -23,7 +19,7 @@ import javax.sql.DataSource;
 public final class StoreMetrics {
     private static final List<String> OPEN = List.of("queued", "offered", "claimed");
 
-    private final DataSource ds;
+    private final Jdbc db;
     private final Clock clock;
     private volatile Snapshot last = new Snapshot(Map.of(), Map.of(), 0, 0, Map.of());
     private volatile long readAt;
@@ -32,8 +28,8 @@ public final class StoreMetrics {
                             Map<String, Long> runs) {
     }
 
-    public StoreMetrics(DataSource ds, Clock clock, MeterRegistry registry) {
-        this.ds = ds;
+    public StoreMetrics(Jdbc db, Clock clock, MeterRegistry registry) {
+        this.db = db;
         this.clock = clock;
         for (String state : OPEN) {
             Gauge.builder("assembly_tickets", this, m -> m.snapshot().tickets().getOrDefault(state, 0L))
@@ -63,46 +59,36 @@ public final class StoreMetrics {
             if (now - readAt < 1_000_000_000L) {
                 return last;
             }
-            try (Connection c = ds.getConnection()) {
-                Map<String, Long> tickets = new HashMap<>();
-                Map<String, Instant> oldest = new HashMap<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT state, COUNT(*), MIN(created_at) FROM tickets"
-                        + " WHERE state IN ('queued', 'offered', 'claimed') GROUP BY state");
-                     ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        tickets.put(rs.getString(1), rs.getLong(2));
-                        OffsetDateTime t = rs.getObject(3, OffsetDateTime.class);
-                        if (t != null) {
-                            oldest.put(rs.getString(1), t.toInstant());
-                        }
-                    }
-                }
-                long pending = 0;
-                long failed = 0;
-                try (PreparedStatement ps = c.prepareStatement("SELECT state, COUNT(*) FROM outbox WHERE state IN ('pending', 'failed') GROUP BY state");
-                     ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (rs.getString(1).equals("pending")) {
-                            pending = rs.getLong(2);
-                        } else {
-                            failed = rs.getLong(2);
-                        }
-                    }
-                }
-                Map<String, Long> runs = new HashMap<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT passed, timed_out, COUNT(*) FROM test_results GROUP BY passed, timed_out");
-                     ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String outcome = rs.getBoolean(2) ? "timed_out" : rs.getBoolean(1) ? "passed" : "failed";
-                        runs.merge(outcome, rs.getLong(3), Long::sum);
-                    }
-                }
-                last = new Snapshot(tickets, oldest, pending, failed, runs);
-            } catch (SQLException | RuntimeException e) {
+            try {
+                last = db.connection("reading figures for /metrics", StoreMetrics::read);
+            } catch (RuntimeException e) {
                 // keep the last figures; /health reports the database
             }
             readAt = System.nanoTime();
             return last;
         }
+    }
+
+    private record Open(String state, long count, Instant oldest) {
+    }
+
+    private static Snapshot read(Connection c) throws SQLException {
+        Map<String, Long> tickets = new HashMap<>();
+        Map<String, Instant> oldest = new HashMap<>();
+        for (Open o : Jdbc.list(c, "SELECT state, COUNT(*), MIN(created_at) FROM tickets WHERE state IN ('queued', 'offered', 'claimed')"
+                + " GROUP BY state", rs -> new Open(rs.getString(1), rs.getLong(2), Jdbc.instant(rs, 3)))) {
+            tickets.put(o.state(), o.count());
+            if (o.oldest() != null) {
+                oldest.put(o.state(), o.oldest());
+            }
+        }
+        Map<String, Long> outbox = new HashMap<>();
+        Jdbc.list(c, "SELECT state, COUNT(*) FROM outbox WHERE state IN ('pending', 'failed') GROUP BY state",
+                rs -> Map.entry(rs.getString(1), rs.getLong(2))).forEach(e -> outbox.put(e.getKey(), e.getValue()));
+        Map<String, Long> runs = new HashMap<>();
+        Jdbc.list(c, "SELECT passed, timed_out, COUNT(*) FROM test_results GROUP BY passed, timed_out",
+                rs -> Map.entry(rs.getBoolean(2) ? "timed_out" : rs.getBoolean(1) ? "passed" : "failed", rs.getLong(3)))
+                .forEach(e -> runs.merge(e.getKey(), e.getValue(), Long::sum));
+        return new Snapshot(tickets, oldest, outbox.getOrDefault("pending", 0L), outbox.getOrDefault("failed", 0L), runs);
     }
 }

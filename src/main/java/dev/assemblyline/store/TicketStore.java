@@ -1,240 +1,78 @@
 package dev.assemblyline.store;
 
-import dev.assemblyline.model.Session;
 import dev.assemblyline.model.Ticket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import javax.sql.DataSource;
 
 /**
- * Sessions and tickets over JDBC. Every state change is one conditional UPDATE (or one transaction),
- * so concurrent actions on a ticket cannot both win: of fifty simultaneous claims exactly one changes
- * a row. At most one open ticket per (service, kind) is a UNIQUE constraint, not a hope.
+ * Tickets over JDBC. Every state change is one conditional UPDATE (or one transaction), so concurrent
+ * actions on a ticket cannot both win: of fifty simultaneous claims exactly one changes a row. At most
+ * one open ticket per (service, kind) is a UNIQUE constraint, not a hope. Sessions are in
+ * {@link SessionStore}; the WIP checks here read their limits. See docs/ARCHITECTURE.md, "Transactions".
  */
 public final class TicketStore {
-    private static final String UNIQUE_VIOLATION = "23505";
-    private static final String TICKET_COLS = "id, service, kind, tree, state, assignee, skip, waiting, note, percent, created_at,"
+    private static final String COLS = "id, service, kind, tree, state, assignee, skip, waiting, note, percent, created_at,"
             + " offered_at, offer_expires, claimed_at, lease_expires, deadline, closed_at, close_reason";
-    private static final String SESSION_COLS = "id, name, capabilities, status, current_work, slack_user, wip_limit, origin,"
-            + " last_heartbeat, last_assigned";
+    /** Whether the session is below its WIP limit (two parameters: the session's id twice). */
+    private static final String BELOW_WIP = "(SELECT COUNT(*) FROM tickets x WHERE x.assignee = ? AND x.open_key IS NOT NULL)"
+            + " < (SELECT s.wip_limit FROM sessions s WHERE s.id = ?)";
+    private static final String LAPSE = "UPDATE tickets SET state = 'queued', assignee = NULL, offered_at = NULL, offer_expires = NULL,"
+            + " skip = ? WHERE id = ? AND state = 'offered' AND offer_expires <= ?";
 
-    private final DataSource ds;
+    private final Jdbc db;
 
-    public TicketStore(DataSource ds) {
-        this.ds = ds;
-    }
-
-    // ---- sessions -------------------------------------------------------------------------------
-
-    /** Inserts or updates a session; a null {@code tokenHash} keeps the one it has. */
-    public void saveSession(Session s, String tokenHash, Instant now) {
-        try (Connection c = ds.getConnection()) {
-            if (s.slackUser() != null) {
-                try (PreparedStatement other = c.prepareStatement("SELECT id FROM sessions WHERE slack_user = ? AND id <> ?")) {
-                    other.setString(1, s.slackUser());
-                    other.setString(2, s.id());
-                    try (ResultSet rs = other.executeQuery()) {
-                        if (rs.next()) {
-                            // one Slack user, one session: otherwise Slack actions could be taken as someone else
-                            throw new IllegalArgumentException("slack_user " + s.slackUser() + " is already session " + rs.getString(1) + "'s");
-                        }
-                    }
-                }
-            }
-            try (PreparedStatement up = c.prepareStatement("UPDATE sessions SET name = ?, capabilities = ?, status = ?, current_work = ?,"
-                    + " slack_user = ?, wip_limit = ?, origin = ?, token_hash = COALESCE(?, token_hash) WHERE id = ?")) {
-                bindSession(up, s, tokenHash);
-                if (up.executeUpdate() == 1) {
-                    return;
-                }
-            }
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO sessions (name, capabilities, status, current_work, slack_user,"
-                    + " wip_limit, origin, token_hash, id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
-                bindSession(ins, s, tokenHash);
-                ins.setObject(10, ts(now));
-                ins.executeUpdate();
-            }
-        } catch (SQLException e) {
-            throw new StoreException("saving session " + s.id(), e);
-        }
-    }
-
-    private static void bindSession(PreparedStatement ps, Session s, String tokenHash) throws SQLException {
-        ps.setString(1, s.name());
-        ps.setString(2, String.join(",", s.capabilities()));
-        ps.setString(3, s.status());
-        ps.setString(4, s.currentWork());
-        ps.setString(5, s.slackUser());
-        ps.setInt(6, s.wipLimit());
-        ps.setString(7, s.origin());
-        ps.setString(8, tokenHash);
-        ps.setString(9, s.id());
-    }
-
-    public List<Session> sessions() {
-        return querySessions("SELECT " + SESSION_COLS + " FROM sessions ORDER BY id");
-    }
-
-    public Optional<Session> session(String id) {
-        return querySessions("SELECT " + SESSION_COLS + " FROM sessions WHERE id = ?", id).stream().findFirst();
-    }
-
-    public Optional<Session> sessionBySlackUser(String slackUser) {
-        return querySessions("SELECT " + SESSION_COLS + " FROM sessions WHERE slack_user = ? ORDER BY id", slackUser).stream().findFirst();
-    }
-
-    public Optional<Session> sessionByToken(String tokenHash) {
-        return querySessions("SELECT " + SESSION_COLS + " FROM sessions WHERE token_hash = ?", tokenHash).stream().findFirst();
-    }
-
-    public boolean hasToken(String id) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT token_hash FROM sessions WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getString(1) != null;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("reading session " + id, e);
-        }
-    }
-
-    public boolean deleteSession(String id) {
-        return update("DELETE FROM sessions WHERE id = ?", id) == 1;
-    }
-
-    /** Records a heartbeat and extends the lease of every ticket the session has claimed. */
-    public int heartbeat(String id, Instant now, Instant leaseUntil) {
-        update("UPDATE sessions SET last_heartbeat = ? WHERE id = ?", ts(now), id);
-        return update("UPDATE tickets SET lease_expires = ? WHERE assignee = ? AND state = 'claimed'", ts(leaseUntil), id);
-    }
-
-    private List<Session> querySessions(String sql, Object... args) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            try (ResultSet rs = ps.executeQuery()) {
-                List<Session> out = new ArrayList<>();
-                while (rs.next()) {
-                    String caps = rs.getString(3);
-                    out.add(new Session(rs.getString(1), rs.getString(2), caps.isEmpty() ? List.of() : Arrays.asList(caps.split(",")),
-                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getInt(7), rs.getString(8), instant(rs, 9),
-                            instant(rs, 10)));
-                }
-                return out;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("reading sessions", e);
-        }
-    }
-
-    // ---- tickets --------------------------------------------------------------------------------
-
-    /** Opens a queued ticket unless one is open for (service, kind); returns the open one either way. */
-    public Ticket open(String service, Ticket.Kind kind, String tree, List<String> skip, Instant now) {
-        try (Connection c = ds.getConnection()) {
-            return open(c, service, kind, tree, skip, now);
-        } catch (SQLException e) {
-            throw new StoreException("opening a " + kind.label() + " ticket for " + service, e);
-        }
-    }
-
-    private Ticket open(Connection c, String service, Ticket.Kind kind, String tree, List<String> skip, Instant now) throws SQLException {
-        for (int attempt = 0; ; attempt++) {
-            insertOpen(c, service, kind, tree, skip, now);
-            List<Ticket> found = queryTickets(c, "SELECT " + TICKET_COLS + " FROM tickets WHERE open_key = ?", service + "/" + kind.label());
-            if (!found.isEmpty()) {
-                return found.get(0);
-            }
-            if (attempt == 3) {
-                throw new SQLException("no open " + kind.label() + " ticket for " + service + " after 4 attempts");
-            }
-            // the open one was closed between our INSERT and SELECT: try again
-        }
-    }
-
-    private static void insertOpen(Connection c, String service, Ticket.Kind kind, String tree, List<String> skip, Instant now)
-            throws SQLException {
-        try (PreparedStatement ins = c.prepareStatement("INSERT INTO tickets (service, kind, tree, state, open_key, skip, created_at)"
-                + " VALUES (?,?,?,'queued',?,?,?)")) {
-            ins.setString(1, service);
-            ins.setString(2, kind.label());
-            ins.setString(3, tree);
-            ins.setString(4, service + "/" + kind.label());
-            ins.setString(5, skipColumn(new LinkedHashSet<>(skip)));
-            ins.setObject(6, ts(now));
-            ins.executeUpdate();
-        } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                throw e;
-            }
-            if (!c.getAutoCommit()) {
-                throw e; // inside a transaction the caller must see it (PostgreSQL aborts the transaction)
-            }
-        }
+    public TicketStore(Jdbc db) {
+        this.db = db;
     }
 
     public Optional<Ticket> ticket(long id) {
-        return tickets("SELECT " + TICKET_COLS + " FROM tickets WHERE id = ?", id).stream().findFirst();
+        return db.first("reading ticket #" + id, "SELECT " + COLS + " FROM tickets WHERE id = ?", TicketStore::ticket, id);
     }
 
-    /** Open tickets, oldest first. */
     /** Who holds a claimed build ticket, per service: the fact that makes BUILD_IN_PROGRESS without a push. */
     public Map<String, String> buildClaims() {
-        Map<String, String> out = new java.util.HashMap<>();
-        for (Ticket t : tickets("SELECT " + TICKET_COLS + " FROM tickets WHERE state = 'claimed' AND kind = '" + Ticket.Kind.BUILD.label() + "'")) {
-            out.put(t.service(), t.assignee());
-        }
+        Map<String, String> out = new HashMap<>();
+        db.list("reading tickets", "SELECT " + COLS + " FROM tickets WHERE state = 'claimed' AND kind = ?", TicketStore::ticket,
+                Ticket.Kind.BUILD.label()).forEach(t -> out.put(t.service(), t.assignee()));
         return out;
     }
 
+    /** Open tickets, oldest first. */
     public List<Ticket> openTickets() {
-        return tickets("SELECT " + TICKET_COLS + " FROM tickets WHERE open_key IS NOT NULL ORDER BY id");
+        return db.list("reading tickets", "SELECT " + COLS + " FROM tickets WHERE open_key IS NOT NULL ORDER BY id", TicketStore::ticket);
     }
 
     public List<Ticket> openTickets(String service) {
-        return tickets("SELECT " + TICKET_COLS + " FROM tickets WHERE open_key IS NOT NULL AND service = ? ORDER BY id", service);
+        return db.list("reading tickets", "SELECT " + COLS + " FROM tickets WHERE open_key IS NOT NULL AND service = ? ORDER BY id",
+                TicketStore::ticket, service);
     }
 
     /** Tickets matching the filters that are set, newest first. */
     public List<Ticket> find(String service, Ticket.State state, String assignee, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + TICKET_COLS + " FROM tickets WHERE 1 = 1");
+        StringBuilder sql = new StringBuilder("SELECT " + COLS + " FROM tickets WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
-        if (service != null) {
-            sql.append(" AND service = ?");
-            args.add(service);
-        }
-        if (state != null) {
-            sql.append(" AND state = ?");
-            args.add(state.label());
-        }
-        if (assignee != null) {
-            sql.append(" AND assignee = ?");
-            args.add(assignee);
+        String[][] filters = {{"service", service}, {"state", state == null ? null : state.label()}, {"assignee", assignee}};
+        for (String[] f : filters) {
+            if (f[1] != null) {
+                sql.append(" AND ").append(f[0]).append(" = ?");
+                args.add(f[1]);
+            }
         }
         sql.append(" ORDER BY id DESC FETCH FIRST ").append(limit).append(" ROWS ONLY");
-        return tickets(sql.toString(), args.toArray());
-    }
-
-    /** Offers a queued ticket; false if it is no longer queued. */
-    public boolean offer(long id, String session, Instant now, Instant expires) {
-        boolean ok = update("UPDATE tickets SET state = 'offered', assignee = ?, offered_at = ?, offer_expires = ?, waiting = NULL"
-                + " WHERE id = ? AND state = 'queued'", session, ts(now), ts(expires), id) == 1;
-        if (ok) {
-            update("UPDATE sessions SET last_assigned = ? WHERE id = ?", ts(now), session);
-        }
-        return ok;
+        return db.list("reading tickets", sql.toString(), TicketStore::ticket, args.toArray());
     }
 
     /** One planned offer. */
@@ -246,115 +84,92 @@ public final class TicketStore {
      * its ticket is queued. Returns, per offer, whether it was made.
      */
     public boolean[] offerAll(List<Offer> offers, Instant now, Instant expires) {
-        boolean[] made = new boolean[offers.size()];
         if (offers.isEmpty()) {
-            return made;
+            return new boolean[0];
         }
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
+        return db.transaction("offering " + offers.size() + " tickets", c -> {
             // the session must still exist and be below its WIP limit when the row is written, whatever the
             // snapshot the pass was planned on said (a claim over HTTP may have landed since)
+            boolean[] made = new boolean[offers.size()];
             try (PreparedStatement ps = c.prepareStatement("UPDATE tickets SET state = 'offered', assignee = ?, offered_at = ?,"
-                    + " offer_expires = ?, waiting = NULL WHERE id = ? AND state = 'queued'"
-                    + " AND (SELECT COUNT(*) FROM tickets x WHERE x.assignee = ? AND x.open_key IS NOT NULL)"
-                    + " < (SELECT s.wip_limit FROM sessions s WHERE s.id = ?)");
+                    + " offer_expires = ?, waiting = NULL WHERE id = ? AND state = 'queued' AND " + BELOW_WIP);
                  PreparedStatement last = c.prepareStatement("UPDATE sessions SET last_assigned = ? WHERE id = ?")) {
-                for (int i = 0; i < offers.size(); i++) {
-                    Offer o = offers.get(i);
-                    ps.setString(1, o.session());
-                    ps.setObject(2, ts(now));
-                    ps.setObject(3, ts(expires));
-                    ps.setLong(4, o.ticket());
-                    ps.setString(5, o.session());
-                    ps.setString(6, o.session());
+                for (Offer o : offers) {
+                    Jdbc.bind(ps, o.session(), now, expires, o.ticket(), o.session(), o.session());
                     ps.addBatch(); // rows run in order inside the transaction: each WIP count sees the offers before it
                 }
                 int[] counts = ps.executeBatch();
                 for (int i = 0; i < counts.length; i++) {
                     made[i] = counts[i] == 1;
                     if (made[i]) {
-                        last.setObject(1, ts(now));
-                        last.setString(2, offers.get(i).session());
+                        Jdbc.bind(last, now, offers.get(i).session());
                         last.addBatch();
                     }
                 }
                 last.executeBatch();
-                c.commit();
-                return made;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException("offering " + offers.size() + " tickets", e);
-        }
+            return made;
+        });
     }
 
     /** Lapses many expired offers in one transaction; returns per ticket whether it lapsed. */
     public boolean[] lapseAll(List<Ticket> offered, Instant now) {
-        boolean[] done = new boolean[offered.size()];
         if (offered.isEmpty()) {
-            return done;
+            return new boolean[0];
         }
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("UPDATE tickets SET state = 'queued', assignee = NULL, offered_at = NULL,"
-                    + " offer_expires = NULL, skip = ? WHERE id = ? AND state = 'offered' AND offer_expires <= ?")) {
+        return db.transaction("lapsing " + offered.size() + " offers", c -> {
+            try (PreparedStatement ps = c.prepareStatement(LAPSE)) {
                 for (Ticket t : offered) {
-                    Set<String> skip = new LinkedHashSet<>(t.skip());
-                    skip.add(t.assignee());
-                    ps.setString(1, skipColumn(skip));
-                    ps.setLong(2, t.id());
-                    ps.setObject(3, ts(now));
+                    Jdbc.bind(ps, skipColumn(withSkipped(t.skip(), t.assignee())), t.id(), now);
                     ps.addBatch();
                 }
                 int[] counts = ps.executeBatch();
-                c.commit();
+                boolean[] done = new boolean[counts.length];
                 for (int i = 0; i < counts.length; i++) {
                     done[i] = counts[i] == 1;
                 }
                 return done;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException("lapsing " + offered.size() + " offers", e);
-        }
+        });
+    }
+
+    /** An offer that lapsed goes back to the queue, passing over the session that let it lapse. */
+    public boolean lapse(Ticket t, Instant now) {
+        return db.update("lapsing the offer of ticket #" + t.id(), LAPSE, skipColumn(withSkipped(t.skip(), t.assignee())), t.id(), now) == 1;
     }
 
     /** Claims a queued or offered ticket for a session: the one conditional UPDATE that makes claims atomic. */
     public boolean claim(long id, String session, Instant now, Instant leaseUntil, Instant deadline, boolean bySession) {
-        // queued: anyone below its WIP limit; offered: only the session it was offered to (it already counts in WIP)
-        boolean ok = update("UPDATE tickets SET state = 'claimed', assignee = ?, claimed_at = ?, lease_expires = ?, deadline = ?,"
-                + " waiting = NULL WHERE id = ? AND (state = 'offered' AND assignee = ? OR state = 'queued'"
-                + " AND (SELECT COUNT(*) FROM tickets x WHERE x.assignee = ? AND x.open_key IS NOT NULL)"
-                + " < (SELECT s.wip_limit FROM sessions s WHERE s.id = ?))",
-                session, ts(now), ts(leaseUntil), ts(deadline), id, session, session, session) == 1;
-        if (ok) {
-            update("UPDATE sessions SET last_assigned = ? WHERE id = ?", ts(now), session);
-            if (bySession) {
-                update("UPDATE sessions SET last_heartbeat = ? WHERE id = ?", ts(now), session);
+        return db.transaction("claiming ticket #" + id, c -> {
+            // queued: anyone below its WIP limit; offered: only the session it was offered to (it already counts in WIP)
+            boolean ok = Jdbc.update(c, "UPDATE tickets SET state = 'claimed', assignee = ?, claimed_at = ?, lease_expires = ?, deadline = ?,"
+                    + " waiting = NULL WHERE id = ? AND (state = 'offered' AND assignee = ? OR state = 'queued' AND " + BELOW_WIP + ")",
+                    session, now, leaseUntil, deadline, id, session, session, session) == 1;
+            if (ok) {
+                Jdbc.update(c, "UPDATE sessions SET last_assigned = ?" + (bySession ? ", last_heartbeat = ?" : "") + " WHERE id = ?",
+                        bySession ? new Object[] {now, now, session} : new Object[] {now, session});
             }
-        }
-        return ok;
+            return ok;
+        });
     }
 
     /** Done by its holder (an offered ticket counts as claimed and done at once). */
     public boolean done(long id, String session, Instant now) {
-        return update("UPDATE tickets SET state = 'done', open_key = NULL, closed_at = ?, close_reason = 'done by ' || ?,"
-                + " claimed_at = COALESCE(claimed_at, ?) WHERE id = ? AND assignee = ? AND state IN ('offered', 'claimed')",
-                ts(now), session, ts(now), id, session) == 1;
+        return db.update("closing ticket #" + id, "UPDATE tickets SET state = 'done', open_key = NULL, closed_at = ?,"
+                + " close_reason = 'done by ' || ?, claimed_at = COALESCE(claimed_at, ?) WHERE id = ? AND assignee = ?"
+                + " AND state IN ('offered', 'claimed')", now, session, now, id, session) == 1;
     }
 
     public boolean progress(long id, String session, String note, Integer percent, Instant now, Instant leaseUntil) {
-        boolean ok = update("UPDATE tickets SET note = COALESCE(?, note), percent = COALESCE(?, percent), lease_expires = ?"
-                + " WHERE id = ? AND assignee = ? AND state = 'claimed'",
-                note, percent, ts(leaseUntil), id, session) == 1;
-        if (ok) {
-            update("UPDATE sessions SET last_heartbeat = ? WHERE id = ?", ts(now), session);
-        }
-        return ok;
+        return db.transaction("recording progress on ticket #" + id, c -> {
+            boolean ok = Jdbc.update(c, "UPDATE tickets SET note = COALESCE(?, note), percent = COALESCE(?, percent), lease_expires = ?"
+                    + " WHERE id = ? AND assignee = ? AND state = 'claimed'", note, new Jdbc.Typed(percent, java.sql.Types.INTEGER),
+                    leaseUntil, id, session) == 1;
+            if (ok) {
+                Jdbc.update(c, "UPDATE sessions SET last_heartbeat = ? WHERE id = ?", now, session);
+            }
+            return ok;
+        });
     }
 
     /**
@@ -372,86 +187,49 @@ public final class TicketStore {
      */
     public Optional<Ticket> takeBack(long id, String holder, Set<Ticket.State> from, Ticket.State to, String reason, Instant now,
                                      boolean onlyIfDue) {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                List<Ticket> found = queryTickets(c, "SELECT " + TICKET_COLS + " FROM tickets WHERE id = ? FOR UPDATE", id);
-                if (found.isEmpty() || !from.contains(found.get(0).state()) || !holder.equals(found.get(0).assignee())) {
-                    c.rollback();
-                    return Optional.empty();
-                }
-                Ticket t = found.get(0);
-                boolean due = t.leaseExpires() != null && !now.isBefore(t.leaseExpires()) || t.deadline() != null && !now.isBefore(t.deadline());
-                if (onlyIfDue && !due) {
-                    c.rollback();
-                    return Optional.empty();
-                }
-                try (PreparedStatement close = c.prepareStatement(
-                        "UPDATE tickets SET state = ?, open_key = NULL, closed_at = ?, close_reason = ? WHERE id = ?")) {
-                    close.setString(1, to.label());
-                    close.setObject(2, ts(now));
-                    close.setString(3, reason);
-                    close.setLong(4, id);
-                    close.executeUpdate();
-                }
-                Set<String> skip = new LinkedHashSet<>(t.skip());
-                skip.add(holder);
-                Ticket next = open(c, t.service(), t.kind(), t.tree(), new ArrayList<>(skip), now);
-                c.commit();
-                return Optional.of(next);
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+        return db.transaction("taking back ticket #" + id, c -> {
+            List<Ticket> found = Jdbc.list(c, "SELECT " + COLS + " FROM tickets WHERE id = ? FOR UPDATE", TicketStore::ticket, id);
+            if (found.isEmpty() || !from.contains(found.get(0).state()) || !holder.equals(found.get(0).assignee())) {
+                return Optional.<Ticket>empty();
             }
-        } catch (SQLException e) {
-            throw new StoreException("taking back ticket #" + id, e);
-        }
+            Ticket t = found.get(0);
+            boolean due = t.leaseExpires() != null && !now.isBefore(t.leaseExpires()) || t.deadline() != null && !now.isBefore(t.deadline());
+            if (onlyIfDue && !due) {
+                return Optional.<Ticket>empty();
+            }
+            Jdbc.update(c, "UPDATE tickets SET state = ?, open_key = NULL, closed_at = ?, close_reason = ? WHERE id = ?", to.label(), now,
+                    reason, id);
+            return Optional.of(open(c, t.service(), t.kind(), t.tree(), withSkipped(t.skip(), holder), now));
+        });
     }
 
-    /** An offer that lapsed goes back to the queue, passing over the session that let it lapse. */
-    public boolean lapse(Ticket t, Instant now) {
-        Set<String> skip = new LinkedHashSet<>(t.skip());
-        skip.add(t.assignee());
-        return update("UPDATE tickets SET state = 'queued', assignee = NULL, offered_at = NULL, offer_expires = NULL, skip = ?"
-                + " WHERE id = ? AND state = 'offered' AND offer_expires <= ?", skipColumn(skip), t.id(), ts(now)) == 1;
+    /** Opens a queued ticket on {@code c} (inside the caller's transaction) and returns it. */
+    private static Ticket open(Connection c, String service, Ticket.Kind kind, String tree, Set<String> skip, Instant now) throws SQLException {
+        String key = service + "/" + kind.label();
+        Jdbc.update(c, "INSERT INTO tickets (service, kind, tree, state, open_key, skip, created_at) VALUES (?,?,?,'queued',?,?,?)",
+                service, kind.label(), tree, key, skipColumn(skip), now);
+        return Jdbc.list(c, "SELECT " + COLS + " FROM tickets WHERE open_key = ?", TicketStore::ticket, key).get(0);
     }
 
     public boolean supersede(long id, String reason, Instant now) {
-        return update("UPDATE tickets SET state = 'superseded', open_key = NULL, closed_at = ?, close_reason = ?"
-                + " WHERE id = ? AND open_key IS NOT NULL", ts(now), reason, id) == 1;
+        return db.update("closing ticket #" + id, "UPDATE tickets SET state = 'superseded', open_key = NULL, closed_at = ?, close_reason = ?"
+                + " WHERE id = ? AND open_key IS NOT NULL", now, reason, id) == 1;
     }
 
-    /** The note of an open ticket (a fix ticket carries the failing tests). */
-    public void setNote(long id, String note) {
-        update("UPDATE tickets SET note = ? WHERE id = ? AND open_key IS NOT NULL", note == null || note.length() <= 2000 ? note : note.substring(0, 2000), id);
-    }
-
-    public void setWaiting(long id, String waiting) {
-        update("UPDATE tickets SET waiting = ? WHERE id = ? AND state = 'queued'", waiting, id);
-    }
-
-    /** {@link #setWaiting} for many tickets, in one transaction (a bulk change queues thousands at once). */
+    /** Why each queued ticket waits, in one transaction (a bulk change queues thousands at once). */
     public void setWaitingAll(Map<Long, String> waiting) {
         if (waiting.isEmpty()) {
             return;
         }
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
+        db.transaction("recording why " + waiting.size() + " tickets wait", c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE tickets SET waiting = ? WHERE id = ? AND state = 'queued'")) {
                 for (Map.Entry<Long, String> e : waiting.entrySet()) {
-                    ps.setString(1, e.getValue());
-                    ps.setLong(2, e.getKey());
+                    Jdbc.bind(ps, e.getValue(), e.getKey());
                     ps.addBatch();
                 }
-                ps.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
+                return ps.executeBatch();
             }
-        } catch (SQLException e) {
-            throw new StoreException("recording why " + waiting.size() + " tickets wait", e);
-        }
+        });
     }
 
     /** A ticket to open: the work a service's phase asks for. */
@@ -466,48 +244,32 @@ public final class TicketStore {
         if (openings.isEmpty()) {
             return List.of();
         }
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ins = c.prepareStatement("INSERT INTO tickets (service, kind, tree, state, open_key, skip, note,"
-                        + " created_at) SELECT ?,?,?,'queued',?,'',?,? FROM (VALUES (1)) AS one (x)"
-                        + " WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE open_key = ?)")) {
-                    for (Opening o : openings) {
-                        String key = o.service() + "/" + o.kind().label();
-                        ins.setString(1, o.service());
-                        ins.setString(2, o.kind().label());
-                        ins.setString(3, o.tree());
-                        ins.setString(4, key);
-                        ins.setString(5, o.note() == null ? null : o.note().length() > 2000 ? o.note().substring(0, 2000) : o.note());
-                        ins.setObject(6, ts(now));
-                        ins.setString(7, key);
-                        ins.addBatch();
-                    }
-                    int[] counts = ins.executeBatch();
-                    List<Opening> inserted = new ArrayList<>();
-                    for (int i = 0; i < counts.length; i++) {
-                        if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
-                            inserted.add(openings.get(i)); // 0: an open ticket of that kind was there already
-                        }
-                    }
-                    openings = inserted;
+        return db.transaction("opening " + openings.size() + " tickets", c -> {
+            List<Opening> inserted = new ArrayList<>();
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO tickets (service, kind, tree, state, open_key, skip, note,"
+                    + " created_at) SELECT ?,?,?,'queued',?,'',?,? FROM (VALUES (1)) AS one (x)"
+                    + " WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE open_key = ?)")) {
+                for (Opening o : openings) {
+                    String key = o.service() + "/" + o.kind().label();
+                    Jdbc.bind(ins, o.service(), o.kind().label(), o.tree(), key, o.note() == null || o.note().length() <= 2000 ? o.note()
+                            : o.note().substring(0, 2000), now, key);
+                    ins.addBatch();
                 }
-                List<Ticket> out = new ArrayList<>(openings.size());
-                for (int from = 0; from < openings.size(); from += 500) {
-                    List<Opening> part = openings.subList(from, Math.min(openings.size(), from + 500));
-                    String in = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
-                    out.addAll(queryTickets(c, "SELECT " + TICKET_COLS + " FROM tickets WHERE open_key IN (" + in + ")",
-                            part.stream().map(o -> (Object) (o.service() + "/" + o.kind().label())).toArray()));
+                int[] counts = ins.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] > 0 || counts[i] == Statement.SUCCESS_NO_INFO) {
+                        inserted.add(openings.get(i)); // 0: an open ticket of that kind was there already
+                    }
                 }
-                c.commit();
-                return out;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException("opening " + openings.size() + " tickets", e);
-        }
+            List<Ticket> out = new ArrayList<>(inserted.size());
+            for (int from = 0; from < inserted.size(); from += 500) {
+                List<Opening> part = inserted.subList(from, Math.min(inserted.size(), from + 500));
+                out.addAll(Jdbc.list(c, "SELECT " + COLS + " FROM tickets WHERE open_key IN (" + String.join(",", Collections.nCopies(part.size(), "?"))
+                        + ")", TicketStore::ticket, part.stream().map(o -> (Object) (o.service() + "/" + o.kind().label())).toArray()));
+            }
+            return out;
+        });
     }
 
     /** One finished ticket: who, what kind, how long from claim to done. */
@@ -516,20 +278,9 @@ public final class TicketStore {
 
     /** Done tickets closed after {@code since}, oldest first. */
     public List<Finished> finished(Instant since) {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT assignee, kind, service, claimed_at, closed_at FROM tickets"
-                     + " WHERE state = 'done' AND closed_at >= ? ORDER BY closed_at")) {
-            ps.setObject(1, ts(since));
-            try (ResultSet rs = ps.executeQuery()) {
-                List<Finished> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(new Finished(rs.getString(1), Ticket.Kind.parse(rs.getString(2)), rs.getString(3), instant(rs, 4), instant(rs, 5)));
-                }
-                return out;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("reading finished tickets", e);
-        }
+        return db.list("reading finished tickets", "SELECT assignee, kind, service, claimed_at, closed_at FROM tickets"
+                + " WHERE state = 'done' AND closed_at >= ? ORDER BY closed_at", rs -> new Finished(rs.getString(1),
+                Ticket.Kind.parse(rs.getString(2)), rs.getString(3), Jdbc.instant(rs, 4), Jdbc.instant(rs, 5)), since);
     }
 
     /** A ticket done for one exact tree of a service. */
@@ -538,20 +289,11 @@ public final class TicketStore {
 
     /** Done tickets closed after {@code since}, keyed "service/kind/tree": work finished for that exact tree. */
     public Map<String, DoneWork> doneFor(Instant since) {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT service, kind, tree, id, assignee, closed_at FROM tickets"
-                     + " WHERE state = 'done' AND closed_at >= ? ORDER BY id")) {
-            ps.setObject(1, ts(since));
-            try (ResultSet rs = ps.executeQuery()) {
-                Map<String, DoneWork> out = new HashMap<>();
-                while (rs.next()) {
-                    out.put(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3), new DoneWork(rs.getLong(4), rs.getString(5), instant(rs, 6)));
-                }
-                return out;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("reading done tickets", e);
-        }
+        Map<String, DoneWork> out = new HashMap<>();
+        db.list("reading done tickets", "SELECT service, kind, tree, id, assignee, closed_at FROM tickets WHERE state = 'done'"
+                + " AND closed_at >= ? ORDER BY id", rs -> Map.entry(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3),
+                new DoneWork(rs.getLong(4), rs.getString(5), Jdbc.instant(rs, 6))), since).forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
     }
 
     /** Open tickets per holder (offered or claimed): each session's WIP. */
@@ -565,7 +307,11 @@ public final class TicketStore {
         return out;
     }
 
-    // ---- plumbing -------------------------------------------------------------------------------
+    private static Set<String> withSkipped(List<String> skip, String session) {
+        Set<String> out = new LinkedHashSet<>(skip);
+        out.add(session);
+        return out;
+    }
 
     /** The skip list as stored: the newest names kept when it would outgrow its column. */
     static String skipColumn(Set<String> skip) {
@@ -578,52 +324,11 @@ public final class TicketStore {
         return joined;
     }
 
-    private List<Ticket> tickets(String sql, Object... args) {
-        try (Connection c = ds.getConnection()) {
-            return queryTickets(c, sql, args);
-        } catch (SQLException e) {
-            throw new StoreException("reading tickets", e);
-        }
-    }
-
-    private static List<Ticket> queryTickets(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            try (ResultSet rs = ps.executeQuery()) {
-                List<Ticket> out = new ArrayList<>();
-                while (rs.next()) {
-                    String skip = rs.getString(7);
-                    out.add(new Ticket(rs.getLong(1), rs.getString(2), Ticket.Kind.parse(rs.getString(3)), rs.getString(4),
-                            Ticket.State.parse(rs.getString(5)), rs.getString(6), skip == null || skip.isEmpty() ? List.of() : Arrays.asList(skip.split(",")),
-                            rs.getString(8), rs.getString(9), (Integer) rs.getObject(10), instant(rs, 11), instant(rs, 12), instant(rs, 13),
-                            instant(rs, 14), instant(rs, 15), instant(rs, 16), instant(rs, 17), rs.getString(18)));
-                }
-                return out;
-            }
-        }
-    }
-
-    private int update(String sql, Object... args) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new StoreException("updating tickets", e);
-        }
-    }
-
-    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
-        for (int i = 0; i < args.length; i++) {
-            ps.setObject(i + 1, args[i]);
-        }
-    }
-
-    private static OffsetDateTime ts(Instant i) {
-        return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, int col) throws SQLException {
-        OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
+    private static Ticket ticket(ResultSet rs) throws SQLException {
+        String skip = rs.getString(7);
+        return new Ticket(rs.getLong(1), rs.getString(2), Ticket.Kind.parse(rs.getString(3)), rs.getString(4),
+                Ticket.State.parse(rs.getString(5)), rs.getString(6), skip == null || skip.isEmpty() ? List.of() : Arrays.asList(skip.split(",")),
+                rs.getString(8), rs.getString(9), (Integer) rs.getObject(10), Jdbc.instant(rs, 11), Jdbc.instant(rs, 12), Jdbc.instant(rs, 13),
+                Jdbc.instant(rs, 14), Jdbc.instant(rs, 15), Jdbc.instant(rs, 16), Jdbc.instant(rs, 17), rs.getString(18));
     }
 }

@@ -6,6 +6,7 @@ import dev.assemblyline.model.ServiceName;
 import dev.assemblyline.model.ServiceState;
 import dev.assemblyline.model.Session;
 import dev.assemblyline.model.Ticket;
+import dev.assemblyline.pipeline.Board;
 import dev.assemblyline.pipeline.SessionRegistry;
 import dev.assemblyline.pipeline.TicketActions;
 import dev.assemblyline.pipeline.TicketDesk;
@@ -18,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The REST face of sessions and tickets. Admin calls carry {@code Authorization: Bearer
@@ -29,34 +29,27 @@ public final class ApiRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 64 * 1024;
 
-    private final TicketDesk desk;
     private final TicketActions actions;
     private final Why why;
     private final SessionRegistry sessions;
-    private final Supplier<Map<String, ServiceState>> states;
+    private final Board board;
     private final Runnable changed;
-
-    private final dev.assemblyline.store.OpsStore ops;
-    private final java.time.Clock clock;
     private final AuthGuard guard;
-    private final dev.assemblyline.store.ResultStore results;
 
-    public ApiRoutes(TicketDesk desk, TicketActions actions, Why why, SessionRegistry sessions, Supplier<Map<String, ServiceState>> states, Runnable changed,
-                     dev.assemblyline.store.OpsStore ops, dev.assemblyline.store.ResultStore results, java.time.Clock clock, AuthGuard guard) {
-        this.guard = guard;
-        this.results = results;
-        this.ops = ops;
-        this.clock = clock;
-        this.desk = desk;
+    public ApiRoutes(TicketActions actions, Why why, SessionRegistry sessions, Board board, Runnable changed, AuthGuard guard) {
         this.actions = actions;
         this.why = why;
         this.sessions = sessions;
-        this.states = states;
+        this.board = board;
         this.changed = changed;
+        this.guard = guard;
     }
 
     void register(RoutesConfig r) {
-        r.get("/api/sessions", ctx -> Server.json(ctx, 200, desk.tickets().sessions().stream().map(this::view).toList()));
+        r.get("/api/sessions", ctx -> {
+            Map<String, Integer> wip = board.wip();
+            Server.json(ctx, 200, board.sessions().stream().map(s -> view(s, wip)).toList());
+        });
         r.post("/api/sessions", this::registerSession);
         r.post("/api/sessions/{id}/heartbeat", this::heartbeat);
         r.delete("/api/sessions/{id}", this::deleteSession);
@@ -70,7 +63,7 @@ public final class ApiRoutes {
 
     /** The service named in the path, or null when the answer (404) is given. */
     private ServiceState known(Context ctx, String name) {
-        ServiceState s = ServiceName.isValid(name) ? states.get().get(name) : null;
+        ServiceState s = ServiceName.isValid(name) ? board.services().get(name) : null;
         if (s == null) {
             Server.json(ctx, 404, Map.of("error", "no service " + ServiceName.printable(name)));
         }
@@ -86,7 +79,7 @@ public final class ApiRoutes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("service", name);
         m.put("tree", known.tree());
-        m.put("runs", results.recent(name, 10, dev.assemblyline.model.TestRun.TAIL_LINES));
+        m.put("runs", board.testRuns(name, 10, dev.assemblyline.model.TestRun.TAIL_LINES));
         Server.json(ctx, 200, m);
     }
 
@@ -136,7 +129,7 @@ public final class ApiRoutes {
         }
         try {
             SessionRegistry.Registered reg = sessions.register(body, admin, self.orElse(null));
-            Map<String, Object> v = view(reg.session());
+            Map<String, Object> v = view(reg.session(), board.wip());
             if (reg.token() != null) {
                 v.put("token", reg.token()); // shown once; a session updating itself keeps the token it used
             }
@@ -195,7 +188,7 @@ public final class ApiRoutes {
             Server.json(ctx, 403, Map.of("error", "a session may only act for itself"));
             return null;
         }
-        Optional<Session> s = admin ? desk.tickets().session(id) : byToken;
+        Optional<Session> s = admin ? board.session(id) : byToken;
         if (s.isEmpty()) {
             Server.json(ctx, 404, Map.of("error", "no session " + ServiceName.printable(id)));
             return null;
@@ -216,7 +209,7 @@ public final class ApiRoutes {
         }
         String service = blank(ctx.queryParam("service"));
         String assignee = blank(ctx.queryParam("assignee"));
-        Server.json(ctx, 200, desk.tickets().find(service, state, assignee, 1000).stream().map(ApiRoutes::view).toList());
+        Server.json(ctx, 200, board.tickets(service, state, assignee, 1000).stream().map(ApiRoutes::view).toList());
     }
 
     private void ticket(Context ctx) {
@@ -224,7 +217,7 @@ public final class ApiRoutes {
         if (id == null) {
             return;
         }
-        Optional<Ticket> t = desk.tickets().ticket(id);
+        Optional<Ticket> t = board.ticket(id);
         if (t.isEmpty()) {
             Server.json(ctx, 404, Map.of("error", "no ticket #" + id));
         } else {
@@ -295,9 +288,10 @@ public final class ApiRoutes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("service", name);
         m.put("phase", known.phase().name());
-        m.put("uptime_24h", ops.uptime(name, clock.instant().minus(java.time.Duration.ofHours(24))));
-        m.put("uptime_7d", ops.uptime(name, clock.instant().minus(java.time.Duration.ofDays(7))));
-        m.put("recent_checks", ops.recentChecks(name, 10));
+        Board.Health h = board.health(name);
+        m.put("uptime_24h", h.uptime24h());
+        m.put("uptime_7d", h.uptime7d());
+        m.put("recent_checks", h.recentChecks());
         Server.json(ctx, 200, m);
     }
 
@@ -336,7 +330,7 @@ public final class ApiRoutes {
         return s == null || s.isBlank() ? null : s;
     }
 
-    private Map<String, Object> view(Session s) {
+    private static Map<String, Object> view(Session s, Map<String, Integer> wip) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("session_id", s.id());
         m.put("name", s.name());
@@ -345,7 +339,7 @@ public final class ApiRoutes {
         m.put("current_work", s.currentWork());
         m.put("slack_user", s.slackUser());
         m.put("wip_limit", s.wipLimit());
-        m.put("wip", desk.tickets().wip().getOrDefault(s.id(), 0));
+        m.put("wip", wip.getOrDefault(s.id(), 0));
         m.put("origin", s.origin());
         m.put("last_heartbeat", str(s.lastHeartbeat()));
         return m;

@@ -6,6 +6,8 @@ import dev.assemblyline.ingest.Webhooks;
 import dev.assemblyline.model.LogEntry;
 import dev.assemblyline.model.ServiceName;
 import dev.assemblyline.model.ServiceState;
+import dev.assemblyline.pipeline.Board;
+import dev.assemblyline.pipeline.Intake;
 import dev.assemblyline.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -18,8 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +34,9 @@ public final class Server {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Store store;
     private final Webhooks webhooks;
     private final Intake intake;
-    private final Supplier<Map<String, ServiceState>> states;
+    private final Board board;
     private final PrometheusMeterRegistry metrics;
     private final HttpServlet gitServlet;
     private final ApiRoutes api;
@@ -45,20 +44,19 @@ public final class Server {
     private final dev.assemblyline.pipeline.LineHealth health;
     private final int maxConnectionsPerAddress;
 
-    public Server(Store store, Webhooks webhooks, Intake intake, Supplier<Map<String, ServiceState>> states,
+    public Server(Webhooks webhooks, Intake intake, Board board,
                   PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes,
                   dev.assemblyline.pipeline.LineHealth health, int maxConnectionsPerAddress) {
         this.health = health;
         this.maxConnectionsPerAddress = maxConnectionsPerAddress;
         this.api = api;
         this.slackRoutes = slackRoutes;
-        this.store = store;
         this.webhooks = webhooks;
         this.intake = intake;
-        this.states = states;
+        this.board = board;
         this.metrics = metrics;
         this.gitServlet = gitServlet;
-        io.micrometer.core.instrument.Gauge.builder("assembly_inbox_depth", store, s -> s.inboxDepth())
+        io.micrometer.core.instrument.Gauge.builder("assembly_inbox_depth", board, Board::inboxDepth)
                 .description("pushes stored and not yet processed").register(metrics);
     }
 
@@ -131,20 +129,17 @@ public final class Server {
             json(ctx, o.status(), o.body());
             return;
         }
-        Store.Accepted a = store.accept(o.event());
+        Store.Accepted a = intake.accept(provider, o.event());
         if (a.duplicate()) {
-            intake.count(provider, "duplicate");
             json(ctx, 200, Map.of("duplicate", true));
             return;
         }
-        intake.count(provider, "accepted");
-        intake.accepted();
         json(ctx, 202, Map.of("accepted", true, "id", a.id()));
     }
 
     private void services(Context ctx) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (ServiceState s : states.get().values().stream().sorted((a, b) -> a.service().compareTo(b.service())).toList()) {
+        for (ServiceState s : board.services().values().stream().sorted((a, b) -> a.service().compareTo(b.service())).toList()) {
             out.add(view(s));
         }
         json(ctx, 200, out);
@@ -156,16 +151,13 @@ public final class Server {
             json(ctx, 400, Map.of("error", "not a service name: " + ServiceName.printable(name)));
             return;
         }
-        ServiceState s = states.get().get(name);
-        if (s == null) {
-            s = store.service(name).orElse(null);
-        }
+        ServiceState s = board.service(name).orElse(null);
         if (s == null) {
             json(ctx, 404, Map.of("error", "no service " + name));
             return;
         }
         Map<String, Object> v = view(s);
-        v.put("events", store.latestEvents(name, 500).stream().map(Server::view).toList());
+        v.put("events", board.latestEvents(name, 500).stream().map(Server::view).toList());
         json(ctx, 200, v);
     }
 
@@ -173,12 +165,12 @@ public final class Server {
         String since = ctx.queryParam("since");
         List<LogEntry> entries;
         if (since == null || since.isBlank()) {
-            entries = store.latestEvents(null, 1000);
+            entries = board.latestEvents(null, 1000);
         } else if (since.matches("\\d{1,18}")) {
-            entries = store.events(Long.parseLong(since), null, 1000);
+            entries = board.events(Long.parseLong(since), null, 1000);
         } else {
             try {
-                entries = store.eventsSince(Instant.parse(since), 1000);
+                entries = board.eventsSince(Instant.parse(since), 1000);
             } catch (DateTimeParseException e) {
                 json(ctx, 400, Map.of("error", "since must be an event id or an ISO-8601 time"));
                 return;

@@ -50,6 +50,7 @@ class TicketDeskTest {
     Path tmp;
     Database db;
     TicketStore tickets;
+    dev.assemblyline.store.SessionStore sessions;
     Store store;
     FakeNotifier told = new FakeNotifier();
     MutableClock clock = new MutableClock(T0);
@@ -66,9 +67,10 @@ class TicketDeskTest {
             db.close();
         }
         db = Database.open(url, null, null);
-        tickets = new TicketStore(db.dataSource());
-        store = new Store(db.dataSource());
-        desk = new TicketDesk(tickets, store, told, clock, timing, new Wakeup(), TicketDesk.Links.NONE);
+        tickets = new TicketStore(db.jdbc());
+        sessions = new dev.assemblyline.store.SessionStore(db.jdbc());
+        store = new Store(db.jdbc());
+        desk = new TicketDesk(tickets, sessions, store, told, clock, timing, new Wakeup(), TicketDesk.Links.NONE);
         actions = new TicketActions(desk);
     }
 
@@ -79,8 +81,8 @@ class TicketDeskTest {
 
     Session session(String id, String caps, int wip) {
         Session s = new Session(id, id, List.of(caps.split(",")), "active", null, null, wip, "api", null, null);
-        tickets.saveSession(s, null, clock.instant());
-        return tickets.session(id).orElseThrow();
+        sessions.saveSession(s, null, clock.instant());
+        return sessions.session(id).orElseThrow();
     }
 
     void phases(Map<String, Phase> phases) {
@@ -250,7 +252,7 @@ class TicketDeskTest {
         seen.start();
         log.addAppender(seen);
         try {
-            desk = new TicketDesk(tickets, store, new ConsoleNotifier(), clock, TicketDesk.Timing.DEFAULT, new Wakeup(), TicketDesk.Links.NONE);
+            desk = new TicketDesk(tickets, sessions, store, new ConsoleNotifier(), clock, TicketDesk.Timing.DEFAULT, new Wakeup(), TicketDesk.Links.NONE);
             actions = new TicketActions(desk);
             Session b1 = session("b1", "builder", 1);
             session("b2", "builder", 1);
@@ -262,7 +264,7 @@ class TicketDeskTest {
             actions.release(id, b1);
             desk.assign();
             Ticket next = only("billing");
-            Session b2 = tickets.session(next.assignee()).orElseThrow();
+            Session b2 = sessions.session(next.assignee()).orElseThrow();
             actions.claim(next.id(), b2);
             actions.done(next.id(), b2);
             List<String> lines = seen.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();

@@ -26,7 +26,7 @@ class OutboxWorkerTest {
         WireMockServer slack = new WireMockServer(WireMockConfiguration.options().dynamicPort());
         slack.start();
         try (Database db = Database.open(Database.h2Url(tmp.resolve("h2")), null, null)) {
-            OutboxStore outbox = new OutboxStore(db.dataSource());
+            OutboxStore outbox = new OutboxStore(db.jdbc());
             outbox.add("C1", "announce", "k1", null, "svc", null, "hello", null, Clock.systemUTC().instant());
             long id = outbox.pending(1).get(0).id();
             // Slack takes the post but the answer never arrives in time; the history shows it with our metadata

@@ -362,7 +362,7 @@ class SlackTest {
     @org.junit.jupiter.api.Test
     void theSignatureCheckIsStricterThanTheSdksVerifier() {
         java.time.Clock clock = java.time.Clock.systemUTC();
-        SlackGateway g = new SlackGateway("8f742231b10e8888abcd99yyyzzz85a5", null, null, null, null, java.util.Map::of, null, null, null, clock, () -> { }, null);
+        SlackGateway g = new SlackGateway("8f742231b10e8888abcd99yyyzzz85a5", null, null, null, null, clock);
         String future = String.valueOf(clock.instant().getEpochSecond() + 3600);
         String body = "token=x&command=%2Fassembly&text=status";
         String sig = new com.slack.api.app_backend.SlackSignature.Generator("8f742231b10e8888abcd99yyyzzz85a5").generate(future, body);

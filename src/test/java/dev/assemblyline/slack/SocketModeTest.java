@@ -97,7 +97,7 @@ class SocketModeTest {
         JsonNode ack = JSON.readTree(acks.get(0));
         assertThat(ack.get("envelope_id").asText()).isEqualTo("env-1");
         assertThat(ack.get("payload").get("text").asText()).as("another command name, same text, same answer").contains("slack-usock");
-        assertThat(server.desk.tickets().sessionBySlackUser("USOCK")).isPresent();
+        assertThat(server.board.sessionBySlackUser("USOCK")).isPresent();
 
         peer.send(JSON.writeValueAsString(Map.of("envelope_id", "env-2", "type", "events_api", "payload",
                 Map.of("type", "event_callback", "event_id", "EvSock", "event", Map.of("type", "message", "user", "USOCK", "text", "hello",

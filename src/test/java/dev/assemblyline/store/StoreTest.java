@@ -37,7 +37,7 @@ class StoreTest {
     @ValueSource(strings = {"h2", "postgres"})
     void aDeliveryIsStoredOnceAndPendingInOrder(String kind) {
         try (Database db = open(kind)) {
-            Store store = new Store(db.dataSource());
+            Store store = new Store(db.jdbc());
             Store.Accepted a = store.accept(InboxEvent.push("github", "d-1", "refs/heads/main", "a".repeat(40), "b".repeat(40), T0));
             Store.Accepted b = store.accept(InboxEvent.push("github", "d-2", "refs/heads/main", "b".repeat(40), "c".repeat(40), T0));
             assertThat(a.duplicate()).isFalse();
@@ -56,7 +56,7 @@ class StoreTest {
     @ValueSource(strings = {"h2", "postgres"})
     void aBatchSettlesStatesLogHeadAndEventsTogether(String kind) {
         try (Database db = open(kind)) {
-            Store store = new Store(db.dataSource());
+            Store store = new Store(db.jdbc());
             long id = store.accept(InboxEvent.push("hosted", "h-1", "refs/heads/main", "0".repeat(40), "1".repeat(40), T0)).id();
             ServiceState s = new ServiceState("billing", Phase.READY_FOR_BUILD, List.of("spec complete, no BUILD/ yet"), "t1", T0);
             store.apply(new Store.Batch(List.of(s), List.of(), List.of(new LogEntry(0, T0, "billing", "phase", "new → READY_FOR_BUILD")),
@@ -84,7 +84,7 @@ class StoreTest {
     @ValueSource(strings = {"h2", "postgres"})
     void concurrentDeliveriesOfOneIdStoreExactlyOne(String kind) throws Exception {
         try (Database db = open(kind)) {
-            Store store = new Store(db.dataSource());
+            Store store = new Store(db.jdbc());
             ExecutorService pool = Executors.newFixedThreadPool(8);
             List<Future<Store.Accepted>> results = new ArrayList<>();
             for (int i = 0; i < 40; i++) {

@@ -281,13 +281,13 @@ class AssignmentCycleTest {
         writeSessions(SESSIONS);
         start(Map.of("ASSEMBLY_ADMIN_TOKEN", ADMIN));
         writeSessions(SESSIONS.replace("\"slack_user\": \"U01\", ", "").replace("\"status\": \"away\",", "\"status\": \"away\", \"slack_user\": \"U01\","));
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().sessionBySlackUser("U01").map(x -> x.id().equals("builder-2"))
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.board.sessionBySlackUser("U01").map(x -> x.id().equals("builder-2"))
                 .orElse(false));
-        assertThat(server.desk.tickets().session("builder-1")).isPresent();
+        assertThat(server.board.session("builder-1")).isPresent();
         writeSessions(SESSIONS.replace("\"wip_limit\": 1}}", "\"wip_limit\": 1, \"capabilities\": [\"testr\"]}}")
                 .replace("\"Builder One\"", "\"Builder One, renamed\"")); // the rename shows the file was read
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().session("builder-1").get().name().equals("Builder One, renamed"));
-        assertThat(server.desk.tickets().session("tester-1")).as("an entry with a typo keeps the session stored before").isPresent();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.board.session("builder-1").get().name().equals("Builder One, renamed"));
+        assertThat(server.board.session("tester-1")).as("an entry with a typo keeps the session stored before").isPresent();
     }
 
     @Test
@@ -300,18 +300,18 @@ class AssignmentCycleTest {
         writeSessions(SESSIONS.replace("\"builder-2\": {", "\"builder-2\" {")); // not JSON any more
         writeSessions(SESSIONS.replace("\"capabilities\": [\"tester\"]", "\"capabilities\": [\"testr\"]")
                 .replace("\"Builder Two\"", "\"Builder Two, renamed\"")); // the rename shows the file was read
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().session("builder-2").get().name().equals("Builder Two, renamed"));
-        assertThat(server.desk.tickets().session("tester-1").get().capabilities()).as("the previous version is kept").containsExactly("tester");
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.board.session("builder-2").get().name().equals("Builder Two, renamed"));
+        assertThat(server.board.session("tester-1").get().capabilities()).as("the previous version is kept").containsExactly("tester");
         assertThat(call("POST", "/api/sessions/tester-1/heartbeat", testerToken, null).status()).as("and its token").isEqualTo(200);
 
         // a typo in the id drops the session (the file no longer names it); fixed, it is back with the token it had
         writeSessions(SESSIONS.replace("\"tester-1\":  {\"session_id\": \"tester-1\"", "\"tester-l\":  {\"session_id\": \"tester-l\""));
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().session("tester-1").isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.board.session("tester-1").isEmpty());
         Answer gone = call("POST", "/api/sessions/tester-1/heartbeat", testerToken, null);
         assertThat(gone.status()).isEqualTo(401);
         assertThat(gone.body().get("error").asText()).isEqualTo("token not valid for any session");
         writeSessions(SESSIONS);
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().session("tester-1").isPresent());
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.board.session("tester-1").isPresent());
         assertThat(Files.readString(tmp.resolve("data/tokens/tester-1")).strip()).isEqualTo(testerToken);
         assertThat(call("POST", "/api/sessions/tester-1/heartbeat", testerToken, null).status()).isEqualTo(200);
         assertThat(call("POST", "/api/tickets/1/claim", null, null).body().get("error").asText()).startsWith("the session's token is required");

@@ -186,7 +186,7 @@ class ServeTest {
         TestRepos.writePythonService(work, "calc");
         TestRepos.commitAndPush(work, b + "BUILD/tests/test_calc.py", "from src.main import GREETING\ndef test_ok():\n    assert 2 * 2 == 4\n", "main");
         await().atMost(Duration.ofSeconds(30)).until(() -> "READY_FOR_DEPLOY".equals(phase("calc")));
-        ResultStore results = new ResultStore(server.database.dataSource());
+        ResultStore results = new ResultStore(server.database.jdbc());
         assertThat(results.runs("calc")).isEqualTo(1);
 
         TestRepos.commitAndPush(work, "SERVICES/other/README.md", "# other\n", "main");

@@ -1,4 +1,4 @@
-package dev.assemblyline.web;
+package dev.assemblyline.pipeline;
 
 import dev.assemblyline.model.InboxEvent;
 import dev.assemblyline.model.LogEntry;
@@ -13,9 +13,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Where pushes come in: webhook deliveries (through {@link Server}) and pushes to the hosted repository
- * (from inside the push). Stores them in the inbox, counts them ({@code assembly_events_total}) and wakes
- * the loop. Made before the server and the git servlet, which both use it.
+ * Where events come in: webhook deliveries (through the web server), pushes to the hosted repository
+ * (from inside the push) and Slack events (recorded so a retry is never acted on twice). Stores them in
+ * the inbox, counts them ({@code assembly_events_total}) and wakes the loop. Made before the server and
+ * the git servlet, which both use it.
  */
 public final class Intake {
     private final Store store;
@@ -30,24 +31,36 @@ public final class Intake {
         this.metrics = metrics;
     }
 
-    void count(String source, String outcome) {
+    /** Counts a delivery by source and what became of it (refused ones too: "unauthorized", "too_large", …). */
+    public void count(String source, String outcome) {
         counters.computeIfAbsent(source + "/" + outcome, k -> Counter.builder("assembly_events")
                 .description("webhook deliveries and hosted pushes, by source and what became of them").tag("source", source)
                 .tag("outcome", outcome).register(metrics)).increment();
     }
 
-    void accepted() {
-        onAccepted.run();
-    }
-
     /** Stores an event made inside the coordinator (a hosted push), counted and de-duplicated like a delivery. */
     public Store.Accepted accept(InboxEvent e) {
+        return accept(e.source(), e);
+    }
+
+    /** Stores a verified delivery, counted under {@code countAs} (the webhook's provider), and wakes the loop. */
+    public Store.Accepted accept(String countAs, InboxEvent e) {
         Store.Accepted a = store.accept(e);
-        count(e.source(), a.duplicate() ? "duplicate" : "accepted");
+        count(countAs, a.duplicate() ? "duplicate" : "accepted");
         if (!a.duplicate()) {
             onAccepted.run();
         }
         return a;
+    }
+
+    /** Records an event handled on the spot (a Slack event); a duplicate means it was acted on before. */
+    public Store.Accepted acceptHandled(InboxEvent e) {
+        return store.acceptHandled(e, "accepted");
+    }
+
+    /** What became of an event handled on the spot, on its inbox row. */
+    public void settle(String source, String deliveryId, String outcome) {
+        store.settle(source, deliveryId, outcome);
     }
 
     /**
