@@ -93,6 +93,7 @@ class SlackTest {
         env.put("ASSEMBLY_SLACK_CHANNEL", "C0TEAM");
         env.put("ASSEMBLY_SLACK_API_URL", slack.baseUrl() + "/api/");
         env.put("ASSEMBLY_SLACK_CHANNEL_INTERVAL", "50ms");
+        env.putAll(dev.assemblyline.store.Postgres.env(db));
         server = new Wiring(Config.fromEnv(env), Clock.systemUTC(), true);
     }
 
@@ -208,7 +209,7 @@ class SlackTest {
             Files.writeString(work.resolve("SERVICES/bulk-" + i + "/SPEC.md"), TestRepos.completeSpec());
         }
         TestRepos.commitAndPush(work, "SERVICES/bulk-0/SPEC.md", TestRepos.completeSpec(), "main");
-        await().atMost(Duration.ofSeconds(20)).until(() -> server.desk.tickets().openTickets().size() == 300);
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.board.openTickets().size() == 300);
         await().atMost(Duration.ofSeconds(10)).until(() -> calls("chat.postMessage").stream().anyMatch(m -> m.get("text").contains("300 services")));
         await().atMost(Duration.ofSeconds(10)).until(() -> server.outbox.depth() == 0); // a message per service, were there one, is sent by now
         List<Map<String, String>> channel = calls("chat.postMessage").stream().filter(m -> m.get("channel").equals("C0TEAM")).toList();
@@ -283,8 +284,13 @@ class SlackTest {
         assertThat(JSON.readTree(challenge.body()).get("challenge").asText()).isEqualTo("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
     }
 
-    @Test
-    void aWholeCycleDrivenOnlyThroughSlack() throws Exception {
+    /** The database the coordinator runs on: the embedded H2 unless a test says "postgres". */
+    String db = "h2";
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"h2", "postgres"})
+    void aWholeCycleDrivenOnlyThroughSlack(String db) throws Exception {
+        this.db = db;
         start();
         assertThat(JSON.readTree(signed("/slack/commands", command("join devops", "UNEW")).body()).get("text").asText())
                 .as("devops is not self-serve").contains("cannot be taken with /assembly join");
@@ -293,7 +299,7 @@ class SlackTest {
         Path work = pushSpec();
         await().atMost(Duration.ofSeconds(10)).until(() -> server.outbox.latestAnnouncement("hello").map(m -> m.ts() != null).orElse(false));
         String thread = announcementTs();
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.desk.tickets().ticket(1).map(t -> t.state().label().equals("offered")).orElse(false));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.board.ticket(1).map(t -> t.state().label().equals("offered")).orElse(false));
 
         assertThat(signed("/slack/events", threadReply("Ev1", "UNEW", "claim", thread, false)).statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(5)).until(() -> calls("chat.postEphemeral").size() == 1);
@@ -305,13 +311,13 @@ class SlackTest {
         signed("/slack/events", threadReply("Ev3", "UBUILDER", "claim", thread, true));
         // each event's outcome is recorded once it is handled: the bot's own message is handled as "ignored"
         await().atMost(Duration.ofSeconds(5)).until(() -> server.store.outcome("slack", "Ev3").filter("ignored"::equals).isPresent());
-        assertThat(server.desk.tickets().ticket(1).orElseThrow().state().label()).as("the bot's own message is ignored").isEqualTo("offered");
+        assertThat(server.board.ticket(1).orElseThrow().state().label()).as("the bot's own message is ignored").isEqualTo("offered");
 
         String reply = threadReply("Ev4", "UBUILDER", "<@U0BOT> Claim", thread, false);
         assertThat(signed("/slack/events", reply).statusCode()).isEqualTo(200);
         // events are answered first and acted on just after
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.desk.tickets().ticket(1).orElseThrow().state().label().equals("claimed"));
-        assertThat(server.desk.tickets().ticket(1).orElseThrow().assignee()).isEqualTo("builder-1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.board.ticket(1).orElseThrow().state().label().equals("claimed"));
+        assertThat(server.board.ticket(1).orElseThrow().assignee()).isEqualTo("builder-1");
         HttpResponse<String> retry = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/slack/events"))
                 .header("X-Slack-Request-Timestamp", String.valueOf(System.currentTimeMillis() / 1000))
                 .header("X-Slack-Signature", new SlackSignature.Generator(SECRET).generate(String.valueOf(System.currentTimeMillis() / 1000), reply))
@@ -330,12 +336,12 @@ class SlackTest {
         HttpResponse<String> press = signed("/slack/interactions", "payload=" + URLEncoder.encode(payload, StandardCharsets.UTF_8));
         assertThat(press.statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> "NEEDS_TESTS".equals(server.reconciler.states().get("hello").phase().name()));
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.desk.tickets().openTickets("hello").stream()
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.board.openTickets("hello").stream()
                 .anyMatch(t -> t.kind().label().equals("tests") && t.assignee() != null));
         String status = JSON.readTree(signed("/slack/commands", command("status", "UTESTER")).body()).get("text").asText();
         assertThat(status).contains("*1 services*: NEEDS_TESTS 1").contains("tests #");
         String mine = JSON.readTree(signed("/slack/commands", command("claim hello", "UTESTER")).body()).get("text").asText();
-        String holder = server.desk.tickets().openTickets("hello").get(0).assignee();
+        String holder = server.board.openTickets("hello").get(0).assignee();
         assertThat(mine).contains(holder.equals("tester-1") ? "claimed tests ticket" : "offered to " + holder);
         assertThat(JSON.readTree(signed("/slack/commands", command("leave", "UNEW")).body()).get("text").asText()).contains("You left");
     }

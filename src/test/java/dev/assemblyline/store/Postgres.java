@@ -43,6 +43,18 @@ public final class Postgres {
         return instance;
     }
 
+    /**
+     * What a coordinator's environment needs to run on {@code kind}: "h2" adds nothing (the embedded
+     * default), "postgres" a new database on the shared server. For tests parameterised on both.
+     */
+    public static java.util.Map<String, String> env(String kind) {
+        return switch (kind) {
+            case "h2" -> java.util.Map.of();
+            case "postgres" -> java.util.Map.of("ASSEMBLY_DB_URL", get().newDatabase());
+            default -> throw new IllegalArgumentException("no database " + kind);
+        };
+    }
+
     /** A new, empty database on the shared server: its JDBC URL. */
     public String newDatabase() {
         String name = "t" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();

@@ -32,6 +32,8 @@ class AssignmentCycleTest {
     @TempDir
     Path tmp;
     Wiring server;
+    /** The database the coordinator runs on: the embedded H2 unless a test says "postgres". */
+    String db = "h2";
 
     @AfterEach
     void stop() {
@@ -66,6 +68,7 @@ class AssignmentCycleTest {
         env.put("PORT", "0");
         env.put("ASSEMBLY_DATA_DIR", tmp.resolve("data").toString());
         env.put("ASSEMBLY_SESSIONS_FILE", tmp.resolve("sessions.json").toString());
+        env.putAll(dev.assemblyline.store.Postgres.env(db));
         env.putAll(extra);
         server = new Wiring(Config.fromEnv(env), Clock.systemUTC(), true);
     }
@@ -86,8 +89,10 @@ class AssignmentCycleTest {
                            "wip_limit": 1}}
             """;
 
-    @Test
-    void specToBuildToTestsThroughRestOnly() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"h2", "postgres"})
+    void specToBuildToTestsThroughRestOnly(String db) throws Exception {
+        this.db = db;
         writeSessions(SESSIONS);
         start(Map.of("ASSEMBLY_ADMIN_TOKEN", ADMIN));
         String testerToken = Files.readString(tmp.resolve("data/tokens/tester-1")).strip();
