@@ -1,0 +1,178 @@
+package dev.assemblyline.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.assemblyline.git.GitRepo;
+import dev.assemblyline.model.Facts;
+import dev.assemblyline.model.LogEntry;
+import dev.assemblyline.model.ServiceName;
+import dev.assemblyline.model.ServiceState;
+import dev.assemblyline.store.OpsStore;
+import dev.assemblyline.store.Store;
+import dev.assemblyline.verify.ProcessRunner;
+import dev.assemblyline.verify.RepoConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.lib.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Health checks of services in production: one GET of the health URL (5 s timeout; only up or down, the
+ * status code and the time are kept), hosts limited to ASSEMBLY_HEALTH_HOSTS; two failures in a row are
+ * UNHEALTHY, two passes healthy again; the restart command runs once per outage. {@link Operations}
+ * calls it off the reconcile thread.
+ */
+final class HealthWatch {
+    private static final Logger LOG = LoggerFactory.getLogger(HealthWatch.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern PORT = Pattern.compile("(?im)^\\s*port\\s*:\\s*(\\d{2,5})\\s*$");
+
+    private final GitRepo repo;
+    private final String root;
+    private final OpsStore ops;
+    private final Store store;
+    private final Clock clock;
+    private final Deployer deployer;
+    private final List<String> healthHosts;
+    private final Set<String> refusedLogged = ConcurrentHashMap.newKeySet();
+    private final Set<String> restarted = ConcurrentHashMap.newKeySet();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** @param deployer runs the restart command the way it runs deploys */
+    HealthWatch(GitRepo repo, String root, OpsStore ops, Store store, Clock clock, Deployer deployer, List<String> healthHosts) {
+        this.repo = repo;
+        this.root = root;
+        this.ops = ops;
+        this.store = store;
+        this.clock = clock;
+        this.deployer = deployer;
+        this.healthHosts = List.copyOf(healthHosts);
+    }
+
+    /** Back in production: a new outage may restart again. */
+    void recovered(String service) {
+        restarted.remove(service);
+    }
+
+    /** One check; true when the verdict changed (the loop is told). */
+    boolean probe(ServiceState s, ObjectId head, RepoConfig.Service sc) {
+        String url = healthUrl(s.service(), head, sc);
+        boolean ok;
+        String detail;
+        String host = url == null ? null : hostOf(url);
+        if (url == null) {
+            ok = false;
+            detail = "no health URL (assembly.yml health, PRODUCTION/deploy.json url, or Port in SPEC.md)";
+        } else if (host == null || !healthHosts.isEmpty() && !healthHosts.contains(host)) {
+            ok = false;
+            detail = "health URL refused: its host is not in ASSEMBLY_HEALTH_HOSTS";
+            if (refusedLogged.add(s.service() + " " + host)) {
+                LOG.warn("{}: health URL host {} is not in ASSEMBLY_HEALTH_HOSTS {}; not checked", s.service(),
+                        host == null ? "(none)" : ServiceName.printable(host), healthHosts);
+            }
+        } else {
+            // only up or down, the status code and the time are kept: nothing the answer says comes back
+            long t0 = System.nanoTime();
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.discarding());
+                ok = r.statusCode() / 100 == 2;
+                detail = "answered " + r.statusCode() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+            } catch (java.net.http.HttpTimeoutException e) {
+                ok = false;
+                detail = "no answer in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+            } catch (Exception e) {
+                ok = false;
+                detail = "unreachable after " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+            }
+        }
+        var before = ops.health(clock.instant()).get(s.service());
+        ops.checked(s.service(), ok, detail, clock.instant());
+        var after = ops.health(clock.instant()).get(s.service());
+        if (before != after) {
+            Instant now = clock.instant();
+            store.log(List.of(new LogEntry(0, now, s.service(), "health", healthLine(before, after, detail))), now);
+            if (after == Facts.Health.UNHEALTHY && sc.restart() != null && restarted.add(s.service())) {
+                restart(s, sc);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private void restart(ServiceState s, RepoConfig.Service sc) {
+        try {
+            ProcessRunner.Result r = deployer.runInTree(s, "restart", sc.restart(), Map.of(), Duration.ofMinutes(5));
+            Instant now = clock.instant();
+            store.log(List.of(new LogEntry(0, now, s.service(), "recover", "restart command " + (r.exitCode() == 0 ? "ran" : "failed (exit "
+                    + r.exitCode() + ")") + "; a recover ticket goes to devops if the checks keep failing")), now);
+        } catch (Exception e) {
+            LOG.warn("restarting {} failed: {}", s.service(), e.getMessage());
+        }
+    }
+
+    /** What a change of health verdict says: a first verdict is not a recovery. */
+    static String healthLine(Facts.Health before, Facts.Health after, String detail) {
+        boolean down = after == Facts.Health.UNHEALTHY;
+        if (before == null || before == Facts.Health.UNKNOWN) {
+            return (down ? "the first health check failed: " : "the first health check passed: ") + detail;
+        }
+        return (down ? "two health checks in a row failed: " : "health checks pass again: ") + detail;
+    }
+
+    /** The host of an http(s) URL, lower case; null when it has none. */
+    static String hostOf(String url) {
+        try {
+            String h = URI.create(url).getHost();
+            return h == null ? null : h.replaceAll("^\\[|]$", "").toLowerCase(Locale.ROOT); // [::1] → ::1
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** assembly.yml's health, else PRODUCTION/deploy.json's url, else http://localhost:<Port in SPEC.md>/health. */
+    String healthUrl(String service, ObjectId head, RepoConfig.Service sc) {
+        String url = configuredUrl(service, head, sc);
+        return url == null || url.startsWith("http://") || url.startsWith("https://") ? url : null;
+    }
+
+    private String configuredUrl(String service, ObjectId head, RepoConfig.Service sc) {
+        if (sc.health() != null) {
+            return sc.health();
+        }
+        String base = (root.isEmpty() ? "" : root + "/") + service + "/";
+        byte[] deploy = repo.fileAt(head, base + "PRODUCTION/deploy.json", 64 * 1024);
+        if (deploy != null) {
+            try {
+                JsonNode n = JSON.readTree(deploy);
+                if (n != null && n.hasNonNull("url")) {
+                    return n.get("url").asText();
+                }
+            } catch (Exception e) {
+                LOG.debug("{}: PRODUCTION/deploy.json is not JSON", service);
+            }
+        }
+        byte[] spec = repo.fileAt(head, base + "SPEC.md", 1 << 20);
+        if (spec != null) {
+            Matcher m = PORT.matcher(new String(spec, StandardCharsets.UTF_8));
+            if (m.find()) {
+                return "http://localhost:" + m.group(1) + "/health";
+            }
+        }
+        return null;
+    }
+}
