@@ -177,7 +177,7 @@ final class BenchCommand implements Runnable {
                 var reconciler = new dev.assemblyline.pipeline.Reconciler(new dev.assemblyline.store.Store(db.jdbc()), mirror, root,
                         new dev.assemblyline.phase.PhaseDetector(dev.assemblyline.phase.SpecRules.bundled()), java.time.Clock.systemUTC(),
                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), (session, service, text) -> { }, 20,
-                        dev.assemblyline.pipeline.Reconciler.Sources.NONE);
+                        dev.assemblyline.pipeline.FactSources.NONE);
                 reconciler.resync();
                 timing.report(spec.commandLine().getOut(), "resync", () -> {
                     reconciler.resync();

@@ -127,7 +127,7 @@ public final class Wiring implements AutoCloseable {
         this.operations = new Operations(source.repo(), config.servicesRoot(), opsStore, store, clock, config.healthInterval(),
                 config.environment(), wakeup::recheck, sandbox, config.healthHosts());
         this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics,
-                notifier, config.slackDigest(), new Reconciler.Sources(ticketStore::buildClaims, results::latest,
+                notifier, config.slackDigest(), new dev.assemblyline.pipeline.FactSources(ticketStore::buildClaims, results::latest,
                 () -> opsStore.health(clock.instant()), operations::deployedTrees));
         this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, wakeup::recheck, sandbox);
         this.desk = new TicketDesk(ticketStore, sessionStore, store, notifier, clock,

@@ -40,4 +40,18 @@ public final class Durations {
             throw new IllegalArgumentException("'" + text + "' is not a duration (write 90s, 30m, 24h, a number of seconds, or PT30M)");
         }
     }
+
+    /** The shortest of {@code 2d}, {@code 3h}, {@code 15m}, {@code 90s} that says {@code d} exactly: the way {@link #parse} reads it. */
+    public static String format(Duration d) {
+        if (d.toDays() > 0 && d.toHours() % 24 == 0) {
+            return d.toDays() + "d";
+        }
+        if (d.toHours() > 0 && d.toMinutes() % 60 == 0) {
+            return d.toHours() + "h";
+        }
+        if (d.toMinutes() > 0 && d.getSeconds() % 60 == 0) {
+            return d.toMinutes() + "m";
+        }
+        return d.getSeconds() + "s";
+    }
 }

@@ -10,7 +10,6 @@ import dev.assemblyline.model.Facts;
 import dev.assemblyline.model.InboxEvent;
 import dev.assemblyline.model.LogEntry;
 import dev.assemblyline.model.Phase;
-import dev.assemblyline.model.ServiceSnapshot;
 import dev.assemblyline.model.ServiceState;
 import dev.assemblyline.phase.PhaseDetector;
 import dev.assemblyline.store.Store;
@@ -19,17 +18,13 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jgit.lib.ObjectId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,81 +44,12 @@ public final class Reconciler {
     private final ServiceTrees trees;
     private final ChangedServices changed;
     private final Scanner scanner;
-    private final PhaseDetector detector;
     private final Clock clock;
     private final Timer reconcileTimer;
-    private final Map<Phase, AtomicInteger> perPhase = new EnumMap<>(Phase.class);
+    private final PhaseGauges gauges;
     private final Map<String, ServiceState> states = new ConcurrentHashMap<>();
-    private final Notifier notifier;
-    private final int digestOver;
-    private final Sources facts;
-
-    /**
-     * Where the facts beyond the tree come from: claimed build tickets (service → holder, which makes
-     * BUILD_IN_PROGRESS), the newest test verdict per service (the detector checks the tree), health
-     * verdicts, and trees deployed by a deploy command.
-     */
-    public record Sources(Supplier<Map<String, String>> buildClaims, Supplier<Map<String, Facts.TestVerdict>> verdicts,
-                          Supplier<Map<String, Facts.Health>> health, Supplier<Map<String, String>> deployed) {
-        public static final Sources NONE = new Sources(Map::of, Map::of, Map::of, Map::of);
-    }
-
-    private void announce(List<ServiceState> upserts, Map<String, Phase> before) {
-        long moved = upserts.stream().filter(s -> before.get(s.service()) != s.phase()).count();
-        if (moved > digestOver) {
-            LOG.info("{} services changed phase in one reconcile: announced as one digest", moved);
-            upserts.stream().filter(s -> before.get(s.service()) != s.phase()).findFirst().ifPresent(s -> {
-                try {
-                    notifier.advanced(s.service(), before.get(s.service()), s.phase(), s.tree(), s.reasons()); // wakes the outbox
-                } catch (RuntimeException e) {
-                    LOG.warn("announcing {} failed: {}", s.service(), e.getMessage());
-                }
-            });
-            return;
-        }
-        for (ServiceState s : upserts) {
-            Phase old = before.get(s.service());
-            if (old != s.phase()) {
-                try {
-                    notifier.advanced(s.service(), old, s.phase(), s.tree(), s.reasons());
-                } catch (RuntimeException e) {
-                    LOG.warn("announcing {} failed: {}", s.service(), e.getMessage());
-                }
-            }
-        }
-    }
-
-
-    /** The announcements of the phase changes among {@code upserts}, to store with them. */
-    private List<dev.assemblyline.store.OutboxStore.Draft> announcements(List<ServiceState> upserts, Map<String, Phase> before) {
-        List<dev.assemblyline.store.OutboxStore.Draft> out = new ArrayList<>();
-        List<Notifier.Change> changes = new ArrayList<>();
-        for (ServiceState s : upserts) {
-            Phase old = before.get(s.service());
-            if (old != s.phase()) {
-                changes.add(new Notifier.Change(s.service(), old, s.phase(), s.tree()));
-            }
-        }
-        if (changes.size() > digestOver) {
-            try {
-                return notifier.digest(changes);
-            } catch (RuntimeException e) {
-                LOG.warn("announcing {} phase changes failed: {}", changes.size(), e.getMessage());
-                return List.of();
-            }
-        }
-        for (ServiceState s : upserts) {
-            Phase old = before.get(s.service());
-            if (old != s.phase()) {
-                try {
-                    out.addAll(notifier.announcement(s.service(), old, s.phase(), s.tree(), s.reasons()));
-                } catch (RuntimeException e) {
-                    LOG.warn("announcing {} failed: {}", s.service(), e.getMessage()); // the phase change is stored all the same
-                }
-            }
-        }
-        return out;
-    }
+    private final PhaseAnnouncer announcer;
+    private final FactSources facts;
 
     private Map<String, Phase> phasesOf(List<ServiceState> upserts) {
         Map<String, Phase> out = new HashMap<>();
@@ -139,27 +65,20 @@ public final class Reconciler {
      * @param digestOver more phase changes than this in one reconcile are announced as one digest (ASSEMBLY_SLACK_DIGEST)
      */
     public Reconciler(Store store, RepoSource source, String root, PhaseDetector detector, Clock clock, MeterRegistry metrics,
-                      Notifier notifier, int digestOver, Sources facts) {
-        this.notifier = notifier;
-        this.digestOver = digestOver;
+                      Notifier notifier, int digestOver, FactSources facts) {
+        this.announcer = new PhaseAnnouncer(notifier, digestOver);
         this.facts = facts;
         this.store = store;
         this.source = source;
         this.trees = new ServiceTrees(source.repo(), root);
         this.changed = new ChangedServices(source.repo(), root);
         this.scanner = new Scanner(trees, detector);
-        this.detector = detector;
         this.clock = clock;
         this.reconcileTimer = Timer.builder("assembly_reconcile").description("one reconcile: event or resync")
                 .register(metrics);
-        for (Phase p : Phase.values()) {
-            AtomicInteger n = new AtomicInteger();
-            perPhase.put(p, n);
-            io.micrometer.core.instrument.Gauge.builder("assembly_services", n, AtomicInteger::get).description("services by phase")
-                    .tag("phase", p.name()).register(metrics);
-        }
+        this.gauges = new PhaseGauges(metrics);
         states.putAll(store.services());
-        recount();
+        gauges.count(states.values());
     }
 
     /** assembly.yml at the last processed head. */
@@ -178,44 +97,20 @@ public final class Reconciler {
         return trees;
     }
 
-    private Function<String, Facts> facts() {
-        return facts(config());
-    }
-
-    private Function<String, Facts> facts(dev.assemblyline.verify.RepoConfig config) {
-        Map<String, String> claims = facts.buildClaims().get();
-        Map<String, Facts.TestVerdict> tests = facts.verdicts().get();
-        Map<String, Facts.Health> healths = facts.health().get();
-        Map<String, String> deploys = facts.deployed().get();
-        return name -> {
-            Facts f = Verification.facts(config, name).withTests(tests.get(name)).withDeployedTree(deploys.get(name))
-                    .withHealth(healths.getOrDefault(name, Facts.Health.UNKNOWN), null);
-            String holder = claims.get(name);
-            return holder == null ? f : f.withBuildClaimedBy(holder);
-        };
-    }
-
     /** Looks again at some services at the last processed head, because their facts changed. */
     public String recheck(Set<String> services) {
         ObjectId head = head(); // the head the states are at (a change under way's, see Bulk)
         if (head == null || services.isEmpty()) {
             return "nothing to recheck";
         }
-        Function<String, Facts> facts = facts();
+        Function<String, Facts> facts = this.facts.under(config());
         Instant now = clock.instant();
         List<ServiceState> upserts = new ArrayList<>();
         List<LogEntry> log = new ArrayList<>();
         for (Detection d : scanner.detect(head, services, facts)) {
-            compare(d, now, "ticket change", upserts, log);
+            StateChanges.compare(states.get(d.service()), d, now, "ticket change", upserts, log);
         }
-        Map<String, Phase> before = phasesOf(upserts);
-        store.apply(new Store.Batch(upserts, List.of(), log, null, null, List.of(), null, announcements(upserts, before)), now);
-        if (upserts.stream().anyMatch(u -> before.get(u.service()) != u.phase())) {
-            Crashpoint.hit("after-phase-commit");
-        }
-        upserts.forEach(s -> states.put(s.service(), s));
-        announce(upserts, before);
-        recount();
+        commit(upserts, List.of(), log, null, null, List.of(), null, now);
         return upserts.size() + " of " + services.size() + " rechecked services changed";
     }
 
@@ -320,7 +215,7 @@ public final class Reconciler {
         Function<String, Facts>[] built = new Function[1];
         Function<String, Facts> facts = name -> {
             if (built[0] == null) {
-                built[0] = head == null ? facts(dev.assemblyline.verify.RepoConfig.DEFAULT) : facts(Verification.config(source.repo(), head));
+                built[0] = this.facts.under(head == null ? dev.assemblyline.verify.RepoConfig.DEFAULT : Verification.config(source.repo(), head));
             }
             return built[0].apply(name);
         };
@@ -396,7 +291,7 @@ public final class Reconciler {
         List<String> thisTurn = queue.subList(0, n);
         List<String> rest = new ArrayList<>(queue.subList(n, queue.size()));
         for (Detection d : scanner.detect(head, thisTurn, facts)) { // one read of the root for the whole slice
-            compare(d, now, why, upserts, log);
+            StateChanges.compare(states.get(d.service()), d, now, why, upserts, log);
         }
         bulk = rest.isEmpty() ? null : new Bulk(head, rest, why);
         if (head != null && !queue.isEmpty()) {
@@ -404,22 +299,11 @@ public final class Reconciler {
                     + (bulk == null ? "" : ", " + rest.size() + " left for the next turns");
         }
         long read = System.nanoTime();
-        Map<String, Phase> before = phasesOf(upserts);
         // a branch that never existed leaves no row: a row with no head means it existed and was deleted (/health);
         // while a change is under way the stored head stays where it was (see Bulk)
         boolean storeHead = bulk == null && !(head == null && last == null);
-        store.apply(new Store.Batch(upserts, removals, log, storeHead ? branch : null, head == null ? null : head.name(),
-                events, outcome, announcements(upserts, before)), now);
-        if (upserts.stream().anyMatch(u -> before.get(u.service()) != u.phase())) {
-            Crashpoint.hit("after-phase-commit");
-        }
-        for (ServiceState s : upserts) {
-            states.put(s.service(), s);
-        }
+        commit(upserts, removals, log, storeHead ? branch : null, head == null ? null : head.name(), events, outcome, now);
         workingHead = head;
-        announce(upserts, before);
-        removals.forEach(states::remove);
-        recount();
         long ms = (System.nanoTime() - started) / 1_000_000;
         if (ms >= 1000 || bulk != null) {
             LOG.info("{}: {} ({} ms, {} of them reading git)", why, outcome, ms, (read - started) / 1_000_000);
@@ -427,44 +311,21 @@ public final class Reconciler {
         return outcome;
     }
 
-    /** At most this many characters of one reason, and this many reasons, are kept, shown and announced. */
-    public static final int REASON_LIMIT = 300;
-    private static final int REASONS = 20;
-
-    /** Reasons carry text from the repository (paths, README lines): bounded before they are stored or shown. */
-    static List<String> bounded(List<String> reasons) {
-        List<String> out = new ArrayList<>(Math.min(reasons.size(), REASONS + 1));
-        for (String r : reasons.size() > REASONS ? reasons.subList(0, REASONS) : reasons) {
-            out.add(r.length() <= REASON_LIMIT ? r : r.substring(0, REASON_LIMIT - 1) + "…");
+    /**
+     * Stores one reconcile's outcome with the announcements of its phase changes (one transaction), then
+     * updates the states in memory and tells the notifiers. Nothing in memory changes if the store fails.
+     */
+    private void commit(List<ServiceState> upserts, List<String> removals, List<LogEntry> log, String branch, String head,
+                        List<Long> events, String outcome, Instant now) {
+        Map<String, Phase> before = phasesOf(upserts);
+        store.apply(new Store.Batch(upserts, removals, log, branch, head, events, outcome, announcer.drafts(upserts, before)), now);
+        if (upserts.stream().anyMatch(u -> before.get(u.service()) != u.phase())) {
+            Crashpoint.hit("after-phase-commit");
         }
-        if (reasons.size() > REASONS) {
-            out.add((reasons.size() - REASONS) + " more reasons");
-        }
-        return out;
-    }
-
-    /** Records a detection when it differs from what is stored; logs phase changes with their reasons. */
-    private void compare(Detection d, Instant now, String why, List<ServiceState> upserts, List<LogEntry> log) {
-        ServiceState old = states.get(d.service());
-        List<String> reasons = bounded(d.reasons());
-        if (old != null && old.phase() == d.phase() && old.reasons().equals(reasons) && Objects.equals(old.tree(), d.tree())) {
-            return;
-        }
-        boolean moved = old == null || old.phase() != d.phase();
-        upserts.add(new ServiceState(d.service(), d.phase(), reasons, d.tree(), moved ? now : old.since()));
-        if (moved) {
-            String from = old == null ? "new" : old.phase().name();
-            log.add(new LogEntry(0, now, d.service(), "phase",
-                    from + " → " + d.phase() + ": " + String.join("; ", reasons) + " (" + why + ")"));
-        }
-    }
-
-    private void recount() {
-        Map<Phase, Integer> counts = new HashMap<>();
-        for (ServiceState s : states.values()) {
-            counts.merge(s.phase(), 1, Integer::sum);
-        }
-        perPhase.forEach((p, n) -> n.set(counts.getOrDefault(p, 0)));
+        upserts.forEach(s -> states.put(s.service(), s));
+        announcer.tell(upserts, before);
+        removals.forEach(states::remove);
+        gauges.count(states.values());
     }
 
     /** The last reconciled state of every service, from memory. */

@@ -65,7 +65,7 @@ public final class TicketActions {
             wakeup.recheck(t.service());
         }
         return new TicketDesk.Outcome(200, "claimed " + t.kind().label() + " ticket #" + id + " for " + t.service() + "; lease "
-                + TicketDesk.describe(timing.lease()) + ", deadline " + desk.at(now.plus(timing.deadline())), tickets.ticket(id).orElse(t));
+                + dev.assemblyline.model.Durations.format(timing.lease()) + ", deadline " + desk.at(now.plus(timing.deadline())), tickets.ticket(id).orElse(t));
     }
 
     public TicketDesk.Outcome release(long id, Session s) {

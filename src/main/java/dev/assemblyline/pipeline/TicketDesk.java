@@ -15,11 +15,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +73,8 @@ public final class TicketDesk {
             LOG.warn("announcing ticket #{} failed: {}", id, e.getMessage());
         }
     }
+
+    private final LeaseKeeper leases = new LeaseKeeper(this);
 
     /** @param wakeup told of a service whose facts changed (a build claimed, released or done), so it is looked at again */
     public TicketDesk(TicketStore tickets, SessionStore sessions, Store store, Notifier notifier, Clock clock, Timing timing, Wakeup wakeup, Links links) {
@@ -212,9 +212,9 @@ public final class TicketDesk {
     /** Opened tickets not yet announced: announced by the next assign pass, offered or waiting. */
     private final java.util.Set<Long> pendingAnnouncement = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private static List<Matching.Candidate> candidates(Ticket t, java.util.Collection<Session> sessions, Map<String, Integer> wip, History history) {
+    private static List<Matching.Candidate> candidates(Ticket t, java.util.Collection<Session> sessions, Map<String, Integer> wip, AssignHistory history) {
         List<Matching.Candidate> candidates = new ArrayList<>();
-        String builder = history.builders.get(t.service());
+        String builder = history.builders().get(t.service());
         for (Session s : sessions) {
             if (s.can(t.kind().capability())) {
                 candidates.add(new Matching.Candidate(s, wip.getOrDefault(s.id(), 0), history.median(s.id(), t.kind()), s.id().equals(builder)));
@@ -231,7 +231,7 @@ public final class TicketDesk {
                 wip.merge(o.assignee(), 1, Integer::sum);
             }
         }
-        return Matching.choose(t.kind(), candidates(t, sessions.sessions(), wip, history(clock.instant())), t.skip());
+        return Matching.choose(t.kind(), candidates(t, sessions.sessions(), wip, AssignHistory.of(tickets, clock.instant())), t.skip());
     }
 
     /** Offers every queued ticket it can, oldest first; records why the others wait. Returns offers made. */
@@ -255,7 +255,7 @@ public final class TicketDesk {
                 wip.merge(t.assignee(), 1, Integer::sum);
             }
         }
-        History history = history(now);
+        AssignHistory history = AssignHistory.of(tickets, now);
         List<LogEntry> log = new ArrayList<>();
         int offers = 0;
         // WIP only grows during a pass: once a kind finds no one, later tickets of that kind wait for the same reason
@@ -333,112 +333,12 @@ public final class TicketDesk {
 
     /** Lapsed offers go to the next session; claims whose holder went quiet or ran past the deadline are taken back. */
     public void tick() {
-        Instant now = clock.instant();
-        List<LogEntry> log = new ArrayList<>();
-        List<Ticket> open = tickets.openTickets();
-        List<Ticket> lapsed = open.stream().filter(t -> t.state() == Ticket.State.OFFERED && t.offerExpires() != null
-                && !now.isBefore(t.offerExpires())).toList();
-        boolean[] gone;
-        try {
-            gone = tickets.lapseAll(lapsed, now);
-        } catch (RuntimeException e) {
-            LOG.warn("lapsing {} offers failed; trying one by one: {}", lapsed.size(), e.getMessage());
-            gone = new boolean[lapsed.size()];
-            for (int i = 0; i < gone.length; i++) {
-                try {
-                    gone[i] = tickets.lapse(lapsed.get(i), now);
-                } catch (RuntimeException one) {
-                    LOG.warn("ticket #{}: the lapsed offer could not be requeued: {}", lapsed.get(i).id(), one.getMessage());
-                }
-            }
-        }
-        boolean reread = false;
-        for (int i = 0; i < gone.length; i++) {
-            Ticket t = lapsed.get(i);
-            reread |= !gone[i];
-            if (gone[i]) {
-                log.add(entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + ": the offer to " + t.assignee()
-                        + " lapsed unclaimed; offering it to the next session"));
-                notifier.tell(t.assignee(), t.service(), "the offer of " + t.kind().label() + " ticket #" + t.id() + " lapsed");
-                announce(t.id(), "the offer to " + t.assignee() + " lapsed unclaimed");
-            }
-        }
-        for (Ticket t : open) {
-            if (t.state() == Ticket.State.CLAIMED) {
-                String why = null;
-                if (t.deadline() != null && !now.isBefore(t.deadline())) {
-                    why = t.assignee() + " passed the deadline of " + at(t.deadline());
-                } else if (t.leaseExpires() != null && !now.isBefore(t.leaseExpires())) {
-                    why = t.assignee() + " sent no heartbeat since " + at(t.leaseExpires().minus(timing.lease()))
-                            + " (lease " + describe(timing.lease()) + ")";
-                }
-                if (why != null) {
-                    reread = true;
-                    Optional<Ticket> next;
-                    try {
-                        next = tickets.takeBack(t.id(), t.assignee(), EnumSet.of(Ticket.State.CLAIMED), Ticket.State.EXPIRED, why, now, true);
-                    } catch (RuntimeException e) {
-                        LOG.warn("ticket #{} could not be taken back: {}", t.id(), e.getMessage());
-                        continue;
-                    }
-                    if (next.isPresent()) {
-                        log.add(entry(now, t.service(), "lease", t.kind().label() + " ticket #" + t.id() + " taken back: " + why
-                                + "; reopened as #" + next.get().id()));
-                        notifier.tell(t.assignee(), t.service(), t.kind().label() + " ticket #" + t.id() + " was taken back: " + why);
-                        announce(t.id(), ":hourglass: taken back from " + t.assignee() + ": " + why);
-                        pendingAnnouncement.add(next.get().id());
-                        if (t.kind() == Ticket.Kind.BUILD) {
-                            wakeup.recheck(t.service());
-                        }
-                    }
-                }
-            }
-        }
-        store.log(log, now);
-        if (reread) {
+        List<Ticket> current = leases.run();
+        if (current == null) {
             assign();
-            return;
+        } else {
+            assign(current);
         }
-        // nothing else moved: the list read above, with the lapsed offers queued again, is current
-        Map<Long, Ticket> requeued = new HashMap<>();
-        for (Ticket t : lapsed) {
-            List<String> skip = new ArrayList<>(t.skip());
-            if (!skip.contains(t.assignee())) {
-                skip.add(t.assignee());
-            }
-            requeued.put(t.id(), new Ticket(t.id(), t.service(), t.kind(), t.tree(), Ticket.State.QUEUED, null, skip, t.waiting(), t.note(),
-                    t.percent(), t.createdAt(), null, null, t.claimedAt(), t.leaseExpires(), t.deadline(), null, null));
-        }
-        assign(open.stream().map(t -> requeued.getOrDefault(t.id(), t)).toList());
-    }
-
-    /** Medians of claim-to-done per session and kind, and who built each service, over the last 30 days. */
-    private record History(Map<String, Map<Ticket.Kind, Duration>> medians, Map<String, String> builders) {
-        Duration median(String session, Ticket.Kind kind) {
-            Map<Ticket.Kind, Duration> m = medians.get(session);
-            return m == null ? null : m.get(kind);
-        }
-    }
-
-    private History history(Instant now) {
-        Map<String, Map<Ticket.Kind, List<Duration>>> durations = new HashMap<>();
-        Map<String, String> builders = new HashMap<>();
-        for (TicketStore.Finished f : tickets.finished(now.minus(Duration.ofDays(30)))) {
-            if (f.claimedAt() != null && f.closedAt() != null) {
-                durations.computeIfAbsent(f.assignee(), k -> new java.util.EnumMap<>(Ticket.Kind.class))
-                        .computeIfAbsent(f.kind(), k -> new ArrayList<>()).add(Duration.between(f.claimedAt(), f.closedAt()));
-            }
-            if (f.kind() == Ticket.Kind.BUILD) {
-                builders.put(f.service(), f.assignee());
-            }
-        }
-        Map<String, Map<Ticket.Kind, Duration>> medians = new HashMap<>();
-        durations.forEach((session, byKind) -> {
-            Map<Ticket.Kind, Duration> m = new java.util.EnumMap<>(Ticket.Kind.class);
-            byKind.forEach((kind, list) -> m.put(kind, Matching.median(list)));
-            medians.put(session, m);
-        });
-        return new History(medians, builders);
     }
 
     /** "10:17" today (UTC), "Nov 24 10:17" on another day. */
@@ -448,19 +348,6 @@ public final class TicketDesk {
         }
         boolean today = i.atZone(ZoneOffset.UTC).toLocalDate().equals(clock.instant().atZone(ZoneOffset.UTC).toLocalDate());
         return (today ? HM : DAY_HM).format(i);
-    }
-
-    static String describe(Duration d) {
-        if (d.toDays() > 0 && d.toHours() % 24 == 0) {
-            return d.toDays() + "d";
-        }
-        if (d.toHours() > 0 && d.toMinutes() % 60 == 0) {
-            return d.toHours() + "h";
-        }
-        if (d.toMinutes() > 0 && d.getSeconds() % 60 == 0) {
-            return d.toMinutes() + "m";
-        }
-        return d.getSeconds() + "s";
     }
 
     static LogEntry entry(Instant at, String service, String kind, String message) {

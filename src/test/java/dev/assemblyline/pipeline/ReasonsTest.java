@@ -15,10 +15,10 @@ class ReasonsTest {
         for (int i = 0; i < 30; i++) {
             many.add("reason " + i);
         }
-        List<String> b = Reconciler.bounded(many);
-        assertThat(b.get(0)).hasSize(Reconciler.REASON_LIMIT).endsWith("…");
+        List<String> b = Reasons.bounded(many);
+        assertThat(b.get(0)).hasSize(Reasons.LIMIT).endsWith("…");
         assertThat(b).hasSize(21);
         assertThat(b.get(20)).isEqualTo("11 more reasons");
-        assertThat(Reconciler.bounded(List.of("short"))).containsExactly("short");
+        assertThat(Reasons.bounded(List.of("short"))).containsExactly("short");
     }
 }
