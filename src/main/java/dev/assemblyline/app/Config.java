@@ -216,7 +216,7 @@ public record Config(
         if (adminToken != null) {
             return adminToken;
         }
-        return dev.assemblyline.pipeline.SessionRegistry.adminTokenFile(dataDir.resolve("admin-token"));
+        return dev.assemblyline.pipeline.Tokens.adminTokenFile(dataDir.resolve("admin-token"));
     }
 
     /** The sandbox repository commands run in; the data directory and the sessions file are never visible in it. */

@@ -1,11 +1,13 @@
 package dev.assemblyline.pipeline;
 
 import dev.assemblyline.assign.Matching;
+import dev.assemblyline.model.Session;
 import dev.assemblyline.model.Ticket;
 import dev.assemblyline.store.TicketStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +21,18 @@ record AssignHistory(Map<String, Map<Ticket.Kind, Duration>> medians, Map<String
     Duration median(String session, Ticket.Kind kind) {
         Map<Ticket.Kind, Duration> m = medians.get(session);
         return m == null ? null : m.get(kind);
+    }
+
+    /** The sessions that can do {@code t}, with what matching weighs for each. */
+    List<Matching.Candidate> candidates(Ticket t, Collection<Session> sessions, Map<String, Integer> wip) {
+        List<Matching.Candidate> out = new ArrayList<>();
+        String builder = builders.get(t.service());
+        for (Session s : sessions) {
+            if (s.can(t.kind().capability())) {
+                out.add(new Matching.Candidate(s, wip.getOrDefault(s.id(), 0), median(s.id(), t.kind()), s.id().equals(builder)));
+            }
+        }
+        return out;
     }
 
     static AssignHistory of(TicketStore tickets, Instant now) {

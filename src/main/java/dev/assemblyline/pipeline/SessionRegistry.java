@@ -10,12 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class SessionRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(SessionRegistry.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SessionStore store;
     private final TicketActions actions;
@@ -70,7 +66,7 @@ public final class SessionRegistry {
         if (bearer == null || bearer.isBlank() || bearer.length() > 200) {
             return Optional.empty();
         }
-        return store.sessionByToken(Hmac.sha256(bearer.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return store.sessionByToken(Tokens.hash(bearer));
     }
 
     /** Re-reads the sessions file when its modification time changed; a bad file is reported and ignored. */
@@ -106,7 +102,7 @@ public final class SessionRegistry {
                 try {
                     Session s = parse(e.getKey(), e.getValue(), "file");
                     String token = text(e.getValue(), "token");
-                    String hash = token != null ? Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+                    String hash = token != null ? Tokens.hash(token) : null;
                     if (hash == null && !store.hasToken(s.id())) {
                         hash = keptToken(s.id()); // dropped and back (a typo in its id, fixed): the token it was given, in the same write
                     }
@@ -207,9 +203,9 @@ public final class SessionRegistry {
         }
         String token = null;
         if (admin && (old == null || body.path("new_token").asBoolean(false))) {
-            token = newToken(); // a new session, or asked for: an admin's update does not take a working session's token away
+            token = Tokens.newToken(); // a new session, or asked for: an admin's update does not take a working session's token away
         }
-        store.saveSession(s, token == null ? null : Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)), clock.instant());
+        store.saveSession(s, token == null ? null : Tokens.hash(token), clock.instant());
         onChange.run();
         return new Registered(store.session(s.id()).orElseThrow(), token);
     }
@@ -293,68 +289,23 @@ public final class SessionRegistry {
 
     /** The hash of the token once written to {@code <data>/tokens/<id>}, or null when there is none. */
     private String keptToken(String id) {
-        Path f = tokenDir.resolve(ServiceName.require(id));
-        try {
-            if (Files.isRegularFile(f)) {
-                String kept = Files.readString(f).strip();
-                if (kept.length() >= 16) {
-                    LOG.info("session {} has its token from {} again", id, f);
-                    return Hmac.sha256(kept.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("could not read the token of session {}: {}", id, e.getMessage());
+        String kept = Tokens.read(tokenDir.resolve(ServiceName.require(id)));
+        if (kept != null) {
+            LOG.info("session {} has its token from {} again", id, tokenDir.resolve(id));
         }
-        return null;
+        return kept == null ? null : Tokens.hash(kept);
     }
 
     private void writeToken(String id) {
         try {
             Path f = tokenDir.resolve(ServiceName.require(id));
-            String token = newToken();
-            writePrivate(f, token);
-            store.saveSession(store.session(id).orElseThrow(), Hmac.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                    clock.instant());
+            String token = Tokens.newToken();
+            Tokens.writePrivate(f, token);
+            store.saveSession(store.session(id).orElseThrow(), Tokens.hash(token), clock.instant());
             LOG.info("session {} has no token in {}: one was written to {}", id, file.getFileName(), f);
         } catch (IOException e) {
             LOG.warn("could not write a token for session {}: {}", id, e.getMessage());
         }
-    }
-
-    /** The token kept in {@code file}, made (mode 600) the first time; null when it can be neither read nor written. */
-    public static String adminTokenFile(Path file) {
-        try {
-            if (Files.isRegularFile(file)) {
-                String t = Files.readString(file).strip();
-                if (t.length() >= 16) {
-                    return t;
-                }
-            }
-            String token = newToken();
-            writePrivate(file, token);
-            return token;
-        } catch (IOException e) {
-            LOG.warn("no admin token: {} could not be read or written ({})", file, e.getMessage());
-            return null;
-        }
-    }
-
-    /** Writes a token to a file only its owner can read (mode 600, made so before the token is in it). */
-    private static void writePrivate(Path file, String token) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.deleteIfExists(file);
-        try {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException notPosix) {
-            Files.createFile(file);
-        }
-        Files.writeString(file, token + "\n");
-    }
-
-    static String newToken() {
-        byte[] b = new byte[24];
-        RANDOM.nextBytes(b);
-        return "as_" + HexFormat.of().formatHex(b);
     }
 
     private static String text(JsonNode n, String field) {

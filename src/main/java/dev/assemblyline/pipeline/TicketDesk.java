@@ -212,17 +212,6 @@ public final class TicketDesk {
     /** Opened tickets not yet announced: announced by the next assign pass, offered or waiting. */
     private final java.util.Set<Long> pendingAnnouncement = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private static List<Matching.Candidate> candidates(Ticket t, java.util.Collection<Session> sessions, Map<String, Integer> wip, AssignHistory history) {
-        List<Matching.Candidate> candidates = new ArrayList<>();
-        String builder = history.builders().get(t.service());
-        for (Session s : sessions) {
-            if (s.can(t.kind().capability())) {
-                candidates.add(new Matching.Candidate(s, wip.getOrDefault(s.id(), 0), history.median(s.id(), t.kind()), s.id().equals(builder)));
-            }
-        }
-        return candidates;
-    }
-
     /** Who the next assign pass would offer a queued ticket to, as things stand (for answers that say so). */
     Matching.Result nextHolder(Ticket t) {
         Map<String, Integer> wip = new HashMap<>();
@@ -231,7 +220,7 @@ public final class TicketDesk {
                 wip.merge(o.assignee(), 1, Integer::sum);
             }
         }
-        return Matching.choose(t.kind(), candidates(t, sessions.sessions(), wip, AssignHistory.of(tickets, clock.instant())), t.skip());
+        return Matching.choose(t.kind(), AssignHistory.of(tickets, clock.instant()).candidates(t, sessions.sessions(), wip), t.skip());
     }
 
     /** Offers every queued ticket it can, oldest first; records why the others wait. Returns offers made. */
@@ -278,7 +267,7 @@ public final class TicketDesk {
                 }
                 continue;
             }
-            Matching.Result r = Matching.choose(t.kind(), candidates(t, sessions.values(), wip, history), t.skip());
+            Matching.Result r = Matching.choose(t.kind(), history.candidates(t, sessions.values(), wip), t.skip());
             if (r.chosen() == null) {
                 exhausted.put(t.kind(), r.waiting());
                 if (!r.waiting().equals(t.waiting())) {

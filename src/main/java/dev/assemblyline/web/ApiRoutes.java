@@ -14,7 +14,6 @@ import dev.assemblyline.pipeline.Why;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +47,7 @@ public final class ApiRoutes {
     void register(RoutesConfig r) {
         r.get("/api/sessions", ctx -> {
             Map<String, Integer> wip = board.wip();
-            Server.json(ctx, 200, board.sessions().stream().map(s -> view(s, wip)).toList());
+            Server.json(ctx, 200, board.sessions().stream().map(s -> Views.of(s, wip)).toList());
         });
         r.post("/api/sessions", this::registerSession);
         r.post("/api/sessions/{id}/heartbeat", this::heartbeat);
@@ -129,7 +128,7 @@ public final class ApiRoutes {
         }
         try {
             SessionRegistry.Registered reg = sessions.register(body, admin, self.orElse(null));
-            Map<String, Object> v = view(reg.session(), board.wip());
+            Map<String, Object> v = Views.of(reg.session(), board.wip());
             if (reg.token() != null) {
                 v.put("token", reg.token()); // shown once; a session updating itself keeps the token it used
             }
@@ -209,7 +208,7 @@ public final class ApiRoutes {
         }
         String service = blank(ctx.queryParam("service"));
         String assignee = blank(ctx.queryParam("assignee"));
-        Server.json(ctx, 200, board.tickets(service, state, assignee, 1000).stream().map(ApiRoutes::view).toList());
+        Server.json(ctx, 200, board.tickets(service, state, assignee, 1000).stream().map(Views::of).toList());
     }
 
     private void ticket(Context ctx) {
@@ -221,7 +220,7 @@ public final class ApiRoutes {
         if (t.isEmpty()) {
             Server.json(ctx, 404, Map.of("error", "no ticket #" + id));
         } else {
-            Server.json(ctx, 200, view(t.get()));
+            Server.json(ctx, 200, Views.of(t.get()));
         }
     }
 
@@ -263,7 +262,7 @@ public final class ApiRoutes {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put(o.ok() ? "message" : "error", o.message());
         if (o.ticket() != null) {
-            answer.put("ticket", view(o.ticket()));
+            answer.put("ticket", Views.of(o.ticket()));
         }
         Server.json(ctx, o.status(), answer);
         if (o.ok()) {
@@ -328,44 +327,5 @@ public final class ApiRoutes {
 
     private static String blank(String s) {
         return s == null || s.isBlank() ? null : s;
-    }
-
-    private static Map<String, Object> view(Session s, Map<String, Integer> wip) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("session_id", s.id());
-        m.put("name", s.name());
-        m.put("capabilities", s.capabilities());
-        m.put("status", s.status());
-        m.put("current_work", s.currentWork());
-        m.put("slack_user", s.slackUser());
-        m.put("wip_limit", s.wipLimit());
-        m.put("wip", wip.getOrDefault(s.id(), 0));
-        m.put("origin", s.origin());
-        m.put("last_heartbeat", str(s.lastHeartbeat()));
-        return m;
-    }
-
-    static Map<String, Object> view(Ticket t) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", t.id());
-        m.put("service", t.service());
-        m.put("kind", t.kind().label());
-        m.put("state", t.state().label());
-        m.put("assignee", t.assignee());
-        m.put("deadline", str(t.deadline()));
-        m.put("tree", t.tree());
-        m.put("waiting", t.waiting());
-        m.put("offer_expires", str(t.offerExpires()));
-        m.put("lease_expires", str(t.leaseExpires()));
-        m.put("note", t.note());
-        m.put("percent", t.percent());
-        m.put("created_at", str(t.createdAt()));
-        m.put("closed_at", str(t.closedAt()));
-        m.put("close_reason", t.closeReason());
-        return m;
-    }
-
-    private static String str(Instant i) {
-        return i == null ? null : i.toString();
     }
 }

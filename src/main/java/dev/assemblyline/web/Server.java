@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -140,7 +139,7 @@ public final class Server {
     private void services(Context ctx) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (ServiceState s : board.services().values().stream().sorted((a, b) -> a.service().compareTo(b.service())).toList()) {
-            out.add(view(s));
+            out.add(Views.of(s));
         }
         json(ctx, 200, out);
     }
@@ -156,8 +155,8 @@ public final class Server {
             json(ctx, 404, Map.of("error", "no service " + name));
             return;
         }
-        Map<String, Object> v = view(s);
-        v.put("events", board.latestEvents(name, 500).stream().map(Server::view).toList());
+        Map<String, Object> v = Views.of(s);
+        v.put("events", board.latestEvents(name, 500).stream().map(Views::of).toList());
         json(ctx, 200, v);
     }
 
@@ -176,34 +175,13 @@ public final class Server {
                 return;
             }
         }
-        json(ctx, 200, entries.stream().map(Server::view).toList());
+        json(ctx, 200, entries.stream().map(Views::of).toList());
     }
 
     private void health(Context ctx) {
         dev.assemblyline.pipeline.LineHealth.Report r = health.check();
         json(ctx, r.ok() ? 200 : 503, r.body());
     }
-
-    private static Map<String, Object> view(ServiceState s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("service", s.service());
-        m.put("phase", s.phase().name());
-        m.put("reasons", s.reasons());
-        m.put("tree", s.tree());
-        m.put("since", s.since().toString());
-        return m;
-    }
-
-    private static Map<String, Object> view(LogEntry e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", e.id());
-        m.put("at", e.at().toString());
-        m.put("service", e.service());
-        m.put("kind", e.kind());
-        m.put("message", e.message());
-        return m;
-    }
-
 
     static void json(Context ctx, int status, Object body) {
         try {
