@@ -71,7 +71,12 @@ final class VerifyCommand implements Callable<Integer> {
                     err.flush();
                 }
             }
-            Verification.Outcome o = Verification.verify(Config.fromEnv(System.getenv()).sandbox(), trees, repo.detector(), commit, service, Verification.config(git, commit),
+            dev.assemblyline.verify.RepoConfig config = Verification.config(git, commit);
+            if (config.problem() != null) {
+                spec.commandLine().getErr().println("assembly: " + config.problem());
+                spec.commandLine().getErr().flush();
+            }
+            Verification.Outcome o = Verification.verify(Config.fromEnv(System.getenv()).sandbox(), trees, repo.detector(), commit, service, config,
                     timeout == null ? null : Duration.ofSeconds(timeout), () -> false);
             print(spec.commandLine().getOut(), o, json);
             return o.failedCheck() == null ? 0 : 1;

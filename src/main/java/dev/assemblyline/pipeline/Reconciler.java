@@ -277,6 +277,13 @@ public final class Reconciler {
             }
             outcome = changes.size() + " services changed " + shortId(from) + ".." + shortId(head.name());
         }
+        if (head != null && !head.name().equals(last) && (bulk == null || !head.equals(bulk.head()))) {
+            String problem = Verification.config(source.repo(), head).problem();
+            if (problem != null) { // said once per commit that brings it; the file counts as empty meanwhile
+                log.add(new LogEntry(0, now, null, "config", problem + " (" + shortId(head.name()) + ")"));
+                LOG.warn("{} ({})", problem, shortId(head.name()));
+            }
+        }
         // this change's own services go first, in slices if it is large; a turn with nothing new takes the next
         // slice of the change under way, now looked at at the newer head
         List<String> queue = new ArrayList<>(work);

@@ -1,14 +1,20 @@
 package dev.assemblyline.verify;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.assemblyline.model.Durations;
+import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * What a repository says about its services in {@code assembly.yml} at its root:
@@ -26,14 +32,29 @@ import java.util.Map;
  *     restart: ./restart.sh
  *     network: true                    # the test suite may use the network (deploys and restarts always may)
  * </pre>
- * A file that does not parse counts as empty and says why in {@link #problem}.
+ * The file is bound to records with Jackson's YAML module. A file that does not parse, or has a key
+ * that is not one of these, counts as empty and says why in {@link #problem} (with the key and the
+ * line); the coordinator logs that to the event log for the commit that brought it.
  */
 public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, Service> services, String problem) {
 
     public static final RepoConfig DEFAULT = new RepoConfig(80, Duration.ofMinutes(15), Map.of(), null);
+
     /** Built on first use: most repositories have no assembly.yml, and a short command should not pay for YAML. */
     private static final class Yaml {
-        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory())
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    }
+
+    /** The file as written. */
+    private record File(Double coverageMin, String testTimeout, Map<String, ServiceEntry> services) {
+    }
+
+    /** One service's entry as written. */
+    private record ServiceEntry(List<String> buildFiles, String test, Double coverageMin, String deploy, List<String> deploySecrets,
+                                String health, String restart, Boolean network) {
     }
 
     /** One service's settings; null fields fall back to the defaults. */
@@ -55,47 +76,81 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
         if (yaml == null || yaml.length == 0) {
             return DEFAULT;
         }
+        File f;
+        try (com.fasterxml.jackson.core.JsonParser p = Yaml.MAPPER.createParser(yaml)) {
+            if (p.nextToken() == null) {
+                return DEFAULT; // comments only
+            }
+            f = Yaml.MAPPER.readValue(p, File.class);
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds() == null ? "" : " (known: " + e.getKnownPropertyIds().stream().map(String::valueOf).sorted()
+                    .collect(Collectors.joining(", ")) + ")";
+            return ignored(lineOf(yaml, e), "unknown key '" + e.getPropertyName() + "'" + where(e) + known);
+        } catch (JsonMappingException e) {
+            return ignored(e.getLocation(), "wrong type" + where(e) + ": " + e.getOriginalMessage().replaceAll("\\s+", " "));
+        } catch (JsonProcessingException e) {
+            return ignored(e.getLocation(), "not YAML: " + e.getOriginalMessage().replaceAll("\\s+", " "));
+        } catch (IOException | RuntimeException e) {
+            return ignored(null, "could not be read: " + e.getMessage());
+        }
+        if (f == null) {
+            return DEFAULT; // "~" or "null"
+        }
+        Duration timeout;
         try {
-            JsonNode root = Yaml.MAPPER.readTree(yaml);
-            if (root == null || !root.isObject()) {
-                return new RepoConfig(80, Duration.ofMinutes(15), Map.of(), "assembly.yml is not a mapping; ignored");
-            }
-            double cov = root.path("coverage_min").asDouble(80);
-            Duration timeout = root.hasNonNull("test_timeout") ? duration(root.get("test_timeout").asText()) : Duration.ofMinutes(15);
-            if (timeout.compareTo(Duration.ofSeconds(10)) < 0 || timeout.compareTo(Duration.ofHours(24)) > 0) {
-                timeout = Duration.ofMinutes(15); // out of 10 s .. 24 h: the default, not a run killed at once or never
-            }
-            Map<String, Service> services = new HashMap<>();
-            JsonNode s = root.path("services");
-            for (Iterator<Map.Entry<String, JsonNode>> it = s.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                JsonNode n = e.getValue();
-                services.put(e.getKey(), new Service(list(n.get("build_files")), text(n, "test"),
-                        n.hasNonNull("coverage_min") ? n.get("coverage_min").asDouble() : null, text(n, "deploy"),
-                        list(n.get("deploy_secrets")) == null ? List.of() : list(n.get("deploy_secrets")), text(n, "health"), text(n, "restart"),
-                        n.path("network").asBoolean(false)));
-            }
-            return new RepoConfig(cov, timeout, services, null);
-        } catch (Exception e) {
-            return new RepoConfig(80, Duration.ofMinutes(15), Map.of(), "assembly.yml could not be read (" + e.getMessage() + "); ignored");
+            timeout = f.testTimeout() == null ? DEFAULT.testTimeout() : Durations.parse(f.testTimeout());
+        } catch (IllegalArgumentException e) {
+            return ignored(null, "test_timeout: " + e.getMessage());
         }
-    }
-
-    private static Duration duration(String t) {
-        return dev.assemblyline.model.Durations.parse(t);
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? null : v.asText();
-    }
-
-    private static List<String> list(JsonNode n) {
-        if (n == null || !n.isArray()) {
-            return null;
+        if (timeout.compareTo(Duration.ofSeconds(10)) < 0 || timeout.compareTo(Duration.ofHours(24)) > 0) {
+            timeout = DEFAULT.testTimeout(); // out of 10 s .. 24 h: the default, not a run killed at once or never
         }
-        List<String> out = new ArrayList<>();
-        n.forEach(x -> out.add(x.asText()));
-        return out;
+        Map<String, Service> services = new HashMap<>();
+        if (f.services() != null) {
+            f.services().forEach((name, e) -> services.put(name, e == null ? Service.NONE : new Service(e.buildFiles(), e.test(), e.coverageMin(),
+                    e.deploy(), e.deploySecrets() == null ? List.of() : e.deploySecrets(), e.health(), e.restart(), Boolean.TRUE.equals(e.network()))));
+        }
+        return new RepoConfig(f.coverageMin() == null ? DEFAULT.coverageMin() : f.coverageMin(), timeout, services, null);
+    }
+
+    private static RepoConfig ignored(JsonLocation at, String what) {
+        return ignored(at == null ? 0 : at.getLineNr(), what);
+    }
+
+    private static RepoConfig ignored(int lineNr, String what) {
+        String line = lineNr < 1 ? "" : " line " + lineNr;
+        return new RepoConfig(DEFAULT.coverageMin(), DEFAULT.testTimeout(), Map.of(), "assembly.yml" + line + ": " + what
+                + "; the whole file is ignored until it is fixed");
+    }
+
+    /**
+     * The line of an unknown key: found by walking the file's lines along the key's path (services, then
+     * the service, then the key), because the parser's own position may already be past the key's value.
+     */
+    private static int lineOf(byte[] yaml, UnrecognizedPropertyException e) {
+        List<String> lines = new String(yaml, java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        int at = 0;
+        for (var ref : e.getPath()) {
+            String name = ref.getFieldName();
+            if (name == null) {
+                continue;
+            }
+            java.util.regex.Pattern key = java.util.regex.Pattern.compile("^\\s*['\"]?" + java.util.regex.Pattern.quote(name) + "['\"]?\\s*:.*");
+            while (at < lines.size() && !key.matcher(lines.get(at)).matches()) {
+                at++;
+            }
+            if (at == lines.size()) {
+                return e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            }
+            at++;
+        }
+        return at;
+    }
+
+    /** " in services.billing" for a key inside a service; "" at the top. */
+    private static String where(JsonMappingException e) {
+        List<String> path = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]").toList();
+        List<String> parent = path.isEmpty() ? path : path.subList(0, path.size() - (e instanceof UnrecognizedPropertyException ? 1 : 0));
+        return parent.isEmpty() ? "" : " in " + String.join(".", parent);
     }
 }

@@ -146,4 +146,17 @@ class OperationsTest {
         assertThat(checks[0]).contains("\"recent_checks\":[true").doesNotContain("status\\\":\\\"ok");
         assertThat(log).as("nothing the answer said").doesNotContain("\"status\":\"ok\"");
     }
+
+    @Test
+    void aMistakeInAssemblyYmlIsInTheEventLogWithItsKeyAndLine() throws Exception {
+        server = new Wiring(Config.fromEnv(Map.of("PORT", "0", "ASSEMBLY_DATA_DIR", tmp.resolve("data").toString(),
+                "ASSEMBLY_SESSIONS_FILE", tmp.resolve("none.json").toString())), Clock.systemUTC(), true);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        TestRepos.commitAndPush(work, "assembly.yml", "services:\n  web:\n    deploy: ./deploy.sh\n    helth: http://localhost:1/health\n", "main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.store.events(0, null, 100).stream().anyMatch(e -> e.kind().equals("config")));
+        assertThat(server.store.events(0, null, 100).stream().filter(e -> e.kind().equals("config")).toList()).singleElement()
+                .satisfies(e -> assertThat(e.message()).startsWith("assembly.yml line 4: unknown key 'helth' in services.web (known: build_files,")
+                        .contains("the whole file is ignored until it is fixed"));
+    }
 }
