@@ -40,7 +40,8 @@ final class OutboxBench implements Callable<Integer> {
                         clock.instant());
             }
             long t0 = System.nanoTime();
-            try (OutboxWorker worker = new OutboxWorker(outbox, "xoxb-bench", apiUrl, clock, Duration.ofSeconds(1)).start()) {
+            try (OutboxWorker worker = new OutboxWorker(outbox, "xoxb-bench", apiUrl, clock, Duration.ofSeconds(1))) {
+                worker.start();
                 while (outbox.depth() > 0 && System.nanoTime() - t0 < Duration.ofMinutes(15).toNanos()) {
                     Thread.sleep(200);
                 }

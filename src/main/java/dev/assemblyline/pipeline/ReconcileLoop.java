@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * phases, take back lapsed offers and silent claims, offer what waits, re-read sessions.json. It sleeps
  * until signalled or a second passes.
  */
-public final class ReconcileLoop implements AutoCloseable {
+public final class ReconcileLoop extends Worker {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileLoop.class);
     private static final long TICK = TimeUnit.SECONDS.toNanos(1);
 
@@ -24,8 +24,6 @@ public final class ReconcileLoop implements AutoCloseable {
     private final Operations operations;
     private final Wakeup wakeup;
     private final Duration resyncEvery;
-    private final Thread thread;
-    private volatile boolean running = true;
 
     /**
      * @param tests      test runs for services in TESTING, scheduled each turn; null when the coordinator runs
@@ -35,6 +33,7 @@ public final class ReconcileLoop implements AutoCloseable {
      */
     public ReconcileLoop(Reconciler reconciler, TicketDesk desk, SessionRegistry sessions, TestScheduler tests, Operations operations,
                          Wakeup wakeup, Duration resyncEvery) {
+        super("reconcile", Duration.ofSeconds(5));
         this.reconciler = reconciler;
         this.desk = desk;
         this.sessions = sessions;
@@ -42,13 +41,6 @@ public final class ReconcileLoop implements AutoCloseable {
         this.operations = operations;
         this.wakeup = wakeup;
         this.resyncEvery = resyncEvery;
-        this.thread = new Thread(this::run, "reconcile");
-        this.thread.setDaemon(true);
-    }
-
-    public ReconcileLoop start() {
-        thread.start();
-        return this;
     }
 
     private final java.util.concurrent.atomic.AtomicLong chores = new java.util.concurrent.atomic.AtomicLong();
@@ -63,7 +55,7 @@ public final class ReconcileLoop implements AutoCloseable {
 
     /** Whether the loop thread runs (tests may build a coordinator without it). */
     public boolean running() {
-        return thread.isAlive();
+        return alive();
     }
 
     private long lastChores = System.nanoTime() - TICK;
@@ -89,41 +81,48 @@ public final class ReconcileLoop implements AutoCloseable {
         return failing;
     }
 
-    private void run() {
-        long nextResync = System.nanoTime();
-        lastPass = System.currentTimeMillis();
-        lastTurn = lastPass;
-        while (running) {
-            failedStep = null;
-            boolean resyncNow = System.nanoTime() - nextResync >= 0;
-            boolean failed = !turn(resyncNow);
-            lastTurn = System.currentTimeMillis();
-            failing = failedStep;
-            if (resyncNow) {
-                nextResync = System.nanoTime() + resyncEvery.toNanos();
-            }
-            if (!failed) {
-                lastPass = lastTurn;
-            } else {
-                // the store or git failed: a push may have landed with its event lost (the hosted repository's
-                // hook could not queue it), so the first turn that works again looks at everything
-                nextResync = System.nanoTime();
-            }
-            try {
-                long wait = Math.min(wakeup.choresDue() ? CHORES_MIN_GAP : TICK, Math.max(1, nextResync - System.nanoTime()));
-                if (!failed && reconciler.busy()) {
-                    wait = 1; // the next slice of a large change at once (new events are drained before it)
-                }
-                if (failed) {
-                    wakeup.backOff(wait); // back off before retrying
-                } else {
-                    wakeup.await(wait);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    private long nextResync = System.nanoTime();
+    /** Whether the last turn failed a step: the wait is then a back-off that only close cuts short. */
+    private boolean failed;
+
+    @Override
+    protected long round() {
+        if (lastPass == 0) {
+            lastPass = System.currentTimeMillis();
+            lastTurn = lastPass;
         }
+        failedStep = null;
+        boolean resyncNow = System.nanoTime() - nextResync >= 0;
+        failed = !turn(resyncNow);
+        lastTurn = System.currentTimeMillis();
+        failing = failedStep;
+        if (resyncNow) {
+            nextResync = System.nanoTime() + resyncEvery.toNanos();
+        }
+        if (!failed) {
+            lastPass = lastTurn;
+        } else {
+            // the store or git failed: a push may have landed with its event lost (the hosted repository's
+            // hook could not queue it), so the first turn that works again looks at everything
+            nextResync = System.nanoTime();
+        }
+        long wait = Math.min(wakeup.choresDue() ? CHORES_MIN_GAP : TICK, Math.max(1, nextResync - System.nanoTime()));
+        return !failed && reconciler.busy() ? 1 : wait; // the next slice of a large change at once (new events are drained before it)
+    }
+
+    @Override
+    protected void pause(long nanos) throws InterruptedException {
+        if (failed) {
+            wakeup.backOff(nanos); // back off before retrying
+        } else {
+            wakeup.await(nanos);
+        }
+    }
+
+    /** The loop waits on {@link Wakeup}, which every part signals through. */
+    @Override
+    public void signal() {
+        wakeup.inbox();
     }
 
     /** One turn of the loop; false when a step failed (its work stays for the next turn). */
@@ -187,17 +186,5 @@ public final class ReconcileLoop implements AutoCloseable {
 
     private boolean step(String what, java.util.function.Supplier<?> r) {
         return step(what, (Runnable) r::get);
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        // woken, not interrupted: an interrupt during a database write closes H2's file channel under it
-        wakeup.inbox();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

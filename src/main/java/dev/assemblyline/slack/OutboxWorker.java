@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * post whose answer was lost is looked up by its metadata before it is sent again, so it never lands
  * twice. Slack being down never blocks anyone: messages wait in the database.
  */
-public final class OutboxWorker implements AutoCloseable {
+public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
     static final String EVENT_TYPE = "assembly_outbox";
     private static final Set<String> PERMANENT = Set.of("channel_not_found", "not_in_channel", "is_archived", "invalid_auth",
@@ -40,10 +39,7 @@ public final class OutboxWorker implements AutoCloseable {
     private final MethodsClient slack;
     private final Clock clock;
     private final Duration perChannel;
-    private final Semaphore wake = new Semaphore(0);
     private final Map<String, Instant> nextPost = new HashMap<>();
-    private final Thread thread;
-    private volatile boolean running = true;
 
     public OutboxWorker(OutboxStore outbox, String botToken, String apiUrl, Clock clock, Duration perChannel) {
         this(outbox, botToken, apiUrl, clock, perChannel, Duration.ofSeconds(15));
@@ -51,6 +47,7 @@ public final class OutboxWorker implements AutoCloseable {
 
     /** @param callTimeout how long a call may go unanswered before it counts as lost (looked up, then retried) */
     public OutboxWorker(OutboxStore outbox, String botToken, String apiUrl, Clock clock, Duration perChannel, Duration callTimeout) {
+        super("slack-outbox", Duration.ofSeconds(3));
         this.outbox = outbox;
         SlackConfig config = new SlackConfig();
         config.setStatsEnabled(false); // the SDK's stats call auth.test on the side: not wanted, and it eats rate limit
@@ -65,35 +62,17 @@ public final class OutboxWorker implements AutoCloseable {
         this.slack = Slack.getInstance(config, new com.slack.api.util.http.SlackHttpClient(ok)).methods(botToken);
         this.clock = clock;
         this.perChannel = perChannel;
-        this.thread = new Thread(this::run, "slack-outbox");
-        this.thread.setDaemon(true);
     }
 
-    public OutboxWorker start() {
-        thread.start();
-        return this;
-    }
-
-    public void signal() {
-        wake.release();
-    }
-
-    private void run() {
-        while (running) {
-            long wait = 1000;
-            try {
-                wait = drainOnce();
-            } catch (Throwable e) {
-                LOG.warn("the Slack outbox failed a round; retrying: {}", e.getMessage());
-            }
-            try {
-                if (wake.tryAcquire(Math.max(10, wait), TimeUnit.MILLISECONDS)) {
-                    wake.drainPermits();
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
+    @Override
+    protected long round() {
+        long wait = 1000;
+        try {
+            wait = drainOnce();
+        } catch (RuntimeException | Error e) {
+            LOG.warn("the Slack outbox failed a round; retrying: {}", e.getMessage());
         }
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(10, wait));
     }
 
     /** Sends what may be sent now; returns milliseconds until something else may be. */
@@ -278,18 +257,6 @@ public final class OutboxWorker implements AutoCloseable {
             return Math.max(1, Math.min(3600, Long.parseLong(header == null ? "1" : header.strip())));
         } catch (NumberFormatException e) {
             return 30;
-        }
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        // woken, not interrupted: an interrupt during a database write closes H2's file channel under it
-        wake.release();
-        try {
-            thread.join(3000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

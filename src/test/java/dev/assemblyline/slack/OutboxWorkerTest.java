@@ -39,7 +39,8 @@ class OutboxWorkerTest {
             slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).inScenario("post").whenScenarioStateIs("posted").willReturn(okJson("{\"ok\":true,\"messages\":[{\"type\":\"message\","
                     + "\"text\":\"hello\",\"ts\":\"111.222\",\"metadata\":{\"event_type\":\"assembly_outbox\",\"event_payload\":{\"outbox_id\":" + id + "}}}]}")));
             try (OutboxWorker w = new OutboxWorker(outbox, "xoxb-t", slack.baseUrl() + "/api/", Clock.systemUTC(), Duration.ofMillis(50),
-                    Duration.ofMillis(500)).start()) {
+                    Duration.ofMillis(500))) {
+                w.start();
                 await().atMost(Duration.ofSeconds(10)).until(() -> outbox.depth() == 0);
             }
             assertThat(outbox.get(id).orElseThrow().ts()).isEqualTo("111.222");
