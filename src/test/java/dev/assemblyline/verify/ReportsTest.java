@@ -23,11 +23,20 @@ class ReportsTest {
     }
 
     @Test
-    void anEntityBombOrExternalEntityIsNotExpanded() throws Exception {
+    void anExternalEntityOrAnEntityBombIsNeverExpandedAndItsFileIsNotCounted() throws Exception {
+        // each names a failing test after an entity: expanded, /etc/passwd (or a billion "lol"s) would be a test name
         Files.writeString(dir.resolve("evil.xml"), "<?xml version=\"1.0\"?><!DOCTYPE testsuite [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
-                + "<testsuite><testcase name=\"&x;\"/></testsuite>");
+                + "<testsuite><testcase classname=\"evil\" name=\"&x;\"><failure/></testcase></testsuite>");
+        StringBuilder bomb = new StringBuilder("<?xml version=\"1.0\"?><!DOCTYPE testsuite [<!ENTITY l0 \"lol\">");
+        for (int i = 1; i <= 9; i++) {
+            bomb.append("<!ENTITY l").append(i).append(" \"").append(("&l" + (i - 1) + ";").repeat(10)).append("\">");
+        }
+        Files.writeString(dir.resolve("bomb.xml"), bomb + "]><testsuite><testcase classname=\"bomb\" name=\"&l9;\"><failure/></testcase></testsuite>");
+        Files.writeString(dir.resolve("plain.xml"), "<testsuite><testcase classname=\"plain\" name=\"t\"><failure/></testcase></testsuite>");
         Reports.Counts c = Reports.junit(dir);
-        assertThat(c.failing()).noneMatch(n -> n.contains("root:"));
+        assertThat(c.failing()).as("only the plain report counts").containsExactly("plain.t");
+        assertThat(c.tests()).isEqualTo(1);
+        assertThat(c.failing()).noneMatch(n -> n.contains("root:") || n.contains("lol"));
     }
 
     @Test

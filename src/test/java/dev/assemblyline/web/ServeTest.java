@@ -120,8 +120,11 @@ class ServeTest {
         assertThat(phases(events)).hasSize(2);
         assertThat(get("/api/events?since=" + events.get(events.size() - 2).get("id").asLong())).hasSize(1);
 
-        git(work, "push", "-q", "origin", "HEAD:feature");
-        assertThat(get("/api/services")).hasSize(1);
+        // a new service pushed to another branch only: a hosted push returns once it is processed, so had the
+        // coordinator taken it for the tracked branch, "other" would be listed by now
+        TestRepos.commitAndPush(work, "SERVICES/other/SPEC.md", TestRepos.completeSpec(), "feature");
+        assertThat(get("/api/services")).extracting(n -> n.get("service").asText()).containsExactly("hello");
+        assertThat(get("/api/services/other")).isNull();
         assertThat(get("/health").get("status").asText()).isEqualTo("ok");
         HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("assembly_events_total{outcome=\"accepted\",source=\"hosted\"} 2.0")
