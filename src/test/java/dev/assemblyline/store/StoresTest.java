@@ -20,6 +20,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Sessions, tickets, the outbox, operations and test results: the same tests on H2 and on a real PostgreSQL. */
 class StoresTest {
     static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
+
+    static Database open(String kind) {
+        return switch (kind) {
+            case "h2" -> Database.open(Database.h2Url(tmp.resolve("h2-" + System.nanoTime())), null, null);
+            case "postgres" -> Database.open(Postgres.get().newDatabase(), null, null);
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
 
     static Session session(String id, String slackUser, int wip) {
         return new Session(id, "Name " + id, List.of("builder"), "active", null, slackUser, wip, "api", null, null);
@@ -28,7 +38,7 @@ class StoresTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
     void aSessionIsOneUpsertThatKeepsItsTokenAndItsSlackUserIsItsOwn(String kind) {
-        try (Database db = StoreTest.open(kind)) {
+        try (Database db = open(kind)) {
             SessionStore sessions = new SessionStore(db.jdbc());
             sessions.saveSession(session("b1", "U1", 1), "hash-1", T0);
             assertThat(sessions.sessionByToken("hash-1")).map(Session::id).contains("b1");
@@ -53,7 +63,7 @@ class StoresTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
     void ofTwentyConcurrentClaimsExactlyOneWinsAndAHeartbeatExtendsOnlyClaimedLeases(String kind) throws Exception {
-        try (Database db = StoreTest.open(kind)) {
+        try (Database db = open(kind)) {
             SessionStore sessions = new SessionStore(db.jdbc());
             TicketStore tickets = new TicketStore(db.jdbc());
             for (int i = 0; i < 20; i++) {
@@ -95,7 +105,7 @@ class StoresTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
     void theOutboxKeepsOrderPerChannelAndQueuesAKeyOnce(String kind) {
-        try (Database db = StoreTest.open(kind)) {
+        try (Database db = open(kind)) {
             OutboxStore outbox = new OutboxStore(db.jdbc());
             assertThat(outbox.add("C1", "announce", "billing/READY/t1", null, "billing", null, "first", null, T0)).isTrue();
             assertThat(outbox.add("C1", "announce", "billing/READY/t1", null, "billing", null, "again", null, T0)).isFalse();
@@ -125,7 +135,7 @@ class StoresTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
     void healthIsTwoChecksInARowAndUptimeIsTheShareThatPassed(String kind) {
-        try (Database db = StoreTest.open(kind)) {
+        try (Database db = open(kind)) {
             OpsStore ops = new OpsStore(db.jdbc());
             ops.deployed("web", "t1", false, "command", "y".repeat(200_000), T0);
             ops.deployed("web", "t2", true, "command", "ok", T0.plusSeconds(1));
@@ -147,7 +157,7 @@ class StoresTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
     void aTestResultIsKeptPerTreeWithTheTailOfItsOutput(String kind) {
-        try (Database db = StoreTest.open(kind)) {
+        try (Database db = open(kind)) {
             ResultStore results = new ResultStore(db.jdbc());
             StringBuilder out = new StringBuilder();
             for (int i = 0; i < 100; i++) {
