@@ -109,17 +109,7 @@ public final class CommitWriter {
             }
             b.finish();
             ObjectId tree = dc.writeTree(ins);
-            CommitBuilder cb = new CommitBuilder();
-            cb.setTreeId(tree);
-            if (base != null) {
-                cb.setParentId(base);
-            }
-            PersonIdent who = new PersonIdent("Assembly Line", "assembly@localhost");
-            cb.setAuthor(who);
-            cb.setCommitter(who);
-            cb.setMessage(message);
-            ObjectId id = ins.insert(cb);
-            ins.flush();
+            ObjectId id = commit(ins, tree, base, new PersonIdent("Assembly Line", "assembly@localhost"), message);
             RefUpdate ru = repository.updateRef(Constants.R_HEADS + branch);
             ru.setNewObjectId(id);
             ru.setForceUpdate(true);
@@ -130,5 +120,20 @@ public final class CommitWriter {
             }
             return id;
         }
+    }
+
+    /** Writes a commit of {@code tree} on {@code base} (none for a first commit) and flushes it; moves no ref. */
+    static ObjectId commit(ObjectInserter ins, ObjectId tree, ObjectId base, PersonIdent who, String message) throws IOException {
+        CommitBuilder cb = new CommitBuilder();
+        cb.setTreeId(tree);
+        if (base != null) {
+            cb.setParentId(base);
+        }
+        cb.setAuthor(who);
+        cb.setCommitter(who);
+        cb.setMessage(message);
+        ObjectId id = ins.insert(cb);
+        ins.flush();
+        return id;
     }
 }

@@ -12,7 +12,6 @@ import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheBuilder;
 import org.eclipse.jgit.dircache.DirCacheEntry;
-import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -113,18 +112,8 @@ public final class WorkTree {
             }
             b.finish();
             ObjectId tree = index.writeTree(ins);
-            CommitBuilder cb = new CommitBuilder();
-            cb.setTreeId(tree);
-            if (base != null) {
-                cb.setParentId(base);
-            }
-            PersonIdent who = new PersonIdent("assembly verify", "verify@assembly.invalid");
-            cb.setAuthor(who);
-            cb.setCommitter(who);
-            cb.setMessage("work tree as it is (assembly verify --worktree)\n");
-            ObjectId id = ins.insert(cb);
-            ins.flush();
-            return id;
+            return CommitWriter.commit(ins, tree, base, new PersonIdent("assembly verify", "verify@assembly.invalid"),
+                    "work tree as it is (assembly verify --worktree)\n");
         } catch (IOException e) {
             throw new GitException("reading the work tree: " + e.getMessage(), e);
         }

@@ -117,6 +117,15 @@ public final class SpecRules {
     /** The letters and digits of a text as lower-case words joined by one space: spacing and markup do not count. */
     static String words(CharSequence text) {
         StringBuilder sb = new StringBuilder();
+        eachWord(text, w -> {
+            sb.append(sb.length() > 0 ? " " : "").append(w);
+            return false;
+        });
+        return sb.toString();
+    }
+
+    /** Hands each lower-case run of letters and digits to {@code stop} until it says true; returns whether it did. */
+    private static boolean eachWord(CharSequence text, java.util.function.Predicate<String> stop) {
         int i = 0;
         int len = text.length();
         while (i < len) {
@@ -127,14 +136,11 @@ public final class SpecRules {
             while (i < len && Character.isLetterOrDigit(text.charAt(i))) {
                 i++;
             }
-            if (i > start) {
-                if (sb.length() > 0) {
-                    sb.append(' ');
-                }
-                sb.append(text.subSequence(start, i).toString().toLowerCase(Locale.ROOT));
+            if (i > start && stop.test(text.subSequence(start, i).toString().toLowerCase(Locale.ROOT))) {
+                return true;
             }
         }
-        return sb.toString();
+        return false;
     }
 
     public List<String> required() {
@@ -230,21 +236,7 @@ public final class SpecRules {
 
     /** True when the text holds a word that is not a placeholder (TBD, TODO, …). */
     static boolean hasContent(CharSequence body) {
-        int i = 0;
-        int len = body.length();
-        while (i < len) {
-            while (i < len && !Character.isLetterOrDigit(body.charAt(i))) {
-                i++;
-            }
-            int start = i;
-            while (i < len && Character.isLetterOrDigit(body.charAt(i))) {
-                i++;
-            }
-            if (i > start && !PLACEHOLDERS.contains(body.subSequence(start, i).toString().toLowerCase(Locale.ROOT))) {
-                return true;
-            }
-        }
-        return false;
+        return eachWord(body, w -> !PLACEHOLDERS.contains(w));
     }
 
     /** The visible text of a node: text, code, code blocks, HTML that is not a comment. */

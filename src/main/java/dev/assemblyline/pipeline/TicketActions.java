@@ -36,11 +36,11 @@ public final class TicketActions {
     }
 
     public TicketDesk.Outcome claim(long id, Session s) {
-        Optional<Ticket> found = tickets.ticket(id);
-        if (found.isEmpty()) {
-            return new TicketDesk.Outcome(404, "no ticket #" + id, null);
-        }
-        Ticket t = found.get();
+        return withTicket(id, t -> claim(t, s));
+    }
+
+    private TicketDesk.Outcome claim(Ticket t, Session s) {
+        long id = t.id();
         if (!s.can(t.kind().capability())) {
             return new TicketDesk.Outcome(403, s.name() + " cannot claim a " + t.kind().label() + " ticket: it needs " + t.kind().capability(), t);
         }
@@ -59,34 +59,25 @@ public final class TicketActions {
             };
             return new TicketDesk.Outcome(409, message, current);
         }
-        store.log(List.of(TicketDesk.entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " claimed by " + s.name())), now);
-        desk.announce(id, "claimed by " + s.name());
-        if (t.kind() == Ticket.Kind.BUILD) {
-            wakeup.recheck(t.service());
-        }
+        record(now, t, "claimed by " + s.name(), "claimed by " + s.name(), false);
         return new TicketDesk.Outcome(200, "claimed " + t.kind().label() + " ticket #" + id + " for " + t.service() + "; lease "
                 + dev.assemblyline.model.Durations.format(timing.lease()) + ", deadline " + desk.at(now.plus(timing.deadline())), tickets.ticket(id).orElse(t));
     }
 
     public TicketDesk.Outcome release(long id, Session s) {
-        Optional<Ticket> found = tickets.ticket(id);
-        if (found.isEmpty()) {
-            return new TicketDesk.Outcome(404, "no ticket #" + id, null);
-        }
-        Ticket t = found.get();
+        return withTicket(id, t -> release(t, s));
+    }
+
+    private TicketDesk.Outcome release(Ticket t, Session s) {
+        long id = t.id();
         Instant now = clock.instant();
         Optional<Ticket> next = tickets.takeBack(id, s.id(), EnumSet.of(Ticket.State.OFFERED, Ticket.State.CLAIMED), Ticket.State.RELEASED,
                 "released by " + s.name(), now);
         if (next.isEmpty()) {
             return new TicketDesk.Outcome(409, "ticket #" + id + " is not held by " + s.name(), t);
         }
-        store.log(List.of(TicketDesk.entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " released by " + s.name()
-                + "; reopened as #" + next.get().id())), now);
-        desk.announce(id, "released by " + s.name());
+        record(now, t, "released by " + s.name() + "; reopened as #" + next.get().id(), "released by " + s.name(), false);
         desk.announceWhenAssigned(next.get().id());
-        if (t.kind() == Ticket.Kind.BUILD) {
-            wakeup.recheck(t.service());
-        }
         Matching.Result who = desk.nextHolder(next.get());
         String to;
         if (who.chosen() == null) {
@@ -100,20 +91,32 @@ public final class TicketActions {
     }
 
     public TicketDesk.Outcome done(long id, Session s) {
-        Optional<Ticket> found = tickets.ticket(id);
-        if (found.isEmpty()) {
-            return new TicketDesk.Outcome(404, "no ticket #" + id, null);
-        }
-        Ticket t = found.get();
+        return withTicket(id, t -> done(t, s));
+    }
+
+    private TicketDesk.Outcome done(Ticket t, Session s) {
+        long id = t.id();
         Instant now = clock.instant();
         if (!tickets.done(id, s.id(), now)) {
             return new TicketDesk.Outcome(409, "ticket #" + id + " is not held by " + s.name() + " (it is " + t.state().label()
                     + (t.assignee() == null ? "" : " by " + t.assignee()) + ")", t);
         }
-        store.log(List.of(TicketDesk.entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + id + " done by " + s.name())), now);
-        desk.announce(id, ":white_check_mark: done by " + s.name());
-        wakeup.recheck(t.service());
+        record(now, t, "done by " + s.name(), ":white_check_mark: done by " + s.name(), true);
         return new TicketDesk.Outcome(200, "done: " + t.kind().label() + " ticket #" + id + " for " + t.service(), tickets.ticket(id).orElse(t));
+    }
+
+    /** {@code act} on the ticket, or 404 when there is no such ticket. */
+    private TicketDesk.Outcome withTicket(long id, java.util.function.Function<Ticket, TicketDesk.Outcome> act) {
+        return tickets.ticket(id).map(act).orElseGet(() -> new TicketDesk.Outcome(404, "no ticket #" + id, null));
+    }
+
+    /** What a session did to a ticket: logged, announced, and a build's service looked at again (its phase depends on the claim). */
+    private void record(Instant now, Ticket t, String what, String announcement, boolean recheckAnyKind) {
+        store.log(List.of(TicketDesk.entry(now, t.service(), "ticket", t.kind().label() + " ticket #" + t.id() + " " + what)), now);
+        desk.announce(t.id(), announcement);
+        if (recheckAnyKind || t.kind() == Ticket.Kind.BUILD) {
+            wakeup.recheck(t.service());
+        }
     }
 
     public TicketDesk.Outcome progress(long id, Session s, String note, Integer percent) {

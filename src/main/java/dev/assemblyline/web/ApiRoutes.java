@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * The REST face of sessions and tickets. Admin calls carry {@code Authorization: Bearer
@@ -69,17 +70,23 @@ public final class ApiRoutes {
         return s;
     }
 
-    private void tests(Context ctx) {
+    /** Answers about one known service: its name, then what {@code fill} adds; 404 for an unknown one. */
+    private void aboutService(Context ctx, BiConsumer<ServiceState, Map<String, Object>> fill) {
         String name = ctx.pathParam("name");
         ServiceState known = known(ctx, name);
-        if (known == null) {
-            return;
+        if (known != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", name);
+            fill.accept(known, m);
+            Server.json(ctx, 200, m);
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("service", name);
-        m.put("tree", known.tree());
-        m.put("runs", board.testRuns(name, 10, dev.assemblyline.model.TestRun.TAIL_LINES));
-        Server.json(ctx, 200, m);
+    }
+
+    private void tests(Context ctx) {
+        aboutService(ctx, (s, m) -> {
+            m.put("tree", s.tree());
+            m.put("runs", board.testRuns(s.service(), 10, dev.assemblyline.model.TestRun.TAIL_LINES));
+        });
     }
 
     /** The answer to a token that was given but matches no session (nor the admin's). */
@@ -103,6 +110,20 @@ public final class ApiRoutes {
             guard.failed(address, "api");
         }
         return new Caller(admin, s, bearer);
+    }
+
+    /** The calling session by its own token ({@code what} is not done with the admin's); null when the answer (401, 429) is given. */
+    private Session own(Context ctx, String what) {
+        Caller who = caller(ctx);
+        if (who == null) {
+            return null;
+        }
+        if (who.session().isEmpty()) {
+            Server.json(ctx, 401, Map.of("error", who.admin() ? what + " needs the session's own token, not the admin's"
+                    : who.bearer() != null ? INVALID : "the session's token is required (Authorization: Bearer …)"));
+            return null;
+        }
+        return who.session().get();
     }
 
     private void registerSession(Context ctx) throws IOException {
@@ -142,14 +163,8 @@ public final class ApiRoutes {
 
     private void heartbeat(Context ctx) {
         // only the holder's own heartbeat counts as activity: not even the admin keeps a silent session's leases
-        Caller who = caller(ctx);
-        if (who == null) {
-            return;
-        }
-        Optional<Session> own = who.session();
+        Optional<Session> own = Optional.ofNullable(own(ctx, "a heartbeat"));
         if (own.isEmpty()) {
-            Server.json(ctx, 401, Map.of("error", who.admin() ? "a heartbeat needs the session's own token, not the admin's"
-                    : who.bearer() != null ? INVALID : "the session's own token is required"));
             return;
         }
         if (!own.get().id().equals(ctx.pathParam("id"))) {
@@ -234,14 +249,8 @@ public final class ApiRoutes {
             Server.json(ctx, 404, Map.of("error", "no action " + ServiceName.printable(action) + "; use claim, release, done or progress"));
             return;
         }
-        Caller who = caller(ctx);
-        if (who == null) {
-            return;
-        }
-        Optional<Session> s = who.session();
+        Optional<Session> s = Optional.ofNullable(own(ctx, "a ticket action"));
         if (s.isEmpty()) {
-            Server.json(ctx, 401, Map.of("error", who.admin() ? "a ticket action needs the session's own token, not the admin's"
-                    : who.bearer() != null ? INVALID : "the session's token is required (Authorization: Bearer …)"));
             return;
         }
         TicketDesk.Outcome o;
@@ -271,27 +280,20 @@ public final class ApiRoutes {
     }
 
     private void why(Context ctx) {
-        String name = ctx.pathParam("name");
-        ServiceState s = known(ctx, name);
-        if (s != null) {
-            Server.json(ctx, 200, Map.of("service", name, "phase", s.phase().name(), "why", why.of(s)));
-        }
+        aboutService(ctx, (s, m) -> {
+            m.put("phase", s.phase().name());
+            m.put("why", why.of(s));
+        });
     }
 
     private void health(Context ctx) {
-        String name = ctx.pathParam("name");
-        ServiceState known = known(ctx, name);
-        if (known == null) {
-            return;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("service", name);
-        m.put("phase", known.phase().name());
-        Board.Health h = board.health(name);
-        m.put("uptime_24h", h.uptime24h());
-        m.put("uptime_7d", h.uptime7d());
-        m.put("recent_checks", h.recentChecks());
-        Server.json(ctx, 200, m);
+        aboutService(ctx, (s, m) -> {
+            Board.Health h = board.health(s.service());
+            m.put("phase", s.phase().name());
+            m.put("uptime_24h", h.uptime24h());
+            m.put("uptime_7d", h.uptime7d());
+            m.put("recent_checks", h.recentChecks());
+        });
     }
 
     private static Long ticketId(Context ctx) {
