@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Push -> new phase visible in GET /api/services/{name}, against a running `assembly serve`.
 
-    push-latency.py --url http://localhost:8900 --services 1000 --runs 30
+    ASSEMBLY_ADMIN_TOKEN=… push-latency.py --url http://localhost:8900 --services 1000 --runs 30
+
+Pushes as admin (HTTP Basic, the token from --token or ASSEMBLY_ADMIN_TOKEN, the same the server runs with).
 
 Makes a repository of N services (gen-monorepo.py), pushes it to the coordinator's hosted repository,
 waits until every service is visible, then repeatedly flips one service's SPEC.md between complete and
@@ -19,12 +21,19 @@ def main():
     ap.add_argument("--url", default="http://localhost:8900")
     ap.add_argument("--services", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--token", default=os.environ.get("ASSEMBLY_ADMIN_TOKEN"),
+                    help="the server's admin token (default: $ASSEMBLY_ADMIN_TOKEN)")
     a = ap.parse_args()
+    if not a.token:
+        sys.exit("push-latency.py: pushing needs the admin token: --token or ASSEMBLY_ADMIN_TOKEN")
     here = os.path.dirname(os.path.abspath(__file__))
     work = tempfile.mkdtemp(prefix="push-latency-")
     repo = os.path.join(work, "mono")
     subprocess.run([sys.executable, os.path.join(here, "gen-monorepo.py"), "--services", str(a.services), "--out", repo], check=True)
-    git = ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    import base64
+    basic = base64.b64encode(("admin:" + a.token).encode()).decode()
+    git = ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
+           "-c", "http.extraHeader=Authorization: Basic " + basic]
     subprocess.run(git + ["push", "-q", "-f", a.url + "/git/services.git", "main"], check=True)
     deadline = time.time() + 120
     while len(get(a.url + "/api/services")) < a.services:

@@ -222,9 +222,8 @@ class BurstKillIT {
             coordinator = serve(port);
         }
         await().atMost(Duration.ofSeconds(150)).until(() -> announcedPerService().size() == 200);
-        // Not the outbox depth here (against this fake Slack it does not reach 0 within minutes; not yet
-        // understood), so a bounded wait stays: a second copy would be posted within this time.
-        Thread.sleep(1500);
+        // everything queued is sent (a second copy would have been queued, and so sent, by now)
+        await().atMost(Duration.ofSeconds(150)).until(() -> Tools.metric(port, "assembly_outbox_depth") == 0);
         Map<String, Integer> counts = announcedPerService();
         List<String> twice = counts.entrySet().stream().filter(e -> e.getValue() != 1).map(Map.Entry::getKey).toList();
         System.out.printf("burst-kill %s: %d kills, Slack faults %s, %d of 200 services announced, %d more than once %s%n",

@@ -108,9 +108,8 @@ class CrashIT {
 
         coordinator = serve(port, false);
         await().atMost(Duration.ofSeconds(30)).until(() -> announcements() >= 1);
-        // Not the outbox depth here (against this WireMock it did not reach 0 within 30 s; not yet understood),
-        // so a bounded wait stays: a second announcement would be posted within this time.
-        Thread.sleep(2000);
+        // everything queued is sent (a second announcement would have been queued, and so sent, by now)
+        await().atMost(Duration.ofSeconds(30)).until(() -> Tools.metric(port, "assembly_outbox_depth") == 0);
         assertThat(announcements()).isEqualTo(1);
     }
 }

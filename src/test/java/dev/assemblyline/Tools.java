@@ -63,4 +63,19 @@ public final class Tools {
         }
         return p;
     }
+
+    /** One figure of a running coordinator's /metrics (the first line that starts with {@code name}), or NaN when it is not there. */
+    public static double metric(int port, String name) {
+        try {
+            String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            return body.lines().filter(l -> l.startsWith(name + " ")).map(l -> Double.parseDouble(l.substring(name.length() + 1).strip()))
+                    .findFirst().orElse(Double.NaN);
+        } catch (java.io.IOException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
+    }
 }

@@ -72,6 +72,7 @@ public final class Wiring implements AutoCloseable {
     public final Board board;
     public final Javalin app;
     private final DataDirLock dataLock;
+    private final dev.assemblyline.store.StoreMetrics storeMetrics;
     private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gcMetrics;
 
     /**
@@ -103,7 +104,8 @@ public final class Wiring implements AutoCloseable {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(metrics);
-        new dev.assemblyline.store.StoreMetrics(database.jdbc(), clock, metrics);
+        // kept: Micrometer holds a counter's object weakly, and a collected one reads NaN
+        this.storeMetrics = new dev.assemblyline.store.StoreMetrics(database.jdbc(), clock, metrics);
         TicketStore ticketStore = new TicketStore(database.jdbc());
         SessionStore sessionStore = new SessionStore(database.jdbc());
         ResultStore results = new ResultStore(database.jdbc());

@@ -17,6 +17,8 @@ import java.util.Map;
  * runs by outcome. A database that cannot be read leaves the last figures (and /health says why).
  */
 public final class StoreMetrics {
+    // Micrometer holds a gauge's object weakly: without strong references these figures read NaN after the
+    // first garbage collection (the packaged server's /metrics showed assembly_outbox_depth NaN)
     private static final List<String> OPEN = List.of("queued", "offered", "claimed");
 
     private final Jdbc db;
@@ -33,17 +35,17 @@ public final class StoreMetrics {
         this.clock = clock;
         for (String state : OPEN) {
             Gauge.builder("assembly_tickets", this, m -> m.snapshot().tickets().getOrDefault(state, 0L))
-                    .description("open tickets by state").tag("state", state).register(registry);
+                    .description("open tickets by state").tag("state", state).strongReference(true).register(registry);
             Gauge.builder("assembly_ticket_oldest_age", this, m -> {
                 Instant t = m.snapshot().oldest().get(state);
                 return t == null ? 0 : Math.max(0, (clock.millis() - t.toEpochMilli()) / 1000.0);
             }).description("age of the oldest open ticket in this state (0 when there is none)").baseUnit("seconds").tag("state", state)
-                    .register(registry);
+                    .strongReference(true).register(registry);
         }
         Gauge.builder("assembly_outbox_depth", this, m -> m.snapshot().outboxPending())
-                .description("Slack messages waiting to be sent").register(registry);
+                .description("Slack messages waiting to be sent").strongReference(true).register(registry);
         Gauge.builder("assembly_outbox_failed", this, m -> m.snapshot().outboxFailed())
-                .description("Slack messages given up on (see the log for why)").register(registry);
+                .description("Slack messages given up on (see the log for why)").strongReference(true).register(registry);
         for (String outcome : List.of("passed", "failed", "timed_out")) {
             FunctionCounter.builder("assembly_test_runs", this, m -> m.snapshot().runs().getOrDefault(outcome, 0L))
                     .description("test runs the coordinator made, by outcome").tag("outcome", outcome).register(registry);

@@ -55,7 +55,7 @@ public final class Server {
         this.board = board;
         this.metrics = metrics;
         this.gitServlet = gitServlet;
-        io.micrometer.core.instrument.Gauge.builder("assembly_inbox_depth", board, Board::inboxDepth)
+        io.micrometer.core.instrument.Gauge.builder("assembly_inbox_depth", board, Board::inboxDepth).strongReference(true)
                 .description("pushes stored and not yet processed").register(metrics);
     }
 
