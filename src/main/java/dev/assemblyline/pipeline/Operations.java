@@ -101,6 +101,7 @@ public final class Operations implements AutoCloseable {
             try {
                 changed = work.call();
             } catch (Exception e) {
+                changed = true; // what it did is not known: let the loop look again
                 org.slf4j.LoggerFactory.getLogger(Operations.class).warn("{}: {}", service, e.getMessage());
             } finally {
                 busy.remove(service);

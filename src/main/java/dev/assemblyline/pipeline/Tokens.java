@@ -52,6 +52,11 @@ public final class Tokens {
         if (kept != null) {
             return kept;
         }
+        if (Files.exists(file)) {
+            // there but unreadable or too short: never replaced behind the operator's back
+            LOG.warn("no admin token: {} holds none that can be read (16 characters or more); fix or remove it", file);
+            return null;
+        }
         try {
             String token = newToken();
             writePrivate(file, token);

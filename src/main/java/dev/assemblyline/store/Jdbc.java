@@ -61,8 +61,23 @@ public final class Jdbc {
         }
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. On H2 a
+     * transaction that met another's uncommitted change of the same row (CONCURRENT_UPDATE, 90131: two
+     * upserts of one new key at once) is run once more, from the start, on a fresh connection.
+     */
     public <T> T transaction(String what, Work<T> work) {
+        try {
+            return attempt(what, work);
+        } catch (StoreException e) {
+            if (!postgres && e.getCause() instanceof SQLException s && "90131".equals(s.getSQLState())) {
+                return attempt(what, work);
+            }
+            throw e;
+        }
+    }
+
+    private <T> T attempt(String what, Work<T> work) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -130,8 +145,9 @@ public final class Jdbc {
 
     /**
      * An upsert of one row: {@code columns} in this order as parameters; a row with the same {@code key}
-     * columns gets the others replaced. Atomic on both databases (no window between a failed UPDATE and
-     * an INSERT), so two writers of the same key never fail on the unique constraint.
+     * columns gets the others replaced. One statement (no window between a failed UPDATE and an INSERT);
+     * two writers of the same new key at once: PostgreSQL serialises them, H2 fails one with
+     * CONCURRENT_UPDATE, which {@link #transaction} runs again.
      */
     public String upsert(String table, List<String> key, List<String> columns) {
         String cols = String.join(", ", columns);

@@ -72,9 +72,11 @@ public final class SessionStore {
 
     /** Records a heartbeat and extends the lease of every ticket the session has claimed; returns how many. */
     public int heartbeat(String id, Instant now, Instant leaseUntil) {
+        // tickets first, then the session: the order claim and progress lock them in, so the two never deadlock
         return db.transaction("recording a heartbeat of " + id, c -> {
+            int leases = Jdbc.update(c, "UPDATE tickets SET lease_expires = ? WHERE assignee = ? AND state = 'claimed'", leaseUntil, id);
             Jdbc.update(c, "UPDATE sessions SET last_heartbeat = ? WHERE id = ?", now, id);
-            return Jdbc.update(c, "UPDATE tickets SET lease_expires = ? WHERE assignee = ? AND state = 'claimed'", leaseUntil, id);
+            return leases;
         });
     }
 

@@ -244,12 +244,16 @@ public final class TicketStore {
         if (openings.isEmpty()) {
             return List.of();
         }
-        return db.transaction("opening " + openings.size() + " tickets", c -> {
+        // one per (service, kind) in the batch: a batch's later row need not see its earlier ones
+        Map<String, Opening> unique = new java.util.LinkedHashMap<>();
+        openings.forEach(o -> unique.putIfAbsent(o.service() + "/" + o.kind().label(), o));
+        List<Opening> distinct = new ArrayList<>(unique.values());
+        return db.transaction("opening " + distinct.size() + " tickets", c -> {
             List<Opening> inserted = new ArrayList<>();
             try (PreparedStatement ins = c.prepareStatement("INSERT INTO tickets (service, kind, tree, state, open_key, skip, note,"
                     + " created_at) SELECT ?,?,?,'queued',?,'',?,? FROM (VALUES (1)) AS one (x)"
                     + " WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE open_key = ?)")) {
-                for (Opening o : openings) {
+                for (Opening o : distinct) {
                     String key = o.service() + "/" + o.kind().label();
                     Jdbc.bind(ins, o.service(), o.kind().label(), o.tree(), key, o.note() == null || o.note().length() <= 2000 ? o.note()
                             : o.note().substring(0, 2000), now, key);
@@ -258,7 +262,7 @@ public final class TicketStore {
                 int[] counts = ins.executeBatch();
                 for (int i = 0; i < counts.length; i++) {
                     if (counts[i] > 0 || counts[i] == Statement.SUCCESS_NO_INFO) {
-                        inserted.add(openings.get(i)); // 0: an open ticket of that kind was there already
+                        inserted.add(distinct.get(i)); // 0: an open ticket of that kind was there already
                     }
                 }
             }

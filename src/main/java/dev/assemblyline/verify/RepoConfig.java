@@ -45,7 +45,8 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
         static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory())
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY); // build_files: pom.xml is a list of one
     }
 
     /** The file as written. */

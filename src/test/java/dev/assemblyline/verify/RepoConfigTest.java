@@ -60,6 +60,14 @@ class RepoConfigTest {
         assertThat(c.coverageMin()).isEqualTo(RepoConfig.DEFAULT.coverageMin());
     }
 
+    @Test
+    void aSingleValueWhereAListIsExpectedIsAListOfOne() {
+        RepoConfig c = parse("services:\n  billing:\n    build_files: pom.xml\n    deploy_secrets: DEPLOY_TOKEN\n");
+        assertThat(c.problem()).isNull();
+        assertThat(c.service("billing").buildFiles()).containsExactly("pom.xml");
+        assertThat(c.service("billing").deploySecrets()).containsExactly("DEPLOY_TOKEN");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"test_timeout: 90 | PT1M30S", "test_timeout: 2d | PT15M", "test_timeout: 5s | PT15M", "'# only a comment' | PT15M"})
     void durationsAreWrittenAsEverywhereElseAndKeptBetweenTenSecondsAndADay(String yaml, String expected) {
