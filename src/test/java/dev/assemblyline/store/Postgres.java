@@ -55,6 +55,15 @@ public final class Postgres {
         };
     }
 
+    /** A new, empty store on {@code kind}: H2 in a new folder under {@code dir}, or a new database on the shared server. */
+    public static Database open(String kind, java.nio.file.Path dir) {
+        return switch (kind) {
+            case "h2" -> Database.open(Database.h2Url(dir.resolve("h2-" + System.nanoTime())), null, null);
+            case "postgres" -> Database.open(get().newDatabase(), null, null);
+            default -> throw new IllegalArgumentException("no database " + kind);
+        };
+    }
+
     /** A new, empty database on the shared server: its JDBC URL. */
     public String newDatabase() {
         String name = "t" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();

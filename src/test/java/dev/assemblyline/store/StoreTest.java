@@ -24,11 +24,7 @@ class StoreTest {
     static Path tmp;
 
     static Database open(String kind) {
-        return switch (kind) {
-            case "h2" -> Database.open(Database.h2Url(tmp.resolve("h2-" + System.nanoTime())), null, null);
-            case "postgres" -> Database.open(Postgres.get().newDatabase(), null, null);
-            default -> throw new IllegalArgumentException(kind);
-        };
+        return Postgres.open(kind, tmp);
     }
 
     static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
