@@ -216,8 +216,17 @@ class BurstKillIT {
         TestRepos.commitAndPush(work, "SERVICES/burst-0/SPEC.md", TestRepos.completeSpec(), "main");
         Random random = new Random(Long.getLong("chaos.seed", 7));
         for (int k = 0; k < kills; k++) {
-            Thread.sleep(100 + random.nextInt(400));
-            coordinator.destroyForcibly(); // SIGKILL at a random point of the burst
+            // SIGKILL at a random point of the burst: after 1 to 6 more messages have landed in Slack
+            int landed;
+            synchronized (posted) {
+                landed = posted.size() + 1 + random.nextInt(6);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                synchronized (posted) {
+                    return posted.size() >= landed;
+                }
+            });
+            coordinator.destroyForcibly();
             coordinator.waitFor();
             coordinator = serve(port);
         }

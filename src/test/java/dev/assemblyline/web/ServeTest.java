@@ -100,12 +100,18 @@ class ServeTest {
         Tools.ok(dir, full);
     }
 
+    /** Clones the hosted repository into tmp/work and pushes one file to main; returns the clone. */
+    Path cloneAndPush(String path, String content) throws Exception {
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        TestRepos.commitAndPush(work, path, content, "main");
+        return work;
+    }
+
     @Test
     void aPlainGitPushToTheHostedRepositoryIsProcessedAtOnce() throws Exception {
         server = start(Map.of(), true);
-        Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
-        TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+        Path work = cloneAndPush("SERVICES/hello/SPEC.md", TestRepos.completeSpec());
         await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("hello")));
 
         TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.specWithout("Dependencies"), "main");
@@ -223,9 +229,7 @@ class ServeTest {
     @Test
     void aPushAcceptedBeforeACrashIsProcessedExactlyOnceAfterTheRestart() throws Exception {
         server = start(Map.of(), false);
-        Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
-        TestRepos.commitAndPush(work, "SERVICES/billing/SPEC.md", TestRepos.completeSpec(), "main");
+        Path work = cloneAndPush("SERVICES/billing/SPEC.md", TestRepos.completeSpec());
         assertThat(server.store.inboxDepth()).isEqualTo(1);
         assertThat(server.store.services()).isEmpty();
         server.close();
@@ -283,9 +287,7 @@ class ServeTest {
     @Test
     void aRefLockLeftByAKilledPushIsClearedAtStartSoPushesGoOn() throws Exception {
         server = start(Map.of(), true);
-        Path work = tmp.resolve("work");
-        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
-        TestRepos.commitAndPush(work, "SERVICES/a/SPEC.md", TestRepos.completeSpec(), "main");
+        Path work = cloneAndPush("SERVICES/a/SPEC.md", TestRepos.completeSpec());
         server.close();
         // what a kill -9 in the middle of a ref update leaves behind (seen in ClaimKillIT: "failed to lock")
         Files.writeString(tmp.resolve("data/repos/services.git/refs/heads/main.lock"), "0".repeat(40) + "\n");
