@@ -49,6 +49,7 @@ public record Config(
         Duration loopStuckAfter,
         int maxConnectionsPerAddress,
         int slackDigest,
+        String dashboardToken,
         Map<String, String> environment) {
 
 
@@ -183,7 +184,7 @@ public record Config(
                 "1".equals(env.get("ASSEMBLY_AUTOCLAIM")), slackToken, blank(env.get("SLACK_SIGNING_SECRET")), slackChannel,
                 blank(env.get("ASSEMBLY_SLACK_API_URL")), appToken, blank(env.get("ASSEMBLY_PUBLIC_URL")), slackInterval, parallelism, healthInterval,
                 "1".equals(env.get("ASSEMBLY_PUBLIC_READ")), "1".equals(env.get("ASSEMBLY_UNSANDBOXED")), List.copyOf(readOnly),
-                List.copyOf(healthHosts), joinCaps, stuckAfter, perAddress, digest, Map.copyOf(env));
+                List.copyOf(healthHosts), joinCaps, stuckAfter, perAddress, digest, blank(env.get("ASSEMBLY_DASHBOARD_TOKEN")), Map.copyOf(env));
     }
 
     private static Duration durationVar(Map<String, String> env, String name, Duration fallback, List<String> errors) {

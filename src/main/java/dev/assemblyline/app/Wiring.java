@@ -70,6 +70,10 @@ public final class Wiring implements AutoCloseable {
     public final Server server;
     /** What the line looks like, as the API, Slack and the dashboard read it. */
     public final Board board;
+    /** The dashboard's read model, its flow figures and its live stream. */
+    public final dev.assemblyline.pipeline.Dashboard dashboard;
+    public final dev.assemblyline.pipeline.FlowMetrics flow;
+    public final dev.assemblyline.web.LiveFeed liveFeed;
     public final Javalin app;
     private final DataDirLock dataLock;
     private final dev.assemblyline.store.StoreMetrics storeMetrics;
@@ -118,7 +122,7 @@ public final class Wiring implements AutoCloseable {
         String base = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "") : "http://localhost:" + config.port();
         if (config.slackBotToken() != null) {
             this.outboxWorker = new OutboxWorker(outbox, config.slackBotToken(), config.slackApiUrl(), clock, config.slackChannelInterval());
-            notifiers.add(new SlackNotifier(outbox, sessionStore, Messages.bundled(), config.slackChannel(), base + "/api/services/{service}",
+            notifiers.add(new SlackNotifier(outbox, sessionStore, Messages.bundled(), config.slackChannel(), base + "/services/{service}",
                     clock, outboxWorker::signal));
         } else {
             this.outboxWorker = null;
@@ -156,15 +160,25 @@ public final class Wiring implements AutoCloseable {
                 ? new GitGate(hosted.servlet(e -> intake.acceptPush(e, loop.running() ? java.time.Duration.ofSeconds(10) : java.time.Duration.ZERO), clock), sessions, guard, config.publicRead()) : null;
         SlackGateway gateway = config.slackSigningSecret() == null && config.slackAppToken() == null ? null
                 : new SlackGateway(config.slackSigningSecret(), new SlackCommands(board, actions, why, sessions, Messages.bundled(), wakeup::changed,
-                config.slackJoinCapabilities()), intake, outbox, Messages.bundled(), clock);
+                config.slackJoinCapabilities(), config.publicUrl()), intake, outbox, Messages.bundled(), clock);
         this.slack = gateway;
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
+        this.dashboard = new dev.assemblyline.pipeline.Dashboard(board, why, store, ticketStore, results, opsStore, name -> tests.runningProgress().get(name),
+                name -> source.repo().fileAt(reconciler.head(), specPath(config.servicesRoot(), name), 256 * 1024),
+                config.lease().dividedBy(2), clock);
+        this.flow = new dev.assemblyline.pipeline.FlowMetrics(store, ticketStore, reconciler::states, clock, metrics);
+        this.liveFeed = new dev.assemblyline.web.LiveFeed(board, dashboard, tests::runningProgress);
+        store.onLogged(liveFeed::signal);
+        dev.assemblyline.web.DashboardAuth dashAuth = new dev.assemblyline.web.DashboardAuth(config.dashboardToken(), adminToken, sessions,
+                board::session, clock, base.startsWith("https:"));
         this.server = new Server(webhooks, intake, board, metrics, git,
-                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard), new SlackRoutes(slack),
+                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession), new SlackRoutes(slack),
+                new dev.assemblyline.web.DashboardRoutes(dashboard, flow, board, liveFeed, dashAuth, guard),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
                 config.maxConnectionsPerAddress());
         this.app = server.create();
         app.start(config.port());
+        liveFeed.start();
         if (startLoop) {
             loop.start();
         }
@@ -216,8 +230,15 @@ public final class Wiring implements AutoCloseable {
         return app.port();
     }
 
+    /** Where a service's SPEC.md is in the repository (the name is validated before it gets here). */
+    private static String specPath(String root, String service) {
+        String r = dev.assemblyline.git.ServiceTrees.normaliseRoot(root);
+        return (r.isEmpty() ? "" : r + "/") + service + "/SPEC.md";
+    }
+
     @Override
     public void close() {
+        liveFeed.close();
         if (socketMode != null) {
             socketMode.close();
         }

@@ -62,8 +62,18 @@ public final class Board {
         return store.events(afterId, service, limit);
     }
 
+    /** Entries before an id, newest first. */
+    public List<LogEntry> eventsBefore(long beforeId, int limit) {
+        return store.eventsBefore(beforeId, limit);
+    }
+
     public List<LogEntry> eventsSince(Instant since, int limit) {
         return store.eventsSince(since, limit);
+    }
+
+    /** The newest event id (0 for an empty log): where a live stream starts. */
+    public long lastEventId() {
+        return store.lastEventId();
     }
 
     public int inboxDepth() {

@@ -49,6 +49,13 @@ public final class TestScheduler implements AutoCloseable {
         return running.containsKey(service) ? progress.get(service) : null;
     }
 
+    /** The suites running now, each with its progress ("starting" before pytest printed a line). */
+    public Map<String, String> runningProgress() {
+        Map<String, String> out = new java.util.HashMap<>();
+        running.keySet().forEach(s -> out.put(s, progress.getOrDefault(s, "starting")));
+        return out;
+    }
+
     public TestScheduler(ServiceTrees trees, ResultStore results, int parallelism, Clock clock, Consumer<String> onDone,
                          dev.assemblyline.verify.Sandbox sandbox) {
         this.sandbox = sandbox;

@@ -130,8 +130,11 @@ public final class TicketActions {
         }
         Ticket t = tickets.ticket(id).orElse(null);
         if (t != null) {
-            notifier.progressed(t, "progress from " + s.name() + ": " + (percent == null ? "" : percent + "%")
-                    + (clean == null || clean.isBlank() ? "" : (percent == null ? "" : ", ") + clean.replaceAll("\\p{Cntrl}", " ")));
+            String line = "progress from " + s.name() + ": " + (percent == null ? "" : percent + "%")
+                    + (clean == null || clean.isBlank() ? "" : (percent == null ? "" : ", ") + clean.replaceAll("\\p{Cntrl}", " "));
+            // logged as well: the dashboard's cards follow the event log
+            store.log(List.of(TicketDesk.entry(now, t.service(), "progress", t.kind().label() + " ticket #" + id + " " + line)), now);
+            notifier.progressed(t, line);
         }
         return new TicketDesk.Outcome(200, "progress noted on ticket #" + id, t);
     }

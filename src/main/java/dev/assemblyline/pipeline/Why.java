@@ -6,8 +6,10 @@ import dev.assemblyline.model.Ticket;
 import dev.assemblyline.store.TicketStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 
 /**
  * The why sentence: what a service waits for and on whom ("TESTING since 14:02: tests running: 12
@@ -25,14 +27,70 @@ public final class Why {
         this.clock = desk.clock();
     }
 
+    /**
+     * What many sentences need, read once: open tickets by service, work done in the last 30 days (read
+     * when first needed), WIP per session and the sessions. The dashboard writes a page of sentences from one.
+     */
+    public final class Context {
+        private final Map<String, List<Ticket>> open = new HashMap<>();
+        private final Map<String, Integer> wip;
+        private final Map<String, Session> sessions = new HashMap<>();
+        private Map<String, TicketStore.DoneWork> done;
+
+        private Context(List<Ticket> openTickets, List<Session> all) {
+            openTickets.forEach(t -> open.computeIfAbsent(t.service(), k -> new ArrayList<>()).add(t));
+            Map<String, Integer> w = new HashMap<>();
+            openTickets.stream().filter(t -> t.assignee() != null).forEach(t -> w.merge(t.assignee(), 1, Integer::sum));
+            this.wip = w;
+            all.forEach(x -> sessions.put(x.id(), x));
+        }
+
+        /** The open tickets of a service. */
+        public List<Ticket> open(String service) {
+            return open.getOrDefault(service, List.of());
+        }
+
+        public Map<String, Integer> wip() {
+            return wip;
+        }
+
+        public Session session(String id) {
+            return id == null ? null : sessions.get(id);
+        }
+
+        private TicketStore.DoneWork done(String key) {
+            if (done == null) {
+                done = tickets.doneFor(clock.instant().minus(Duration.ofDays(30)));
+            }
+            return done.get(key);
+        }
+    }
+
+    /** Reads what {@link #of(ServiceState, Context)} needs for any number of services. */
+    public Context context() {
+        return new Context(tickets.openTickets(), desk.sessions().sessions());
+    }
+
     /** One sentence: what the service waits for, and on whom. */
     public String of(ServiceState s) {
+        Context one = new Context(tickets.openTickets(s.service()), List.of());
+        one.wip.clear();
+        one.wip.putAll(tickets.wip());
+        return of(s, one, id -> desk.sessions().session(id).orElse(null));
+    }
+
+    /** The sentence from a context read once (the dashboard's many cards). */
+    public String of(ServiceState s, Context c) {
+        return of(s, c, c::session);
+    }
+
+    private String of(ServiceState s, Context c, java.util.function.Function<String, Session> sessionOf) {
         String head = s.phase() + " since " + desk.at(s.since()) + ": ";
         Ticket.Kind want = Ticket.Kind.forPhase(s.phase());
-        List<Ticket> open = tickets.openTickets(s.service());
+        List<Ticket> open = c.open(s.service());
         Ticket t = open.stream().filter(x -> x.kind() == want).findFirst().orElse(null);
         if (t == null && want != null) {
-            TicketStore.DoneWork w = tickets.doneFor(clock.instant().minus(Duration.ofDays(30))).get(s.service() + "/" + want.label() + "/" + s.tree());
+            TicketStore.DoneWork w = c.done(s.service() + "/" + want.label() + "/" + s.tree());
             if (w != null) {
                 return head + want.label() + " ticket #" + w.id() + " was done by " + w.assignee() + " at " + desk.at(w.closedAt())
                         + ", but nothing has been pushed since: waits for a push that changes " + s.service();
@@ -50,16 +108,16 @@ public final class Why {
         String ticket = t.kind().label() + " ticket #" + t.id();
         return head + switch (t.state()) {
             case QUEUED -> ticket + " waits: " + (t.waiting() == null ? "not offered yet" : t.waiting());
-            case OFFERED -> ticket + " offered to " + t.assignee() + wip(t.assignee()) + ", offer ends " + desk.at(t.offerExpires());
-            case CLAIMED -> ticket + " claimed by " + t.assignee() + wip(t.assignee()) + (t.percent() == null ? "" : ", " + t.percent() + "% done")
+            case OFFERED -> ticket + " offered to " + t.assignee() + wip(t.assignee(), c, sessionOf) + ", offer ends " + desk.at(t.offerExpires());
+            case CLAIMED -> ticket + " claimed by " + t.assignee() + wip(t.assignee(), c, sessionOf) + (t.percent() == null ? "" : ", " + t.percent() + "% done")
                     + ", lease ends " + desk.at(t.leaseExpires()) + ", deadline " + desk.at(t.deadline());
             default -> ticket + " is " + t.state().label();
         };
     }
 
-    private String wip(String session) {
-        Optional<Session> s = desk.sessions().session(session);
-        int held = tickets.wip().getOrDefault(session, 0);
-        return s.map(x -> " (" + held + " of " + x.wipLimit() + " WIP)").orElse("");
+    private static String wip(String session, Context c, java.util.function.Function<String, Session> sessionOf) {
+        Session s = sessionOf.apply(session);
+        int held = c.wip().getOrDefault(session, 0);
+        return s == null ? "" : " (" + held + " of " + s.wipLimit() + " WIP)";
     }
 }

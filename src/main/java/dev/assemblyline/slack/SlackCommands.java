@@ -28,6 +28,7 @@ import java.util.Optional;
 public final class SlackCommands {
     static final List<String> TICKET_WORDS = List.of("claim", "release", "done");
 
+    private final String dashboardUrl;
     private final Board board;
     private final TicketActions actions;
     private final Why why;
@@ -38,8 +39,10 @@ public final class SlackCommands {
     private final List<String> selfServe;
 
     /** @param changed tells the loop a ticket changed (after a successful action) */
+    /** @param dashboardUrl the dashboard's public address (ASSEMBLY_PUBLIC_URL): status answers link to it; null for none */
     public SlackCommands(Board board, TicketActions actions, Why why, SessionRegistry sessions, Messages messages, Runnable changed,
-                         List<String> selfServe) {
+                         List<String> selfServe, String dashboardUrl) {
+        this.dashboardUrl = dashboardUrl == null ? null : dashboardUrl.replaceAll("/+$", "");
         this.board = board;
         this.actions = actions;
         this.why = why;
@@ -55,7 +58,8 @@ public final class SlackCommands {
         String verb = words.length == 0 ? "help" : words[0].toLowerCase(Locale.ROOT);
         String arg = words.length > 1 ? words[1] : null;
         return switch (verb) {
-            case "status" -> arg == null ? statusText(board.services(), board.openTickets()) : serviceStatus(arg);
+            case "status" -> arg == null ? statusText(board.services(), board.openTickets()) + link("/", "Open the dashboard")
+                    : serviceStatus(arg);
             case "why" -> arg == null ? help() : serviceStatus(arg);
             case "claim", "release", "done" -> arg == null ? help() : act(verb, arg, userId);
             case "sessions" -> sessionsText(board.sessions(), board.wip());
@@ -75,7 +79,12 @@ public final class SlackCommands {
 
     private String serviceStatus(String name) {
         ServiceState s = ServiceName.isValid(name) ? board.services().get(name) : null;
-        return serviceText(name, s, s == null ? null : why.of(s));
+        return serviceText(name, s, s == null ? null : why.of(s)) + (s == null ? "" : link("/services/" + name, "Open " + name + " on the dashboard"));
+    }
+
+    /** A line linking to a dashboard page, when the dashboard has a public address. */
+    private String link(String path, String text) {
+        return dashboardUrl == null ? "" : "\n<" + dashboardUrl + path + "|" + text + ">";
     }
 
     private String join(String userId, String userName, List<String> caps) {

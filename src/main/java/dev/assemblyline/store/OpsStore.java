@@ -44,14 +44,14 @@ public final class OpsStore {
                 + " ROWS ONLY", rs -> rs.getBoolean(1), service);
     }
 
-    private record Check(String service, boolean ok) {
+    private record ServiceCheck(String service, boolean ok) {
     }
 
     /** Health as a fact: two failures in a row make it unhealthy, two successes in a row healthy again. */
     public Map<String, Facts.Health> health(Instant now) {
         Map<String, List<Boolean>> recent = new HashMap<>();
-        for (Check c : db.list("reading health checks", "SELECT service, ok FROM health_checks WHERE at >= ? ORDER BY id DESC",
-                rs -> new Check(rs.getString(1), rs.getBoolean(2)), now.minusSeconds(7 * 86400))) {
+        for (ServiceCheck c : db.list("reading health checks", "SELECT service, ok FROM health_checks WHERE at >= ? ORDER BY id DESC",
+                rs -> new ServiceCheck(rs.getString(1), rs.getBoolean(2)), now.minusSeconds(7 * 86400))) {
             List<Boolean> l = recent.computeIfAbsent(c.service(), k -> new ArrayList<>());
             if (l.size() < 50) {
                 l.add(c.ok());
@@ -70,6 +70,32 @@ public final class OpsStore {
             }
         }
         return newestFirst.isEmpty() ? Facts.Health.UNKNOWN : newestFirst.get(0) ? Facts.Health.HEALTHY : Facts.Health.UNKNOWN;
+    }
+
+    /** Every service's share of passing checks since {@code since}, in percent (services without checks are absent). */
+    public Map<String, Double> uptimes(Instant since) {
+        Map<String, Double> out = new HashMap<>();
+        db.list("computing uptime", "SELECT service, COUNT(*), SUM(CASE WHEN ok THEN 1 ELSE 0 END) FROM health_checks WHERE at >= ?"
+                + " GROUP BY service", rs -> Map.entry(rs.getString(1), Math.round(rs.getLong(3) * 10000.0 / rs.getLong(2)) / 100.0), since)
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /** One health check, for a service's history. */
+    public record Check(boolean ok, String detail, Instant at) {
+    }
+
+    /** The newest checks of a service with their details, newest first. */
+    public List<Check> checks(String service, int n) {
+        return db.list("reading health checks", "SELECT ok, detail, at FROM health_checks WHERE service = ? ORDER BY id DESC FETCH FIRST "
+                + n + " ROWS ONLY", rs -> new Check(rs.getBoolean(1), rs.getString(2), Jdbc.instant(rs, 3)), service);
+    }
+
+    /** The newest deployments of a service, newest first. */
+    public List<Deployment> deployments(String service, int n) {
+        return db.list("reading deployments", "SELECT service, tree, ok, by_what, at FROM deployments WHERE service = ? ORDER BY id DESC"
+                + " FETCH FIRST " + n + " ROWS ONLY", rs -> new Deployment(rs.getString(1), rs.getString(2), rs.getBoolean(3),
+                rs.getString(4), Jdbc.instant(rs, 5)), service);
     }
 
     /** Share of passing checks since {@code since}, in percent; null without checks. */

@@ -38,6 +38,24 @@ public final class ResultStore {
         return out;
     }
 
+    /** The counts of one run. */
+    public record Counts(String tree, boolean passed, int tests, int failed, int errors, int skipped, Instant finishedAt) {
+        /** Tests that passed: all but the failed, the errors and the skipped. */
+        public int passing() {
+            return Math.max(0, tests - failed - errors - skipped);
+        }
+    }
+
+    /** The newest run of every service, with its counts. */
+    public Map<String, Counts> latestCounts() {
+        Map<String, Counts> out = new HashMap<>();
+        db.list("reading test results", "SELECT service, tree, passed, tests, failed, errors, skipped, finished_at FROM test_results"
+                + " WHERE id IN (SELECT MAX(id) FROM test_results GROUP BY service)", rs -> Map.entry(rs.getString(1),
+                new Counts(rs.getString(2), rs.getBoolean(3), rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getInt(7), Jdbc.instant(rs, 8))))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
     /** How many runs a service tree has had: for "a push elsewhere re-runs nothing". */
     public int runs(String service) {
         return (int) db.count("counting test results", "SELECT COUNT(*) FROM test_results WHERE service = ?", service);

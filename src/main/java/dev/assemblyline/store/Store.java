@@ -30,6 +30,7 @@ public final class Store {
     private final Jdbc db;
     private final String upsertState;
     private final String upsertBranch;
+    private volatile Runnable onLogged = () -> { };
 
     public Store(Jdbc db) {
         this.db = db;
@@ -113,6 +114,20 @@ public final class Store {
         return out;
     }
 
+    /** How many services are in each phase, as stored. */
+    public Map<Phase, Integer> phaseCounts() {
+        Map<Phase, Integer> out = new java.util.EnumMap<>(Phase.class);
+        db.list("counting phases", "SELECT phase, COUNT(*) FROM service_state GROUP BY phase", rs -> Map.entry(rs.getString(1), rs.getInt(2)))
+                .forEach(e -> {
+                    try {
+                        out.merge(Phase.valueOf(e.getKey()), e.getValue(), Integer::sum);
+                    } catch (IllegalArgumentException unknown) {
+                        out.merge(Phase.SKIPPED, e.getValue(), Integer::sum);
+                    }
+                });
+        return out;
+    }
+
     public Optional<ServiceState> service(String name) {
         return db.first("reading service " + name, "SELECT " + STATE_COLS + " FROM service_state WHERE service = ?", Store::state, name);
     }
@@ -144,6 +159,34 @@ public final class Store {
             write(c, b, now);
             return null;
         });
+        if (!b.log().isEmpty()) {
+            onLogged.run();
+        }
+    }
+
+    /**
+     * Called after every commit that added to the event log (the dashboard's live feed wakes on it; it also
+     * polls, so a replica that did not write the entry sees it too).
+     */
+    public void onLogged(Runnable listener) {
+        this.onLogged = listener;
+    }
+
+    /** The newest event id, 0 for an empty log. */
+    public long lastEventId() {
+        return db.first("reading the event log", "SELECT MAX(id) FROM event_log", rs -> rs.getLong(1)).orElse(0L);
+    }
+
+    /** Log entries of the given kinds at or after a time, oldest first (the dashboard's flow metrics). */
+    public List<LogEntry> eventsOfKinds(List<String> kinds, Instant since, int limit) {
+        String marks = String.join(",", java.util.Collections.nCopies(kinds.size(), "?"));
+        Object[] args = new Object[kinds.size() + 1];
+        for (int i = 0; i < kinds.size(); i++) {
+            args[i] = kinds.get(i);
+        }
+        args[kinds.size()] = since;
+        return db.list("reading the event log", "SELECT " + LOG_COLS + " FROM event_log WHERE kind IN (" + marks + ") AND at >= ?"
+                + " ORDER BY id FETCH FIRST " + limit + " ROWS ONLY", Store::entry, args);
     }
 
     private void write(Connection c, Batch b, Instant now) throws SQLException {
@@ -208,6 +251,12 @@ public final class Store {
                 : db.list("reading the event log", sql, Store::entry, service);
         Collections.reverse(newestFirst);
         return newestFirst;
+    }
+
+    /** The {@code limit} log entries before {@code beforeId}, newest first (paging back through the log). */
+    public List<LogEntry> eventsBefore(long beforeId, int limit) {
+        return db.list("reading the event log", "SELECT " + LOG_COLS + " FROM event_log WHERE id < ? ORDER BY id DESC FETCH FIRST " + limit
+                + " ROWS ONLY", Store::entry, beforeId);
     }
 
     /** Log entries at or after a time. */

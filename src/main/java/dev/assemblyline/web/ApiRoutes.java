@@ -35,8 +35,12 @@ public final class ApiRoutes {
     private final Board board;
     private final Runnable changed;
     private final AuthGuard guard;
+    private final java.util.function.Function<Context, Optional<Session>> pageSession;
 
-    public ApiRoutes(TicketActions actions, Why why, SessionRegistry sessions, Board board, Runnable changed, AuthGuard guard) {
+    /** @param pageSession the session a dashboard page acts for (its sign-in cookie), when the request has no bearer token */
+    public ApiRoutes(TicketActions actions, Why why, SessionRegistry sessions, Board board, Runnable changed, AuthGuard guard,
+                     java.util.function.Function<Context, Optional<Session>> pageSession) {
+        this.pageSession = pageSession;
         this.actions = actions;
         this.why = why;
         this.sessions = sessions;
@@ -104,6 +108,12 @@ public final class ApiRoutes {
             return null;
         }
         String bearer = bearer(ctx);
+        if (bearer == null) {
+            Optional<Session> page = pageSession.apply(ctx);
+            if (page.isPresent()) {
+                return new Caller(false, page, null);
+            }
+        }
         boolean admin = sessions.isAdmin(bearer);
         Optional<Session> s = admin ? Optional.empty() : sessions.authenticate(bearer);
         if (bearer != null && !admin && s.isEmpty()) {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP face of the coordinator: webhooks (verified, stored, answered; the work happens after), the
- * read API, health, metrics and the hosted git repository.
+ * read API, the dashboard, health, metrics and the hosted git repository.
  */
 public final class Server {
     /** GitHub never sends more; anything bigger is refused before it is read. */
@@ -40,12 +40,14 @@ public final class Server {
     private final HttpServlet gitServlet;
     private final ApiRoutes api;
     private final SlackRoutes slackRoutes;
+    private final DashboardRoutes dashboard;
     private final dev.assemblyline.pipeline.LineHealth health;
     private final int maxConnectionsPerAddress;
 
     public Server(Webhooks webhooks, Intake intake, Board board,
                   PrometheusMeterRegistry metrics, HttpServlet gitServlet, ApiRoutes api, SlackRoutes slackRoutes,
-                  dev.assemblyline.pipeline.LineHealth health, int maxConnectionsPerAddress) {
+                  DashboardRoutes dashboard, dev.assemblyline.pipeline.LineHealth health, int maxConnectionsPerAddress) {
+        this.dashboard = dashboard;
         this.health = health;
         this.maxConnectionsPerAddress = maxConnectionsPerAddress;
         this.api = api;
@@ -76,6 +78,7 @@ public final class Server {
             if (gitServlet != null) {
                 config.jetty.modifyServletContextHandler(h -> h.addServlet(new ServletHolder(gitServlet), "/git/*"));
             }
+            dashboard.register(config.routes);
             config.routes.post("/webhooks/{provider}", this::webhook);
             config.routes.get("/api/services", this::services);
             config.routes.get("/api/services/{name}", this::service);

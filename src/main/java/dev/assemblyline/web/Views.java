@@ -69,6 +69,25 @@ final class Views {
         return m;
     }
 
+    static Map<String, Object> of(dev.assemblyline.pipeline.Dashboard.Card c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("service", c.service());
+        m.put("phase", c.phase().name());
+        m.put("column", c.column().name());
+        m.put("holder", c.holder());
+        m.put("holding", c.holding());
+        m.put("ticket", c.ticket());
+        m.put("ticket_kind", c.ticketKind());
+        m.put("since", str(c.since()));
+        m.put("percent", c.percent());
+        m.put("tests", c.tests());
+        m.put("tests_running", c.testsRunning());
+        m.put("uptime", c.uptime());
+        m.put("stuck", c.stuck());
+        m.put("why", c.why());
+        return m;
+    }
+
     private static String str(Instant i) {
         return i == null ? null : i.toString();
     }
