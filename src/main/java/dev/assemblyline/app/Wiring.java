@@ -165,7 +165,7 @@ public final class Wiring implements AutoCloseable {
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.dashboard = new dev.assemblyline.pipeline.Dashboard(board, why, store, ticketStore, results, opsStore, name -> tests.runningProgress().get(name),
                 name -> source.repo().fileAt(reconciler.head(), specPath(config.servicesRoot(), name), 256 * 1024),
-                config.lease().dividedBy(2), clock);
+                config.lease().dividedBy(2), config.ticketDeadline(), clock);
         this.flow = new dev.assemblyline.pipeline.FlowMetrics(store, ticketStore, reconciler::states, clock, metrics);
         this.liveFeed = new dev.assemblyline.web.LiveFeed(board, dashboard, tests::runningProgress);
         store.onLogged(liveFeed::signal);

@@ -98,15 +98,19 @@ public final class Dashboard {
     private final Function<String, String> testProgress;
     private final Function<String, byte[]> specAtHead;
     private final Duration silentAfter;
+    private final Duration deadline;
     private final Clock clock;
 
     /**
      * @param testProgress a running suite's progress ("12 passed, 0 failed so far (80%)"), null when none runs
      * @param specAtHead   a service's SPEC.md at the last processed head, null when it has none
      * @param silentAfter  a holder whose last heartbeat is older than this counts as silent (half the lease)
+     * @param deadline     a ticket's deadline: a service whose work has waited longer than this in its phase is past it
      */
     public Dashboard(Board board, Why why, Store store, TicketStore tickets, ResultStore results, OpsStore ops,
-                     Function<String, String> testProgress, Function<String, byte[]> specAtHead, Duration silentAfter, Clock clock) {
+                     Function<String, String> testProgress, Function<String, byte[]> specAtHead, Duration silentAfter, Duration deadline,
+                     Clock clock) {
+        this.deadline = deadline;
         this.board = board;
         this.why = why;
         this.store = store;
@@ -221,7 +225,10 @@ public final class Dashboard {
         return new Draft(s, t, stuck(s, t, ctx, now));
     }
 
-    /** Why a card stands out, or null: the first that applies of failing tests, unhealthy, past deadline, holder silent, waiting. */
+    /**
+     * Why a card stands out, or null: the first that applies of failing tests, unhealthy, past deadline (its
+     * work has outlasted a ticket deadline), holder silent (no heartbeat for half a lease), waiting for a session.
+     */
     String stuck(ServiceState s, Ticket t, Why.Context ctx, Instant now) {
         if (s.phase() == Phase.TESTS_FAILING) {
             return "tests failing";
@@ -232,7 +239,9 @@ public final class Dashboard {
         if (t == null) {
             return null;
         }
-        if (t.state() == Ticket.State.CLAIMED && t.deadline() != null && t.deadline().isBefore(now)) {
+        // the holder's own deadline, or the phase's work outlasting one deadline whoever held it (a ticket past its
+        // deadline is taken back and reopened, so the service's time in its phase is what keeps the lateness visible)
+        if ((t.state() == Ticket.State.CLAIMED && t.deadline() != null && t.deadline().isBefore(now)) || s.since().plus(deadline).isBefore(now)) {
             return "past deadline";
         }
         if (t.state() == Ticket.State.CLAIMED) {

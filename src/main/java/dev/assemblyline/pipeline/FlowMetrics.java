@@ -98,6 +98,7 @@ public final class FlowMetrics {
                 }
             }
         }
+        moves.sort(java.util.Comparator.comparing(Move::at)); // by time (two writers may commit out of id order); stable for ties
         Instant month = now.minus(Duration.ofDays(30));
         // cycle time: from entering a spec phase (or first being seen) to the next arrival in PRODUCTION
         Map<String, Instant> started = new HashMap<>();

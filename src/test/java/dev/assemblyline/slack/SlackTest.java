@@ -93,6 +93,7 @@ class SlackTest {
         env.put("ASSEMBLY_SLACK_CHANNEL", "C0TEAM");
         env.put("ASSEMBLY_SLACK_API_URL", slack.baseUrl() + "/api/");
         env.put("ASSEMBLY_SLACK_CHANNEL_INTERVAL", "50ms");
+        env.put("ASSEMBLY_PUBLIC_URL", "https://line.example.test/");
         env.putAll(dev.assemblyline.store.Postgres.env(db));
         server = new Wiring(Config.fromEnv(env), Clock.systemUTC(), true);
     }
@@ -166,7 +167,7 @@ class SlackTest {
         assertThat(JSON.readTree(post.get("metadata")).get("event_type").asText()).isEqualTo("assembly_outbox");
         JsonNode blocks = JSON.readTree(calls("chat.update").get(0).get("blocks"));
         assertThat(blocks.get(1).get("text").get("text").asText()).startsWith("*build ticket #1* for *hello* (READY_FOR_BUILD)\nOffered to <@UBUILDER>; claim by ");
-        assertThat(blocks.get(2).get("elements").get(0).get("text").asText()).contains("Service *hello*", "phase READY_FOR_BUILD", "<http://localhost:");
+        assertThat(blocks.get(2).get("elements").get(0).get("text").asText()).contains("Service *hello*", "phase READY_FOR_BUILD", "<https://line.example.test/services/hello|");
         JsonNode buttons = blocks.get(3).get("elements");
         assertThat(buttons).hasSize(3);
         assertThat(buttons.get(0).get("action_id").asText()).isEqualTo("claim");
@@ -339,7 +340,10 @@ class SlackTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> server.board.openTickets("hello").stream()
                 .anyMatch(t -> t.kind().label().equals("tests") && t.assignee() != null));
         String status = JSON.readTree(signed("/slack/commands", command("status", "UTESTER")).body()).get("text").asText();
-        assertThat(status).contains("*1 services*: NEEDS_TESTS 1").contains("tests #");
+        assertThat(status).contains("*1 services*: NEEDS_TESTS 1").contains("tests #")
+                .endsWith("<https://line.example.test/|Open the dashboard>");
+        assertThat(JSON.readTree(signed("/slack/commands", command("status hello", "UTESTER")).body()).get("text").asText())
+                .endsWith("<https://line.example.test/services/hello|Open hello on the dashboard>");
         String mine = JSON.readTree(signed("/slack/commands", command("claim hello", "UTESTER")).body()).get("text").asText();
         String holder = server.board.openTickets("hello").get(0).assignee();
         assertThat(mine).contains(holder.equals("tester-1") ? "claimed tests ticket" : "offered to " + holder);
