@@ -176,6 +176,7 @@ async function renderBoard() {
         el("button", { type: "button", class: "more", id: "older", text: "Older messages", onclick: olderMessages }))),
   );
   await Promise.all([loadBoard(), loadMetrics(), loadMessages(), loadMine()]);
+  window.__assembly.readyAt = performance.now();
   window.__assembly.ready = true;
 }
 
