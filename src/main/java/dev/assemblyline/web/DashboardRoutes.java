@@ -83,7 +83,19 @@ public final class DashboardRoutes {
     void register(RoutesConfig r) {
         // reads need a sign-in when ASSEMBLY_DASHBOARD_TOKEN is set (writes check their own tokens)
         r.before("/api/*", ctx -> {
-            if (("GET".equals(ctx.method().name()) || "HEAD".equals(ctx.method().name())) && !allowed(ctx)) {
+            if (!("GET".equals(ctx.method().name()) || "HEAD".equals(ctx.method().name())) || !auth.required()) {
+                return;
+            }
+            if (guard.blocked(ctx.ip())) {
+                ctx.header("Retry-After", "60");
+                Server.json(ctx, 429, Map.of("error", "too many failed token checks from this address; wait a minute"));
+                ctx.skipRemainingHandlers();
+                return;
+            }
+            if (!allowed(ctx)) {
+                if (ctx.header("Authorization") != null) {
+                    guard.failed(ctx.ip(), "dashboard"); // a wrong bearer token counts like any other failed check
+                }
                 Server.json(ctx, 401, Map.of("error", "sign in first: this dashboard needs ASSEMBLY_DASHBOARD_TOKEN, an admin token"
                         + " or a session's token (Authorization: Bearer …, or the sign-in page)"));
                 ctx.skipRemainingHandlers();
@@ -140,7 +152,7 @@ public final class DashboardRoutes {
 
     private void signIn(Context ctx) {
         String next = ctx.formParam("next");
-        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")) {
+        if (next == null || !next.matches("/(?![/\\\\])[A-Za-z0-9/_.~?=&%+-]*")) {
             next = "/"; // only a path on this server: never an open redirect
         }
         if (guard.blocked(ctx.ip())) {

@@ -183,6 +183,34 @@ class DashboardApiTest {
         await().atMost(Duration.ofSeconds(6)).until(() -> "holder silent".equals(card("quiet").path("stuck").asText()));
     }
 
+    @Test
+    void signingInNeverRedirectsElsewhereAndWrongTokensAreThrottled() throws Exception {
+        start(Map.of("ASSEMBLY_DASHBOARD_TOKEN", "the-dashboard-token"));
+        HttpClient noFollow = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+        for (String next : List.of("//evil.example/x", "/\\evil.example", "https://evil.example/", "/ok\r\nSet-Cookie: x=1", "/services/a")) {
+            HttpResponse<String> r = noFollow.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/signin"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("token=the-dashboard-token&next=" + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(303);
+            assertThat(r.headers().firstValue("Location").orElse("")).as(next).isEqualTo(next.equals("/services/a") ? "/services/a" : "/");
+            String cookie = r.headers().firstValue("Set-Cookie").orElse("");
+            assertThat(cookie).startsWith(DashboardAuth.COOKIE + "=").contains("HttpOnly").contains("SameSite=Strict");
+            HttpResponse<String> withCookie = noFollow.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/board"))
+                    .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(withCookie.statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> forged = noFollow.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/board"))
+                .header("Cookie", DashboardAuth.COOKIE + "=dmlld2VyCgo5OTk5OTk5OTk5.AAAA").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(401);
+        int status = 0;
+        for (int i = 0; i < 25 && status != 429; i++) {
+            status = noFollow.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/board"))
+                    .header("Authorization", "Bearer guess-" + i).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        }
+        assertThat(status).as("wrong bearer tokens are throttled like other token checks").isEqualTo(429);
+    }
+
     JsonNode card(String service) throws Exception {
         for (JsonNode c : get("/api/board?name=" + service).get("columns")) {
             for (JsonNode card : c.get("cards")) {
