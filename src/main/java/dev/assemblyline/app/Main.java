@@ -49,6 +49,7 @@ public final class Main implements Runnable {
         COMMANDS.put("done", TicketCommands.Done::new);
         COMMANDS.put("progress", TicketCommands.Progress::new);
         COMMANDS.put("bench", BenchCommand::new);
+        COMMANDS.put("simulate", SimulateCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 

@@ -135,7 +135,8 @@ public final class Wiring implements AutoCloseable {
         this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics,
                 notifier, config.slackDigest(), new dev.assemblyline.pipeline.FactSources(ticketStore::buildClaims, results::latest,
                 () -> opsStore.health(clock.instant()), operations::deployedTrees));
-        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, wakeup::recheck, sandbox);
+        this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, wakeup::recheck, sandbox,
+                e -> store.log(List.of(e), e.at()));
         this.desk = new TicketDesk(ticketStore, sessionStore, store, notifier, clock,
                 new TicketDesk.Timing(config.lease(), config.ticketDeadline(), config.offerTimeout(), config.autoclaim()), wakeup,
                 new TicketDesk.Links(name -> {

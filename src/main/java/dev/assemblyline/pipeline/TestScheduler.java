@@ -38,6 +38,7 @@ public final class TestScheduler implements AutoCloseable {
     private final ExecutorService pool;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Map<String, String> progress = new ConcurrentHashMap<>();
+    private final Consumer<dev.assemblyline.model.LogEntry> log;
 
     /** Whether a run of the service's suite is under way. */
     public boolean running(String service) {
@@ -56,8 +57,10 @@ public final class TestScheduler implements AutoCloseable {
         return out;
     }
 
+    /** @param log where a cancelled run is recorded (the event log: "tests of tree … cancelled: a newer tree arrived") */
     public TestScheduler(ServiceTrees trees, ResultStore results, int parallelism, Clock clock, Consumer<String> onDone,
-                         dev.assemblyline.verify.Sandbox sandbox) {
+                         dev.assemblyline.verify.Sandbox sandbox, Consumer<dev.assemblyline.model.LogEntry> log) {
+        this.log = log;
         this.sandbox = sandbox;
         this.trees = trees;
         this.results = results;
@@ -109,6 +112,8 @@ public final class TestScheduler implements AutoCloseable {
             TestRun r = Verification.runTests(sandbox, trees.repo(), s, config, null, mine.cancelled()::get, p -> progress.put(service, p));
             if (r == null) {
                 LOG.info("the test run of {} for tree {} was cancelled: a newer tree arrived", service, tree.substring(0, 12));
+                log.accept(new dev.assemblyline.model.LogEntry(0, clock.instant(), service, "tests",
+                        "the test run of tree " + tree.substring(0, 12) + " was cancelled: a newer tree arrived"));
                 return;
             }
             results.save(r, clock.instant());

@@ -81,20 +81,23 @@ public final class DashboardBench {
         List<Double> readyMs = new ArrayList<>();
         List<Long> bytes = new ArrayList<>();
         List<Long> decoded = new ArrayList<>();
-        for (int i = 0; i < loads; i++) {
+        for (int i = -1; i < loads; i++) { // the first load warms the server up and is not counted
             ChromeDriver d = Browser.open(work.resolve("profile-" + i), 1440, 1000);
             try {
                 d.executeCdpCommand("Network.enable", Map.of());
                 d.executeCdpCommand("Network.setCacheDisabled", Map.of("cacheDisabled", true));
                 d.get(url + "/");
                 new WebDriverWait(d, java.time.Duration.ofSeconds(30)).until(x -> Boolean.TRUE.equals(js(d, "return window.__assembly && window.__assembly.ready")));
-                readyMs.add(((Number) js(d, "return window.__assembly.readyAt")).doubleValue());
+                double ready = ((Number) js(d, "return window.__assembly.readyAt")).doubleValue();
                 @SuppressWarnings("unchecked")
                 Map<String, Object> size = (Map<String, Object>) js(d, "const all = [performance.getEntriesByType('navigation')[0],"
                         + " ...performance.getEntriesByType('resource')];"
                         + " return {transfer: all.reduce((a, e) => a + (e.transferSize || 0), 0), decoded: all.reduce((a, e) => a + (e.decodedBodySize || 0), 0)};");
-                bytes.add(((Number) size.get("transfer")).longValue());
-                decoded.add(((Number) size.get("decoded")).longValue());
+                if (i >= 0) {
+                    readyMs.add(ready);
+                    bytes.add(((Number) size.get("transfer")).longValue());
+                    decoded.add(((Number) size.get("decoded")).longValue());
+                }
             } finally {
                 d.quit();
             }

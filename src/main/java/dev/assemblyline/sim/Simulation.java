@@ -1,0 +1,649 @@
+package dev.assemblyline.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code assembly simulate}: a coordinator on its embedded defaults (the packaged jar, in its own process
+ * and folder) and a team of simulated sessions that act only as real workers do: REST calls with their
+ * own tokens, and real git pushes with their own credentials. They write specs, a Python HTTP service,
+ * its tests (some failing, then fixed), and deploy by starting the service and committing PRODUCTION/;
+ * the coordinator does everything else. Scripted trouble: a builder vanishes mid-build, a spec arrives
+ * incomplete, a production service is killed, a push lands while its tests run. Ends with a report whose
+ * figures are checked from the event log and the test results, not taken from the coordinator's word.
+ * See docs/simulate.md.
+ */
+public final class Simulation {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern MOVE = Pattern.compile("^([A-Z_]+|new) → ([A-Z_]+)");
+    private static final Pattern PASSED_TREE = Pattern.compile("tests of tree ([0-9a-f]{12}) passed");
+    private static final String[] KINDS = {"billing", "search", "auth", "email", "chat", "match", "orders", "notify", "media", "users"};
+
+    /** What to simulate. */
+    public record Options(int services, int sessions, double failureRate, double speed, long seed, boolean json, Path keep,
+                          Duration timeout, boolean trouble) {
+    }
+
+    private final Options o;
+    private final PrintStream out;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, Process> running = new ConcurrentHashMap<>();
+    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
+    private final Map<String, String> deployCommits = new ConcurrentHashMap<>();
+    private final Map<String, String> phases = new ConcurrentHashMap<>();
+    private final Map<String, Instant> waitingSince = new ConcurrentHashMap<>();
+    private final List<String> names = new ArrayList<>();
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    private final Random random;
+    private volatile boolean stopping;
+    private volatile double stuckMaxS;
+    private int adminCallsAfterSetup;
+    private String base;
+    private String admin;
+    private Path dir;
+    private Process coordinator;
+    private Instant started;
+
+    // the scripted trouble, and whether each was handled
+    private String vanisher;
+    private volatile String vanishedOn;
+    private String incompleteSpec;
+    private String slowTests;
+    private volatile String killed;
+    private volatile boolean killDone;
+
+    public Simulation(Options o, PrintStream out) {
+        this.o = o;
+        this.out = out;
+        this.random = new Random(o.seed());
+    }
+
+    private Duration scaled(double seconds) {
+        return Duration.ofMillis(Math.max(50, (long) (seconds * 1000 / o.speed())));
+    }
+
+    /** Runs the whole simulation; returns the process exit code (0: everything delivered, nothing unsafe). */
+    public int run() throws Exception {
+        dir = o.keep() != null ? o.keep().toAbsolutePath() : Files.createTempDirectory("assembly-simulate-");
+        Files.createDirectories(dir);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        admin = "sim-admin-" + HexFormat.of().formatHex(b);
+        base = "http://127.0.0.1:" + port;
+        try {
+            startCoordinator(port);
+            setUp();
+            Map<String, Object> report = drive();
+            print(report);
+            boolean ok = (int) report.get("in_production") == o.services() && (int) report.get("manual_actions") == 0
+                    && (int) report.get("deploys_without_passing_tests") == 0 && Boolean.TRUE.equals(report.get("trouble_handled"));
+            if (o.keep() != null) {
+                System.err.println("assembly simulate: the coordinator and the services keep running; the dashboard is at " + base
+                        + "/ (admin token in " + dir.resolve("admin-token.txt") + "); Ctrl-C ends them");
+                Files.writeString(dir.resolve("admin-token.txt"), admin + "\n");
+                Thread.currentThread().join();
+            }
+            return ok ? 0 : 1;
+        } finally {
+            stopping = true;
+            running.values().forEach(Process::destroy);
+            if (coordinator != null) {
+                coordinator.destroy();
+                coordinator.waitFor(java.util.concurrent.TimeUnit.SECONDS.toMillis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            if (o.keep() == null) {
+                deleteQuietly(dir);
+            }
+        }
+    }
+
+    private void startCoordinator(int port) throws Exception {
+        Path jar = jar();
+        Files.writeString(dir.resolve("sessions.json"), "[]");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseParallelGC", "-jar",
+                jar.toString(), "serve");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("coordinator.log").toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("ASSEMBLY_") || k.startsWith("SLACK_") || k.equals("PORT"));
+        env.put("PORT", Integer.toString(port));
+        env.put("ASSEMBLY_DATA_DIR", dir.resolve("data").toString());
+        env.put("ASSEMBLY_ADMIN_TOKEN", admin);
+        env.put("ASSEMBLY_SESSIONS_FILE", dir.resolve("sessions.json").toString());
+        env.put("ASSEMBLY_LEASE", scaled(12).toMillis() + "ms");
+        env.put("ASSEMBLY_OFFER_TIMEOUT", scaled(6).toMillis() + "ms");
+        env.put("ASSEMBLY_HEALTH_INTERVAL", scaled(1.5).toMillis() + "ms");
+        env.put("ASSEMBLY_TEST_PARALLELISM", "2");
+        env.put("ASSEMBLY_PUBLIC_URL", base);
+        started = Instant.now();
+        coordinator = pb.start();
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    break;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            if (!coordinator.isAlive() || System.nanoTime() > until) {
+                throw new IllegalStateException("the coordinator did not start; its log: " + dir.resolve("coordinator.log"));
+            }
+            Thread.sleep(200);
+        }
+        say("coordinator on " + base + " (dashboard: " + base + "/), data in " + dir);
+    }
+
+    private static Path jar() throws Exception {
+        Path p = Path.of(Simulation.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (!p.toString().endsWith(".jar")) {
+            throw new IllegalStateException("assembly simulate starts the coordinator from the packaged jar (mvn package; java -jar"
+                    + " target/assembly-line.jar simulate), not from " + p);
+        }
+        return p;
+    }
+
+    /** The team's intent (a folder per service, pushed by admin) and the sessions (registered by admin): the only admin acts. */
+    private void setUp() throws Exception {
+        for (int i = 0; i < o.services(); i++) {
+            String name = String.format("s%02d-%s", i + 1, KINDS[i % KINDS.length]);
+            names.add(name);
+            ports.put(name, freePort());
+            if (random.nextDouble() < o.failureRate()) {
+                failing.add(name);
+            }
+        }
+        if (o.trouble() && names.size() >= 2) {
+            incompleteSpec = names.get(random.nextInt(names.size()));
+            slowTests = names.get(random.nextInt(names.size()));
+            failing.remove(slowTests); // its story is the cancelled run
+        }
+        team = Workspace.clone(dir.resolve("work/team"), gitUrl("admin", admin));
+        Map<String, String> files = new LinkedHashMap<>();
+        names.forEach(n -> files.put("SERVICES/" + n + "/README.md", SimFiles.readme(n)));
+        team.commit(files, "the team's services, to be specified");
+        String[] roles = roles(o.sessions());
+        List<Member> team2 = new ArrayList<>();
+        for (int i = 0; i < roles.length; i++) {
+            String id = roles[i] + "-" + (i + 1);
+            JsonNode reg = api("POST", "/api/sessions", admin, Map.of("session_id", id, "name", id, "capabilities", List.of(roles[i]),
+                    "wip_limit", 1));
+            team2.add(new Member(id, roles[i], reg.get("token").asText()));
+        }
+        if (o.trouble()) {
+            vanisher = team2.stream().filter(m -> m.role.equals("builder")).findFirst().map(m -> m.id).orElse(null);
+        }
+        say(o.services() + " services, " + roles.length + " sessions (" + String.join(", ", team2.stream().map(m -> m.id).toList()) + ")"
+                + (o.trouble() ? "; trouble: " + vanisher + " vanishes mid-build, " + incompleteSpec + "'s spec arrives incomplete, "
+                + slowTests + " gets a push while its tests run, one production service is killed" : ""));
+        members = team2;
+    }
+
+    private List<Member> members;
+    private Workspace team;
+
+    /** The roles of n sessions: at least two builders, one of each other kind, the rest spread. */
+    static String[] roles(int n) {
+        String[] base = {"architect", "builder", "tester", "devops", "builder"};
+        String[] cycle = {"builder", "tester", "architect", "devops"};
+        String[] out = new String[Math.max(5, n)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = i < base.length ? base[i] : cycle[(i - base.length) % cycle.length];
+        }
+        return out;
+    }
+
+    private Map<String, Object> drive() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        for (Member m : members) {
+            Thread t = new Thread(() -> m.live(), "session-" + m.id);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+        Instant deadline = Instant.now().plus(o.timeout());
+        while (Instant.now().isBefore(deadline)) {
+            watch();
+            if (finished()) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        stopping = true;
+        for (Thread t : threads) {
+            t.join(5000);
+        }
+        return report();
+    }
+
+    private boolean finished() {
+        boolean all = names.stream().allMatch(n -> "PRODUCTION".equals(phases.get(n)));
+        return all && (!o.trouble() || (killDone && vanishedOn != null) || names.size() < 2);
+    }
+
+    /** Follows the phases (a line per change), how long each service waits with nobody on it, and kills one production service once. */
+    private void watch() throws Exception {
+        JsonNode services = api("GET", "/api/services", null, null);
+        Set<String> claimed = ConcurrentHashMap.newKeySet();
+        for (JsonNode t : api("GET", "/api/tickets?state=claimed", null, null)) {
+            claimed.add(t.get("service").asText());
+        }
+        Instant now = Instant.now();
+        for (JsonNode s : services) {
+            String name = s.get("service").asText();
+            String phase = s.get("phase").asText();
+            String before = phases.put(name, phase);
+            if (!phase.equals(before)) {
+                say(name + ": " + (before == null ? "new" : before) + " → " + phase);
+            }
+            boolean someone = claimed.contains(name) || phase.equals("TESTING") || phase.equals("PRODUCTION");
+            if (someone) {
+                Instant since = waitingSince.remove(name);
+                if (since != null) {
+                    stuckMaxS = Math.max(stuckMaxS, Duration.between(since, now).toMillis() / 1000.0);
+                }
+            } else {
+                Instant since = waitingSince.computeIfAbsent(name, k -> now);
+                stuckMaxS = Math.max(stuckMaxS, Duration.between(since, now).toMillis() / 1000.0);
+            }
+            if (o.trouble() && killed == null && phase.equals("PRODUCTION") && running.containsKey(name)
+                    && s.get("reasons").toString().contains("health checks pass")) {
+                killed = name;
+                running.get(name).destroyForcibly();
+                say(name + ": its process was killed (scripted trouble)");
+            }
+            if (killed != null && killed.equals(name) && !killDone && phase.equals("PRODUCTION") && "UNHEALTHY".equals(before)) {
+                killDone = true;
+            }
+        }
+    }
+
+    /** One simulated session: takes what it is offered, does the work, says done; sends heartbeats meanwhile. */
+    private final class Member {
+        final String id;
+        final String role;
+        final String token;
+        Workspace ws;
+        Instant lastBeat = Instant.EPOCH;
+        volatile boolean gone;
+
+        Member(String id, String role, String token) {
+            this.id = id;
+            this.role = role;
+            this.token = token;
+        }
+
+        void live() {
+            try {
+                ws = Workspace.clone(dir.resolve("work/" + id), gitUrl(id, token));
+                while (!stopping) {
+                    if (gone) {
+                        Thread.sleep(200);
+                        continue;
+                    }
+                    beat();
+                    for (JsonNode t : api("GET", "/api/tickets?assignee=" + id + "&state=offered", token, null)) {
+                        long ticket = t.get("id").asLong();
+                        JsonNode claim = apiStatus("POST", "/api/tickets/" + ticket + "/claim", token, Map.of());
+                        if (claim != null) {
+                            work(ticket, t.get("kind").asText(), t.get("service").asText());
+                        }
+                    }
+                    Thread.sleep(scaled(0.3).toMillis());
+                }
+            } catch (Exception e) {
+                if (!stopping) {
+                    say(id + " stopped: " + e);
+                }
+            }
+        }
+
+        void beat() throws Exception {
+            if (Duration.between(lastBeat, Instant.now()).compareTo(scaled(2)) > 0) {
+                api("POST", "/api/sessions/" + id + "/heartbeat", token, Map.of());
+                lastBeat = Instant.now();
+            }
+        }
+
+        void pause(double seconds) throws Exception {
+            long until = System.nanoTime() + scaled(seconds).toNanos();
+            while (System.nanoTime() < until && !stopping) {
+                beat();
+                Thread.sleep(Math.min(100, scaled(seconds).toMillis()));
+            }
+        }
+
+        void progress(long ticket, int percent, String note) throws Exception {
+            apiStatus("POST", "/api/tickets/" + ticket + "/progress", token, Map.of("percent", percent, "note", note));
+        }
+
+        void work(long ticket, String kind, String service) throws Exception {
+            String folder = "SERVICES/" + service + "/";
+            switch (kind) {
+                case "spec" -> {
+                    pause(0.5);
+                    if (service.equals(incompleteSpec) && !phases.getOrDefault(service, "").equals("SPEC_INCOMPLETE")) {
+                        ws.commit(Map.of(folder + "SPEC.md", SimFiles.spec(service, ports.get(service), true)), service + ": spec, a first draft");
+                        say(service + ": spec pushed without its Success Criteria (scripted trouble)");
+                        pause(2);
+                    }
+                    ws.commit(Map.of(folder + "SPEC.md", SimFiles.spec(service, ports.get(service), false)), service + ": spec");
+                }
+                case "build" -> {
+                    progress(ticket, 20, "scaffolding");
+                    pause(0.5);
+                    if (id.equals(vanisher) && vanishedOn == null) {
+                        vanishedOn = service;
+                        progress(ticket, 45, "half way");
+                        say(id + " vanished mid-build of " + service + " (scripted trouble): no more heartbeats");
+                        gone = true;
+                        return;
+                    }
+                    progress(ticket, 60, "routes written");
+                    Map<String, String> files = new LinkedHashMap<>();
+                    files.put(folder + "BUILD/src/__init__.py", "");
+                    files.put(folder + "BUILD/src/main.py", SimFiles.mainPy(service));
+                    files.put(folder + "BUILD/requirements.txt", "pytest\n");
+                    files.put(folder + "BUILD/Dockerfile", "FROM python:3.11-slim\nCOPY src /app/src\nCMD [\"python3\", \"/app/src/main.py\"]\n");
+                    files.put(folder + "BUILD/.env.example", "PORT=" + ports.get(service) + "\n");
+                    ws.commit(files, service + ": build");
+                    progress(ticket, 100, "pushed");
+                }
+                case "tests" -> {
+                    pause(0.5);
+                    boolean slow = service.equals(slowTests);
+                    ws.commit(Map.of(folder + "BUILD/tests/test_main.py", SimFiles.testPy(failing.contains(service), slow ? 4 : 0, 1),
+                            folder + "BUILD/tests/__init__.py", ""), service + ": tests");
+                    if (slow) {
+                        // wait until the coordinator is running this suite, then push again: the run must be cancelled
+                        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                        while (System.nanoTime() < until && !api("GET", "/api/services/" + service + "/why", null, null).path("why").asText()
+                                .contains("tests running")) {
+                            beat();
+                            Thread.sleep(50);
+                        }
+                        ws.commit(Map.of(folder + "BUILD/tests/test_main.py", SimFiles.testPy(false, 0, 2)), service + ": tests, quicker");
+                        say(service + ": a push while its tests run (scripted trouble)");
+                    }
+                }
+                case "fix" -> {
+                    pause(0.5);
+                    failing.remove(service);
+                    ws.commit(Map.of(folder + "BUILD/tests/test_main.py", SimFiles.testPy(false, 0, 3)), service + ": fix the failing test");
+                }
+                case "deploy", "recover" -> {
+                    pause(0.3);
+                    start(service);
+                    if (kind.equals("deploy")) {
+                        String commit = ws.commit(Map.of(folder + "PRODUCTION/deploy.json", SimFiles.deployJson(ports.get(service))),
+                                service + ": deployed");
+                        deployCommits.put(service, commit);
+                    }
+                }
+                default -> pause(0.2);
+            }
+            apiStatus("POST", "/api/tickets/" + ticket + "/done", token, Map.of());
+        }
+
+        /** Starts (or restarts) the service's HTTP process from this session's copy of BUILD/, and waits until it answers. */
+        void start(String service) throws Exception {
+            Process old = running.remove(service);
+            if (old != null) {
+                old.destroyForcibly().waitFor();
+            }
+            ws.sync(); // the newest head: the BUILD/ that passed its tests
+            Path main = ws.dir().resolve("SERVICES/" + service + "/BUILD/src/main.py");
+            ProcessBuilder pb = new ProcessBuilder("python3", main.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("PORT", Integer.toString(ports.get(service)));
+            running.put(service, pb.start());
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < until) {
+                try {
+                    if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(service) + "/health")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    Thread.sleep(50);
+                }
+            }
+        }
+    }
+
+    // ---- the report ----
+
+    private Map<String, Object> report() throws Exception {
+        List<JsonNode> log = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            JsonNode page = api("GET", "/api/events?since=" + after, null, null);
+            if (page.size() == 0) {
+                break;
+            }
+            page.forEach(log::add);
+            after = page.get(page.size() - 1).get("id").asLong();
+        }
+        int reassignments = 0;
+        int recoveries = 0;
+        int cancelled = 0;
+        Map<String, Instant> first = new LinkedHashMap<>();
+        Map<String, Instant> arrived = new LinkedHashMap<>();
+        Map<String, String> lastPassedTree = new LinkedHashMap<>();
+        Map<String, List<String>> deployedAfter = new LinkedHashMap<>();
+        for (JsonNode e : log) {
+            String service = e.path("service").asText(null);
+            String msg = e.get("message").asText();
+            Instant at = Instant.parse(e.get("at").asText());
+            if (msg.contains(" taken back: ")) {
+                reassignments++;
+            }
+            if ("tests".equals(e.get("kind").asText()) && msg.contains("was cancelled")) {
+                cancelled++;
+            }
+            if (!"phase".equals(e.get("kind").asText()) || service == null) {
+                continue;
+            }
+            first.putIfAbsent(service, at);
+            Matcher m = MOVE.matcher(msg);
+            if (!m.find()) {
+                continue;
+            }
+            if (m.group(2).equals("READY_FOR_DEPLOY")) {
+                Matcher t = PASSED_TREE.matcher(msg);
+                lastPassedTree.put(service, t.find() ? t.group(1) : null);
+            }
+            if (m.group(2).equals("PRODUCTION")) {
+                arrived.putIfAbsent(service, at);
+                if (m.group(1).equals("UNHEALTHY")) {
+                    recoveries++;
+                } else {
+                    deployedAfter.computeIfAbsent(service, k -> new ArrayList<>()).add(lastPassedTree.get(service));
+                }
+            }
+        }
+        // every deploy: the tree that passed before it has a passing run of that exact tree in the results, and the
+        // deployed commit's service folder, without PRODUCTION/, is that tree
+        int unsafe = 0;
+        team.sync(); // the team's clone, brought to the newest head: every deploy commit is in it
+        for (Map.Entry<String, List<String>> d : deployedAfter.entrySet()) {
+            JsonNode runs = api("GET", "/api/services/" + d.getKey() + "/tests", null, null).path("runs");
+            for (String tree : d.getValue()) {
+                boolean passing = false;
+                for (JsonNode r : runs) {
+                    passing |= tree != null && r.get("passed").asBoolean() && r.get("tree").asText().startsWith(tree);
+                }
+                String commit = deployCommits.get(d.getKey());
+                String deployed = commit == null ? null : team.treeWithoutProduction(commit, "SERVICES/" + d.getKey());
+                if (!passing || tree == null || deployed == null || !deployed.startsWith(tree)) {
+                    unsafe++;
+                    say(d.getKey() + ": a deploy without a passing run of its tree (" + tree + ", deployed " + deployed + ")");
+                }
+            }
+        }
+        List<Long> cycles = new ArrayList<>();
+        arrived.forEach((s, at) -> {
+            Instant f = first.get(s);
+            if (f != null) {
+                cycles.add(Duration.between(f, at).toSeconds());
+            }
+        });
+        cycles.sort(null);
+        int inProduction = (int) names.stream().filter(n -> "PRODUCTION".equals(phases.get(n))).count();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("services", o.services());
+        r.put("sessions", members.size());
+        r.put("in_production", inProduction);
+        r.put("manual_actions", adminCallsAfterSetup + (o.services() - inProduction));
+        r.put("deploys_without_passing_tests", unsafe);
+        r.put("deploys", deployedAfter.values().stream().mapToInt(List::size).sum());
+        r.put("reassignments", reassignments);
+        r.put("recoveries", recoveries);
+        r.put("cancelled_runs", cancelled);
+        r.put("cycle_time_median_s", cycles.isEmpty() ? null : cycles.get((cycles.size() - 1) / 2));
+        r.put("cycle_time_p90_s", cycles.isEmpty() ? null : cycles.get(Math.max(0, (int) Math.ceil(0.9 * cycles.size()) - 1)));
+        r.put("stuck_max_s", Math.round(stuckMaxS * 10) / 10.0);
+        r.put("coordinator_cpu_s", cpuSeconds(coordinator.pid()));
+        r.put("wall_s", Duration.between(started, Instant.now()).toSeconds());
+        r.put("longest_reconcile_s", metric("assembly_reconcile_seconds_max"));
+        Map<String, Object> trouble = new LinkedHashMap<>();
+        if (o.trouble()) {
+            trouble.put("vanished", Map.of("session", String.valueOf(vanisher), "service", String.valueOf(vanishedOn), "reassigned", reassignments > 0));
+            trouble.put("incomplete_spec", Map.of("service", incompleteSpec, "completed", "PRODUCTION".equals(phases.get(incompleteSpec))));
+            trouble.put("killed", Map.of("service", String.valueOf(killed), "recovered", killDone));
+            trouble.put("push_during_tests", Map.of("service", slowTests, "cancelled_runs", cancelled));
+        }
+        r.put("trouble", trouble);
+        r.put("trouble_handled", !o.trouble() || (reassignments > 0 && vanishedOn != null && killDone && cancelled > 0
+                && "PRODUCTION".equals(phases.get(incompleteSpec))));
+        r.put("seed", o.seed());
+        return r;
+    }
+
+    private Double metric(String name) {
+        try {
+            String body = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : body.split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        } catch (Exception e) {
+            // no figure
+        }
+        return null;
+    }
+
+    /** A process's user and system CPU time, from /proc (Linux); null elsewhere. */
+    static Double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime: fields 14 and 15 of stat
+            return Math.round(ticks / 100.0 * 10) / 10.0; // USER_HZ is 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void print(Map<String, Object> r) throws Exception {
+        if (o.json()) {
+            out.println(JSON.writeValueAsString(r));
+            return;
+        }
+        out.println();
+        out.println("Simulation of " + r.get("services") + " services with " + r.get("sessions") + " sessions, seed " + r.get("seed") + ", in "
+                + r.get("wall_s") + " s:");
+        out.println("  in production:                  " + r.get("in_production") + " of " + r.get("services"));
+        out.println("  manual actions:                 " + r.get("manual_actions"));
+        out.println("  deploys without passing tests:  " + r.get("deploys_without_passing_tests") + " (of " + r.get("deploys") + " deploys, checked"
+                + " against the test results and the deployed trees)");
+        out.println("  reassignments:                  " + r.get("reassignments"));
+        out.println("  recoveries:                     " + r.get("recoveries"));
+        out.println("  cancelled test runs:            " + r.get("cancelled_runs"));
+        out.println("  cycle time, median / p90:       " + r.get("cycle_time_median_s") + " s / " + r.get("cycle_time_p90_s") + " s");
+        out.println("  longest wait with nobody on it: " + r.get("stuck_max_s") + " s");
+        out.println("  coordinator CPU:                " + r.get("coordinator_cpu_s") + " s (longest reconcile " + r.get("longest_reconcile_s") + " s)");
+        out.println("  scripted trouble handled:       " + r.get("trouble_handled") + " " + r.get("trouble"));
+    }
+
+    private void say(String line) {
+        if (!o.json()) {
+            out.println(LocalTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("HH:mm:ss")) + " " + line);
+        }
+    }
+
+    private String gitUrl(String user, String password) {
+        return "http://" + user + ":" + password + "@" + base.substring("http://".length()) + "/git/services.git";
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private JsonNode api(String method, String path, String token, Object body) throws Exception {
+        HttpResponse<String> r = send(method, path, token, body);
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    /** A session's action; null when refused (someone else was faster, the ticket moved on): the session goes on. */
+    private JsonNode apiStatus(String method, String path, String token, Object body) throws Exception {
+        HttpResponse<String> r = send(method, path, token, body);
+        return r.statusCode() / 100 == 2 ? JSON.readTree(r.body()) : null;
+    }
+
+    private HttpResponse<String> send(String method, String path, String token, Object body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void deleteQuietly(Path p) {
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder
+        }
+    }
+}
