@@ -142,7 +142,7 @@ public final class Wiring implements AutoCloseable {
                 new TicketDesk.Links(name -> {
                     var s = reconciler.states().get(name);
                     return s == null ? null : s.phase();
-                }, tests::progress, (service, tree) -> operations.deployByCommand(reconciler.config(), service, tree)));
+                }, name -> tests.runningProgress().get(name), (service, tree) -> operations.deployByCommand(reconciler.config(), service, tree)));
         TicketActions actions = new TicketActions(desk);
         dev.assemblyline.pipeline.Why why = new dev.assemblyline.pipeline.Why(desk);
         String adminToken = config.effectiveAdminToken();

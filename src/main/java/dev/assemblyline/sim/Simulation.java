@@ -139,9 +139,10 @@ public final class Simulation {
         env.put("ASSEMBLY_DATA_DIR", dir.resolve("data").toString());
         env.put("ASSEMBLY_ADMIN_TOKEN", admin);
         env.put("ASSEMBLY_SESSIONS_FILE", dir.resolve("sessions.json").toString());
-        env.put("ASSEMBLY_LEASE", scaled(12).toMillis() + "ms");
-        env.put("ASSEMBLY_OFFER_TIMEOUT", scaled(6).toMillis() + "ms");
-        env.put("ASSEMBLY_HEALTH_INTERVAL", scaled(1.5).toMillis() + "ms");
+        // the timers follow --speed, with floors a loaded machine can keep (a git push may take seconds)
+        env.put("ASSEMBLY_LEASE", Math.max(5000, scaled(12).toMillis()) + "ms");
+        env.put("ASSEMBLY_OFFER_TIMEOUT", Math.max(3000, scaled(6).toMillis()) + "ms");
+        env.put("ASSEMBLY_HEALTH_INTERVAL", Math.max(500, scaled(1.5).toMillis()) + "ms");
         env.put("ASSEMBLY_TEST_PARALLELISM", "2");
         env.put("ASSEMBLY_PUBLIC_URL", base);
         started = Instant.now();
@@ -304,6 +305,19 @@ public final class Simulation {
         }
 
         void live() {
+            // heartbeats from their own thread, so a long push never looks like silence; a vanished session stops them
+            Thread beats = new Thread(() -> {
+                while (!stopping && !gone) {
+                    try {
+                        beat();
+                        Thread.sleep(Math.max(500, scaled(1).toMillis()));
+                    } catch (Exception e) {
+                        // the next one
+                    }
+                }
+            }, "heartbeat-" + id);
+            beats.setDaemon(true);
+            beats.start();
             try {
                 ws = Workspace.clone(dir.resolve("work/" + id), gitUrl(id, token));
                 while (!stopping) {
@@ -316,10 +330,16 @@ public final class Simulation {
                         long ticket = t.get("id").asLong();
                         JsonNode claim = apiStatus("POST", "/api/tickets/" + ticket + "/claim", token, Map.of());
                         if (claim != null) {
-                            work(ticket, t.get("kind").asText(), t.get("service").asText());
+                            try {
+                                work(ticket, t.get("kind").asText(), t.get("service").asText());
+                            } catch (IOException e) {
+                                // the work could not be delivered (a push kept losing races): hand the ticket back, go on
+                                say(id + " released #" + ticket + ": " + e.getMessage());
+                                apiStatus("POST", "/api/tickets/" + ticket + "/release", token, Map.of());
+                            }
                         }
                     }
-                    Thread.sleep(scaled(0.3).toMillis());
+                    Thread.sleep(Math.max(250, scaled(0.3).toMillis())); // a real worker does not poll faster than this
                 }
             } catch (Exception e) {
                 if (!stopping) {
@@ -328,8 +348,8 @@ public final class Simulation {
             }
         }
 
-        void beat() throws Exception {
-            if (Duration.between(lastBeat, Instant.now()).compareTo(scaled(2)) > 0) {
+        synchronized void beat() throws Exception {
+            if (!gone && Duration.between(lastBeat, Instant.now()).toMillis() > Math.max(1000, scaled(2).toMillis())) {
                 api("POST", "/api/sessions/" + id + "/heartbeat", token, Map.of());
                 lastBeat = Instant.now();
             }
@@ -387,8 +407,7 @@ public final class Simulation {
                     if (slow) {
                         // wait until the coordinator is running this suite, then push again: the run must be cancelled
                         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                        while (System.nanoTime() < until && !api("GET", "/api/services/" + service + "/why", null, null).path("why").asText()
-                                .contains("tests running")) {
+                        while (System.nanoTime() < until && !running(service)) {
                             beat();
                             Thread.sleep(50);
                         }
@@ -413,6 +432,18 @@ public final class Simulation {
                 default -> pause(0.2);
             }
             apiStatus("POST", "/api/tickets/" + ticket + "/done", token, Map.of());
+        }
+
+        /** Whether the coordinator is running this service's tests now (its dashboard card says so). */
+        boolean running(String service) throws Exception {
+            for (JsonNode c : api("GET", "/api/board?limit=500&name=" + service, null, null).path("columns")) {
+                for (JsonNode card : c.path("cards")) {
+                    if (card.path("service").asText().equals(service) && card.path("tests_running").asBoolean()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         /** Starts (or restarts) the service's HTTP process from this session's copy of BUILD/, and waits until it answers. */

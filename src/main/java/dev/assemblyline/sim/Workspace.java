@@ -26,8 +26,17 @@ final class Workspace {
     /** Clones the repository at {@code url} (credentials in it) into {@code dir}. */
     static Workspace clone(Path dir, String url) throws IOException, InterruptedException {
         Files.createDirectories(dir.getParent());
-        git(dir.getParent(), "clone", "-q", url, dir.toString());
-        return new Workspace(dir, url);
+        for (int attempt = 1; ; attempt++) {
+            Result r = run(dir.getParent(), "clone", "-q", url, dir.toString());
+            if (r.exit() == 0) {
+                return new Workspace(dir, url);
+            }
+            if (attempt == 5) {
+                throw new IOException("git clone failed 5 times: " + r.output().lines().findFirst().orElse(""));
+            }
+            deleteTree(dir); // a clone cut off half way (a busy server): start again
+            Thread.sleep(500L * attempt);
+        }
     }
 
     Path dir() {
@@ -42,6 +51,7 @@ final class Workspace {
 
     /** Writes the files (path → content; null deletes), commits them and pushes to main; returns the commit. */
     String commit(Map<String, String> files, String message) throws IOException, InterruptedException {
+        long giveUp = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
         for (int attempt = 1; ; attempt++) {
             if (!run(dir, "ls-remote", "--exit-code", "origin", "refs/heads/main").output().isBlank()) {
                 sync(); // an empty repository (the first push) has nothing to start from
@@ -61,10 +71,11 @@ final class Workspace {
             if (r.exit() == 0) {
                 return git(dir, "rev-parse", "HEAD").strip();
             }
-            if (attempt >= 20) {
-                throw new IOException("push refused 20 times: " + r.output());
+            if (System.nanoTime() > giveUp) {
+                throw new IOException("push refused " + attempt + " times in 3 minutes: " + r.output().lines().findFirst().orElse(""));
             }
-            Thread.sleep(50L * attempt); // someone else pushed first: take the new head and apply again
+            // someone else pushed first: take the new head and apply again, after a random pause (no herd)
+            Thread.sleep(50 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.min(3000, 100L * attempt)));
         }
     }
 
@@ -84,6 +95,16 @@ final class Workspace {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         p.waitFor(30, TimeUnit.SECONDS);
         return out;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.exists(p)) {
+            try (var walk = Files.walk(p)) {
+                for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            }
+        }
     }
 
     record Result(int exit, String output) {
