@@ -303,14 +303,14 @@ function svg(tag, attrs, ...children) {
 }
 
 function throughputChart(points) {
-  const w = 320, h = 100, max = Math.max(1, ...points.map(p => p.deploys)), bw = w / points.length;
+  const most = Math.max(0, ...points.map(p => p.deploys)), w = 320, h = 100, max = Math.max(1, most), bw = w / points.length;
   const bars = points.map((p, i) => {
     const bh = (p.deploys / max) * (h - 16);
     return svg("rect", { x: i * bw + 2, y: h - 12 - bh, width: bw - 4, height: bh, fill: "var(--chart2)" },
       svg("title", {}, document.createTextNode(p.day + ": " + p.deploys + " deploys")));
   });
   const label = svg("text", { x: 0, y: h, "font-size": 10, fill: "currentColor" }, document.createTextNode(points[0].day + " … " + points[points.length - 1].day));
-  return el("figure", { class: "chart" }, el("figcaption", { text: "Throughput: deploys per day, 14 days (most " + max + ")" }),
+  return el("figure", { class: "chart" }, el("figcaption", { text: "Throughput: deploys per day, 14 days (most in a day: " + most + ")" }),
     svg("svg", { viewBox: "0 0 " + w + " " + (h + 2), role: "img", "aria-label": "deploys per day over 14 days" }, bars, label));
 }
 
@@ -475,7 +475,8 @@ async function loadService() {
         el("ol", { class: "timeline" }, s.timeline.map(t => el("li", {}, el("time", { datetime: t.at, text: clock(t.at) }), " " + t.message
           + (t.seconds !== null ? " (for " + duration(t.seconds) + ")" : " (now)"))))),
       el("section", { class: "panel" }, el("h2", { text: "Health" }),
-        el("p", { text: "Uptime: " + (s.uptime_24h ?? "–") + "% over 24 hours, " + (s.uptime_7d ?? "–") + "% over 7 days" }),
+        el("p", { text: s.uptime_24h === null ? "Uptime: no health checks yet"
+          : "Uptime: " + s.uptime_24h + "% over 24 hours, " + s.uptime_7d + "% over 7 days" }),
         el("div", { class: "checks", "aria-label": "recent health checks, newest first" },
           s.checks.map(k => { const i = el("i", { class: k.ok ? "" : "bad", title: clock(k.at) + ": " + (k.ok ? "ok" : "failed") + (k.detail ? " (" + k.detail + ")" : "") }); return i; })),
         el("h2", { text: "Deploys" }),

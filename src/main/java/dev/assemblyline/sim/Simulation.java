@@ -260,6 +260,7 @@ public final class Simulation {
             claimed.add(t.get("service").asText());
         }
         Instant now = Instant.now();
+        bar();
         for (JsonNode s : services) {
             String name = s.get("service").asText();
             String phase = s.get("phase").asText();
@@ -612,7 +613,7 @@ public final class Simulation {
             out.println(JSON.writeValueAsString(r));
             return;
         }
-        out.println();
+        out.println(terminal ? "\r\033[K" : "");
         out.println("Simulation of " + r.get("services") + " services with " + r.get("sessions") + " sessions, seed " + r.get("seed") + ", in "
                 + r.get("wall_s") + " s:");
         out.println("  in production:                  " + r.get("in_production") + " of " + r.get("services"));
@@ -628,10 +629,28 @@ public final class Simulation {
         out.println("  scripted trouble handled:       " + r.get("trouble_handled") + " " + r.get("trouble"));
     }
 
-    private void say(String line) {
+    private final boolean terminal = System.console() != null;
+
+    private synchronized void say(String line) {
         if (!o.json()) {
+            // on a terminal the one-line bar is cleared first and drawn again under the line
+            out.print(terminal ? "\r\033[K" : "");
             out.println(LocalTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("HH:mm:ss")) + " " + line);
+            bar();
         }
+    }
+
+    /** On a terminal: one line that says how far the line is, redrawn in place. */
+    private synchronized void bar() {
+        if (o.json() || !terminal || names.isEmpty()) {
+            return;
+        }
+        long done = names.stream().filter(n -> "PRODUCTION".equals(phases.get(n))).count();
+        int width = 30;
+        int filled = (int) (done * width / names.size());
+        out.print("\r\033[K[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + done + "/" + names.size() + " in production, "
+                + waitingSince.size() + " waiting, " + Duration.between(started, Instant.now()).toSeconds() + " s");
+        out.flush();
     }
 
     private String gitUrl(String user, String password) {
