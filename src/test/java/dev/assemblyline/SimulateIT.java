@@ -35,6 +35,10 @@ class SimulateIT {
         assertThat(report.path("trouble").path("incomplete_spec").path("completed").asBoolean()).as(last).isTrue();
         assertThat(report.get("trouble_handled").asBoolean()).as(last).isTrue();
         assertThat(report.get("coordinator_cpu_s").asDouble()).isPositive();
+        assertThat(report.get("slack_sessions").asInt()).isPositive();
+        assertThat(report.get("slack_commands").asInt()).as("some sessions claimed and finished through signed Slack commands: " + last)
+                .isGreaterThanOrEqualTo(2);
+        assertThat(report.get("slack_api_calls").asInt()).as("the coordinator announced in (a stand-in of) Slack").isPositive();
         assertThat(r.exit()).as(last).isZero();
     }
 }

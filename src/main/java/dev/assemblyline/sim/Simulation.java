@@ -116,6 +116,9 @@ public final class Simulation {
         } finally {
             stopping = true;
             running.values().forEach(Process::destroy);
+            if (fakeSlack != null && o.keep() == null) {
+                fakeSlack.stop(0);
+            }
             if (coordinator != null) {
                 coordinator.destroy();
                 coordinator.waitFor(java.util.concurrent.TimeUnit.SECONDS.toMillis(20), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -126,7 +129,29 @@ public final class Simulation {
         }
     }
 
+    private com.sun.net.httpserver.HttpServer fakeSlack;
+    private final String slackSecret = "simulation-signing-" + Long.toHexString(new SecureRandom().nextLong());
+    private final java.util.concurrent.atomic.AtomicInteger slackCommands = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger slackCalls = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A stand-in for Slack's Web API: every method answers ok with a new message ts; the calls are counted. */
+    private void startFakeSlack() throws IOException {
+        fakeSlack = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        fakeSlack.createContext("/api/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            int n = slackCalls.incrementAndGet();
+            byte[] body = ("{\"ok\":true,\"channel\":\"C0SIMULATION\",\"ts\":\"1700000000." + String.format("%06d", n) + "\"}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        fakeSlack.start();
+    }
+
     private void startCoordinator(int port) throws Exception {
+        startFakeSlack();
         Path jar = jar();
         Files.writeString(dir.resolve("sessions.json"), "[]");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseParallelGC", "-jar",
@@ -145,6 +170,13 @@ public final class Simulation {
         env.put("ASSEMBLY_HEALTH_INTERVAL", Math.max(500, scaled(1.5).toMillis()) + "ms");
         env.put("ASSEMBLY_TEST_PARALLELISM", "2");
         env.put("ASSEMBLY_PUBLIC_URL", base);
+        // Slack, faked: the coordinator announces into a local stand-in of Slack's Web API, and some sessions
+        // speak to it through signed /assembly commands, as Slack would deliver them
+        env.put("SLACK_BOT_TOKEN", "xoxb-simulation");
+        env.put("SLACK_SIGNING_SECRET", slackSecret);
+        env.put("ASSEMBLY_SLACK_CHANNEL", "C0SIMULATION");
+        env.put("ASSEMBLY_SLACK_API_URL", "http://127.0.0.1:" + fakeSlack.getAddress().getPort() + "/api/");
+        env.put("ASSEMBLY_SLACK_CHANNEL_INTERVAL", "50ms");
         started = Instant.now();
         coordinator = pb.start();
         long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -197,9 +229,14 @@ public final class Simulation {
         List<Member> team2 = new ArrayList<>();
         for (int i = 0; i < roles.length; i++) {
             String id = roles[i] + "-" + (i + 1);
-            JsonNode reg = api("POST", "/api/sessions", admin, Map.of("session_id", id, "name", id, "capabilities", List.of(roles[i]),
+            String slackUser = i % 3 == 2 ? "USIM" + (i + 1) : null; // every third session works through Slack
+            Map<String, Object> body = new LinkedHashMap<>(Map.of("session_id", id, "name", id, "capabilities", List.of(roles[i]),
                     "wip_limit", 1));
-            team2.add(new Member(id, roles[i], reg.get("token").asText()));
+            if (slackUser != null) {
+                body.put("slack_user", slackUser);
+            }
+            JsonNode reg = api("POST", "/api/sessions", admin, body);
+            team2.add(new Member(id, roles[i], reg.get("token").asText(), slackUser));
         }
         if (o.trouble()) {
             vanisher = team2.stream().filter(m -> m.role.equals("builder")).findFirst().map(m -> m.id).orElse(null);
@@ -299,7 +336,10 @@ public final class Simulation {
         Instant lastBeat = Instant.EPOCH;
         volatile boolean gone;
 
-        Member(String id, String role, String token) {
+        final String slackUser;
+
+        Member(String id, String role, String token, String slackUser) {
+            this.slackUser = slackUser;
             this.id = id;
             this.role = role;
             this.token = token;
@@ -329,8 +369,7 @@ public final class Simulation {
                     beat();
                     for (JsonNode t : api("GET", "/api/tickets?assignee=" + id + "&state=offered", token, null)) {
                         long ticket = t.get("id").asLong();
-                        JsonNode claim = apiStatus("POST", "/api/tickets/" + ticket + "/claim", token, Map.of());
-                        if (claim != null) {
+                        if (act("claim", ticket)) {
                             try {
                                 work(ticket, t.get("kind").asText(), t.get("service").asText());
                             } catch (IOException e) {
@@ -432,7 +471,33 @@ public final class Simulation {
                 }
                 default -> pause(0.2);
             }
-            apiStatus("POST", "/api/tickets/" + ticket + "/done", token, Map.of());
+            act("done", ticket);
+        }
+
+        /**
+         * A ticket word: through the REST API, or for a Slack session as the signed {@code /assembly claim #id}
+         * command Slack would deliver. True when the ticket is then in the state the word asks for.
+         */
+        boolean act(String verb, long ticket) throws Exception {
+            if (slackUser == null) {
+                return apiStatus("POST", "/api/tickets/" + ticket + "/" + verb, token, Map.of()) != null;
+            }
+            String body = "token=x&team_id=TSIM&team_domain=sim&channel_id=C0SIMULATION&channel_name=line&user_id=" + slackUser
+                    + "&user_name=" + id + "&command=%2Fassembly&text=" + java.net.URLEncoder.encode(verb + " #" + ticket,
+                    java.nio.charset.StandardCharsets.UTF_8) + "&response_url=https%3A%2F%2Fhooks.slack.invalid%2F1&trigger_id=1.1.1";
+            String ts = Long.toString(Instant.now().getEpochSecond());
+            String sig = new com.slack.api.app_backend.SlackSignature.Generator(slackSecret).generate(ts, body);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/slack/commands"))
+                    .header("X-Slack-Request-Timestamp", ts).header("X-Slack-Signature", sig)
+                    .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return false;
+            }
+            slackCommands.incrementAndGet();
+            JsonNode t = apiStatus("GET", "/api/tickets/" + ticket, token, null);
+            String want = verb.equals("claim") ? "claimed" : "done";
+            return t != null && want.equals(t.path("state").asText()) && id.equals(t.path("assignee").asText());
         }
 
         /** Whether the coordinator is running this service's tests now (its dashboard card says so). */
@@ -566,6 +631,9 @@ public final class Simulation {
         r.put("cycle_time_p90_s", cycles.isEmpty() ? null : cycles.get(Math.max(0, (int) Math.ceil(0.9 * cycles.size()) - 1)));
         r.put("stuck_max_s", Math.round(stuckMaxS * 10) / 10.0);
         r.put("coordinator_cpu_s", cpuSeconds(coordinator.pid()));
+        r.put("slack_sessions", members.stream().filter(m -> m.slackUser != null).count());
+        r.put("slack_commands", slackCommands.get());
+        r.put("slack_api_calls", slackCalls.get());
         r.put("wall_s", Duration.between(started, Instant.now()).toSeconds());
         r.put("longest_reconcile_s", metric("assembly_reconcile_seconds_max"));
         Map<String, Object> trouble = new LinkedHashMap<>();
@@ -625,6 +693,8 @@ public final class Simulation {
         out.println("  cancelled test runs:            " + r.get("cancelled_runs"));
         out.println("  cycle time, median / p90:       " + r.get("cycle_time_median_s") + " s / " + r.get("cycle_time_p90_s") + " s");
         out.println("  longest wait with nobody on it: " + r.get("stuck_max_s") + " s");
+        out.println("  through Slack:                  " + r.get("slack_sessions") + " sessions sent " + r.get("slack_commands")
+                + " signed commands; the coordinator made " + r.get("slack_api_calls") + " Slack API calls");
         out.println("  coordinator CPU:                " + r.get("coordinator_cpu_s") + " s (longest reconcile " + r.get("longest_reconcile_s") + " s)");
         out.println("  scripted trouble handled:       " + r.get("trouble_handled") + " " + r.get("trouble"));
     }
