@@ -442,7 +442,7 @@ public final class Simulation {
                 case "tests" -> {
                     pause(0.5);
                     boolean slow = service.equals(slowTests);
-                    ws.commit(Map.of(folder + "BUILD/tests/test_main.py", SimFiles.testPy(failing.contains(service), slow ? 4 : 0, 1),
+                    ws.commit(Map.of(folder + "BUILD/tests/test_main.py", SimFiles.testPy(failing.contains(service), slow ? 20 : 0, 1),
                             folder + "BUILD/tests/__init__.py", ""), service + ": tests");
                     if (slow) {
                         // wait until the coordinator is running this suite, then push again: the run must be cancelled
