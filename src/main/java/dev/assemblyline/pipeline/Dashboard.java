@@ -328,7 +328,7 @@ public final class Dashboard {
                 }
             }
             Map<String, Long> medians = new LinkedHashMap<>();
-            secs.forEach((k, v) -> medians.put(k, median(v)));
+            secs.forEach((k, v) -> medians.put(k, FlowMetrics.percentile(v, 50)));
             out.add(new SessionRow(s, holds.getOrDefault(s.id(), List.of()),
                     s.lastHeartbeat() == null ? null : Math.max(0, Duration.between(s.lastHeartbeat(), now).toSeconds()),
                     week, Math.round(mine.size() * 7.0 / 30 * 10) / 10.0, medians));
@@ -337,13 +337,4 @@ public final class Dashboard {
         return out;
     }
 
-    /** The middle value (the lower of the two middles for an even count); 0 for none. */
-    static long median(List<Long> values) {
-        if (values.isEmpty()) {
-            return 0;
-        }
-        List<Long> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        return sorted.get((sorted.size() - 1) / 2);
-    }
 }

@@ -132,6 +132,8 @@ public final class FlowMetrics {
             }
         }
         // change failure: a deploy after which the service went UNHEALTHY or its tests failed before its next deploy
+        Map<String, List<Move>> byService = new HashMap<>();
+        moves.forEach(m -> byService.computeIfAbsent(m.service(), k -> new ArrayList<>()).add(m));
         int failed = 0;
         int counted = 0;
         for (Move d : deploys) {
@@ -139,8 +141,8 @@ public final class FlowMetrics {
                 continue;
             }
             counted++;
-            for (Move m : moves) {
-                if (m.service().equals(d.service()) && m.at().isAfter(d.at())) {
+            for (Move m : byService.get(d.service())) {
+                if (m.at().isAfter(d.at())) {
                     if (m.to() == Phase.UNHEALTHY || m.to() == Phase.TESTS_FAILING) {
                         failed++;
                         break;

@@ -37,11 +37,9 @@ public final class Why {
         private final Map<String, Session> sessions = new HashMap<>();
         private Map<String, TicketStore.DoneWork> done;
 
-        private Context(List<Ticket> openTickets, List<Session> all) {
+        private Context(List<Ticket> openTickets, Map<String, Integer> wip, List<Session> all) {
             openTickets.forEach(t -> open.computeIfAbsent(t.service(), k -> new ArrayList<>()).add(t));
-            Map<String, Integer> w = new HashMap<>();
-            openTickets.stream().filter(t -> t.assignee() != null).forEach(t -> w.merge(t.assignee(), 1, Integer::sum));
-            this.wip = w;
+            this.wip = wip;
             all.forEach(x -> sessions.put(x.id(), x));
         }
 
@@ -68,14 +66,15 @@ public final class Why {
 
     /** Reads what {@link #of(ServiceState, Context)} needs for any number of services. */
     public Context context() {
-        return new Context(tickets.openTickets(), desk.sessions().sessions());
+        List<Ticket> open = tickets.openTickets();
+        Map<String, Integer> wip = new HashMap<>();
+        open.stream().filter(t -> t.assignee() != null).forEach(t -> wip.merge(t.assignee(), 1, Integer::sum));
+        return new Context(open, wip, desk.sessions().sessions());
     }
 
     /** One sentence: what the service waits for, and on whom. */
     public String of(ServiceState s) {
-        Context one = new Context(tickets.openTickets(s.service()), List.of());
-        one.wip.clear();
-        one.wip.putAll(tickets.wip());
+        Context one = new Context(tickets.openTickets(s.service()), tickets.wip(), List.of());
         return of(s, one, id -> desk.sessions().session(id).orElse(null));
     }
 

@@ -92,18 +92,20 @@ public final class LiveFeed extends Worker {
         try {
             synchronized (lock) {
                 long sinceChange = System.nanoTime() - lastChange;
-                if (!clients.isEmpty() && sinceChange < MIN_GAP) {
+                if (sinceChange < MIN_GAP) {
                     return MIN_GAP - sinceChange; // gather what comes meanwhile into one event
+                }
+                if (clients.isEmpty()) {
+                    lastId = -1; // nobody watches: nothing to read; the next page to join starts from the log's end
+                    lastProgress = Map.of();
+                    return POLL;
                 }
                 if (lastId < 0) {
                     lastId = board.lastEventId();
                 }
-                List<LogEntry> events = clients.isEmpty() ? List.of() : board.events(lastId, null, BATCH);
-                if (clients.isEmpty()) {
-                    lastId = board.lastEventId();
-                }
+                List<LogEntry> events = board.events(lastId, null, BATCH);
                 Set<String> touched = services(events);
-                Map<String, String> progress = clients.isEmpty() ? Map.of() : testProgress.get();
+                Map<String, String> progress = testProgress.get();
                 for (String s : union(progress.keySet(), lastProgress.keySet())) {
                     if (!java.util.Objects.equals(progress.get(s), lastProgress.get(s))) {
                         touched.add(s); // a running suite's count moved: no log entry, but the card changes
