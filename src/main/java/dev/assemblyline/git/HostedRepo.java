@@ -26,8 +26,17 @@ public final class HostedRepo implements RepoSource {
     public static final String PUSHER = "assembly.pusher";
     public static final String ADMIN = "assembly.admin";
 
+    /** Pushes between two repacks: JGit keeps each push as its own pack, and every lookup searches all of them. */
+    static final int PUSHES_PER_REPACK = 40;
+
     private final GitRepo repo;
     private final String branch;
+    private final java.util.concurrent.atomic.AtomicInteger pushesSinceRepack = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ExecutorService repacker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "hosted-repack");
+        t.setDaemon(true);
+        return t;
+    });
 
     private HostedRepo(GitRepo repo, String branch) {
         this.repo = repo;
@@ -47,6 +56,9 @@ public final class HostedRepo implements RepoSource {
             StoredConfig c = r.getConfig();
             c.setBoolean("http", null, "receivepack", true);
             c.setBoolean("receive", null, "denyNonFastForwards", false);
+            // a repack replaces the packs it merged at once (JGit's default keeps them an hour); readers that
+            // still hold one go on reading it, and a lookup that misses a removed pack searches again
+            c.setString("gc", null, "prunePackExpire", "now");
             c.save();
             return new HostedRepo(GitRepo.wrap(r), branch);
         } catch (IOException e) {
@@ -127,6 +139,10 @@ public final class HostedRepo implements RepoSource {
                             // the refs have moved: the push succeeded; the next resync sees it
                             org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("push {}..{} not queued: {}", before, after, e.getMessage());
                         }
+                        if (pushesSinceRepack.incrementAndGet() >= PUSHES_PER_REPACK) {
+                            pushesSinceRepack.set(0);
+                            repacker.execute(this::repack);
+                        }
                     }
                 }
             });
@@ -135,8 +151,24 @@ public final class HostedRepo implements RepoSource {
         return servlet;
     }
 
+    /**
+     * Merges the packs the pushes left into one (JGit's garbage collection; unreachable objects younger than
+     * two weeks are kept). Runs on its own thread, one at a time, while fetches and pushes go on.
+     */
+    void repack() {
+        long t0 = System.nanoTime();
+        try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.wrap(repo.repository())) {
+            git.gc().call();
+            org.slf4j.LoggerFactory.getLogger(HostedRepo.class).debug("repacked the hosted repository in {} ms",
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("repacking the hosted repository failed: {}", e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
+        repacker.shutdownNow();
         repo.close();
     }
 

@@ -100,9 +100,9 @@ final class HealthWatch {
                 detail = "unreachable after " + (System.nanoTime() - t0) / 1_000_000 + " ms";
             }
         }
-        var before = ops.health(clock.instant()).get(s.service());
-        ops.checked(s.service(), ok, detail, clock.instant());
-        var after = ops.health(clock.instant()).get(s.service());
+        var verdicts = ops.checked(s.service(), ok, detail, clock.instant());
+        var before = verdicts.before();
+        var after = verdicts.after();
         if (before != after) {
             Instant now = clock.instant();
             store.log(List.of(new LogEntry(0, now, s.service(), "health", healthLine(before, after, detail))), now);

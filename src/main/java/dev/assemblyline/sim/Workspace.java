@@ -4,131 +4,232 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEditor;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.TreeFormatter;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.PushResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
- * One session's clone of the hosted repository, worked with the git command line and the session's own
- * credentials, as a person or an agent would. A push that loses a race re-applies its files on the new
- * head and pushes again; nothing is ever forced.
+ * One session's copy of the hosted repository, fetched and pushed over git's smart HTTP protocol with the
+ * session's own credentials, as a person or an agent would. The git client is JGit in this process, not
+ * the command line: forty sessions each starting a handful of git processes per push spent the machine on
+ * starting processes (docs/simulate.md). The copy is bare: a commit is built from the fetched head and the
+ * session's files, without a working tree. A push that loses a race fetches the new head, builds the
+ * commit again on it and pushes again after a random, growing pause; nothing is ever forced.
  */
-final class Workspace {
-    private final Path dir;
-    private final String url;
+final class Workspace implements AutoCloseable {
+    private static final String REMOTE_MAIN = "refs/remotes/origin/main";
 
-    private Workspace(Path dir, String url) {
-        this.dir = dir;
+    private final Git git;
+    private final String url;
+    private final UsernamePasswordCredentialsProvider credentials;
+    private final PersonIdent who;
+    private int fetches;
+
+    private Workspace(Git git, String url, UsernamePasswordCredentialsProvider credentials, String user) {
+        this.git = git;
         this.url = url;
+        this.credentials = credentials;
+        this.who = new PersonIdent(user, user + "@simulation.invalid");
     }
 
-    /** Clones the repository at {@code url} (credentials in it) into {@code dir}. */
+    /** A bare copy in {@code dir} of the repository at {@code url} (credentials in it), fetched once. */
     static Workspace clone(Path dir, String url) throws IOException, InterruptedException {
-        Files.createDirectories(dir.getParent());
+        URIish uri;
+        try {
+            uri = new URIish(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException("not a git URL: " + e.getMessage());
+        }
+        Files.createDirectories(dir);
+        Git git;
+        try {
+            git = Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch("main").call();
+            git.getRepository().getConfig().setString("gc", null, "prunePackExpire", "now");
+        } catch (GitAPIException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        Workspace ws = new Workspace(git, uri.setUser(null).setPass(null).toString(),
+                new UsernamePasswordCredentialsProvider(uri.getUser(), uri.getPass()), uri.getUser());
         for (int attempt = 1; ; attempt++) {
-            Result r = run(dir.getParent(), "clone", "-q", url, dir.toString());
-            if (r.exit() == 0) {
-                return new Workspace(dir, url);
+            try {
+                ws.sync();
+                return ws;
+            } catch (IOException busy) {
+                if (attempt == 5) {
+                    ws.close();
+                    throw busy;
+                }
+                pause(attempt);
             }
-            if (attempt == 5) {
-                throw new IOException("git clone failed 5 times: " + r.output().lines().findFirst().orElse(""));
-            }
-            deleteTree(dir); // a clone cut off half way (a busy server): start again
-            Thread.sleep(500L * attempt);
         }
     }
 
-    Path dir() {
-        return dir;
+    /** Fetches the newest head of main (none yet in an empty repository). */
+    void sync() throws IOException {
+        try {
+            git.fetch().setRemote(url).setCredentialsProvider(credentials)
+                    .setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
+        } catch (GitAPIException e) {
+            throw new IOException("fetch failed: " + e.getMessage(), e);
+        }
+        if (++fetches % 40 == 0) {
+            try {
+                git.gc().call(); // each fetch leaves a pack; looking objects up searches them all
+            } catch (GitAPIException e) {
+                throw new IOException("repacking failed: " + e.getMessage(), e);
+            }
+        }
     }
 
-    /** Brings the clone to the newest head of main (nothing of its own to keep). */
-    void sync() throws IOException, InterruptedException {
-        git(dir, "fetch", "-q", "origin", "main");
-        git(dir, "reset", "-q", "--hard", "origin/main");
+    /** A file's text at the fetched head, or null when it is not there. */
+    String read(String path) throws IOException {
+        Repository r = git.getRepository();
+        ObjectId head = r.resolve(REMOTE_MAIN);
+        if (head == null) {
+            return null;
+        }
+        try (RevWalk walk = new RevWalk(r); TreeWalk tw = TreeWalk.forPath(r, path, walk.parseCommit(head).getTree())) {
+            return tw == null ? null : new String(r.open(tw.getObjectId(0)).getBytes(), StandardCharsets.UTF_8);
+        }
     }
 
-    /** Writes the files (path → content; null deletes), commits them and pushes to main; returns the commit. */
+    /** Writes the files (path → content; null deletes) in one commit on main and pushes it; returns the commit. */
     String commit(Map<String, String> files, String message) throws IOException, InterruptedException {
-        long giveUp = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
+        long giveUp = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         for (int attempt = 1; ; attempt++) {
-            if (!run(dir, "ls-remote", "--exit-code", "origin", "refs/heads/main").output().isBlank()) {
-                sync(); // an empty repository (the first push) has nothing to start from
-            }
-            for (Map.Entry<String, String> f : files.entrySet()) {
-                Path p = dir.resolve(f.getKey());
-                if (f.getValue() == null) {
-                    Files.deleteIfExists(p);
-                } else {
-                    Files.createDirectories(p.getParent());
-                    Files.writeString(p, f.getValue(), StandardCharsets.UTF_8);
+            String refused;
+            try {
+                sync();
+                ObjectId commit = build(files, message);
+                PushResult result = git.push().setRemote(url).setCredentialsProvider(credentials)
+                        .setRefSpecs(new RefSpec(commit.name() + ":refs/heads/main")).call().iterator().next();
+                RemoteRefUpdate update = result.getRemoteUpdate("refs/heads/main");
+                if (update.getStatus() == RemoteRefUpdate.Status.OK) {
+                    return commit.name();
                 }
-            }
-            git(dir, "add", "-A");
-            git(dir, "commit", "-q", "--allow-empty", "-m", message);
-            Result r = run(dir, "push", "-q", "origin", "HEAD:main");
-            if (r.exit() == 0) {
-                return git(dir, "rev-parse", "HEAD").strip();
+                refused = update.getStatus() + (update.getMessage() == null ? "" : ": " + update.getMessage());
+            } catch (GitAPIException | IOException e) {
+                refused = e.getMessage(); // a busy server cut the connection: the same as a lost race
             }
             if (System.nanoTime() > giveUp) {
-                throw new IOException("push refused " + attempt + " times in 3 minutes: " + r.output().lines().findFirst().orElse(""));
+                throw new IOException("push refused " + attempt + " times in 3 minutes: " + refused);
             }
-            // someone else pushed first: take the new head and apply again, after a random pause (no herd)
-            Thread.sleep(50 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.min(3000, 100L * attempt)));
+            pause(attempt); // someone else pushed first: the new head, after a random pause (no herd)
         }
     }
 
-    /** The service folder's tree at a commit without its PRODUCTION/ entry: the tree its tests ran on. */
-    String treeWithoutProduction(String commit, String folder) throws IOException, InterruptedException {
-        String listing = git(dir, "ls-tree", commit + ":" + folder);
-        List<String> kept = new ArrayList<>();
-        for (String line : listing.split("\n")) {
-            if (!line.isBlank() && !line.endsWith("\tPRODUCTION")) {
-                kept.add(line);
+    /** The commit of {@code files} on the fetched head (or a first commit), written to this copy only. */
+    private ObjectId build(Map<String, String> files, String message) throws IOException {
+        Repository r = git.getRepository();
+        ObjectId head = r.resolve(REMOTE_MAIN);
+        try (ObjectInserter ins = r.newObjectInserter(); ObjectReader reader = r.newObjectReader(); RevWalk walk = new RevWalk(reader)) {
+            DirCache index = DirCache.newInCore();
+            DirCacheBuilder builder = index.builder();
+            if (head != null) {
+                builder.addTree(new byte[0], DirCacheEntry.STAGE_0, reader, walk.parseCommit(head).getTree());
             }
+            builder.finish();
+            DirCacheEditor editor = index.editor();
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                if (f.getValue() == null) {
+                    editor.add(new DirCacheEditor.DeletePath(f.getKey()));
+                } else {
+                    ObjectId blob = ins.insert(Constants.OBJ_BLOB, f.getValue().getBytes(StandardCharsets.UTF_8));
+                    editor.add(new DirCacheEditor.PathEdit(f.getKey()) {
+                        @Override
+                        public void apply(DirCacheEntry e) {
+                            e.setFileMode(FileMode.REGULAR_FILE);
+                            e.setObjectId(blob);
+                        }
+                    });
+                }
+            }
+            editor.finish();
+            CommitBuilder c = new CommitBuilder();
+            c.setTreeId(index.writeTree(ins));
+            if (head != null) {
+                c.setParentId(head);
+            }
+            PersonIdent now = new PersonIdent(who, java.time.Instant.now());
+            c.setAuthor(now);
+            c.setCommitter(now);
+            c.setMessage(message + "\n");
+            ObjectId id = ins.insert(c);
+            ins.flush();
+            return id;
         }
-        ProcessBuilder pb = new ProcessBuilder("git", "mktree").directory(dir.toFile()).redirectErrorStream(true);
-        Process p = pb.start();
-        p.getOutputStream().write((String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        p.waitFor(30, TimeUnit.SECONDS);
-        return out;
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.exists(p)) {
-            try (var walk = Files.walk(p)) {
-                for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(x);
+    /** The id of the blob at {@code path} inside a tree (its id, or a unique abbreviation), or null. */
+    String blobIn(String tree, String path) throws IOException {
+        Repository r = git.getRepository();
+        ObjectId id = r.resolve(tree + "^{tree}");
+        if (id == null) {
+            return null;
+        }
+        try (TreeWalk tw = TreeWalk.forPath(r, path, id)) {
+            return tw == null ? null : tw.getObjectId(0).name();
+        }
+    }
+
+    /**
+     * The id of the service folder's tree at a commit without its {@code PRODUCTION} entry: the tree its
+     * tests ran on. Null when the commit has no such folder.
+     */
+    String treeWithoutProduction(String commit, String folder) throws IOException {
+        Repository r = git.getRepository();
+        try (RevWalk walk = new RevWalk(r)) {
+            RevCommit c = walk.parseCommit(ObjectId.fromString(commit));
+            try (TreeWalk at = TreeWalk.forPath(r, folder, c.getTree())) {
+                if (at == null) {
+                    return null;
+                }
+                TreeFormatter kept = new TreeFormatter();
+                try (TreeWalk entries = new TreeWalk(r)) {
+                    entries.addTree(at.getObjectId(0));
+                    while (entries.next()) { // one level, in git's own order
+                        if (!entries.getNameString().equals("PRODUCTION")) {
+                            kept.append(entries.getNameString(), entries.getFileMode(0), entries.getObjectId(0));
+                        }
+                    }
+                }
+                try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {
+                    return f.idFor(kept).name();
                 }
             }
         }
     }
 
-    record Result(int exit, String output) {
+    private static void pause(int attempt) throws InterruptedException {
+        long cap = Math.min(4000, 100L << Math.min(attempt, 6));
+        Thread.sleep(50 + ThreadLocalRandom.current().nextLong(cap));
     }
 
-    static String git(Path dir, String... args) throws IOException, InterruptedException {
-        Result r = run(dir, args);
-        if (r.exit() != 0) {
-            throw new IOException("git " + String.join(" ", args).replaceAll("://[^@/]*@", "://") + " failed: " + r.output());
-        }
-        return r.output();
-    }
-
-    private static Result run(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("git", "-c", "user.name=simulated session", "-c", "user.email=session@simulation.invalid"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().put("GIT_TERMINAL_PROMPT", "0");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(-1, "timed out");
-        }
-        return new Result(p.exitValue(), out);
+    @Override
+    public void close() {
+        git.close();
     }
 }

@@ -2,7 +2,6 @@ package dev.assemblyline.store;
 
 import dev.assemblyline.model.Facts;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +10,11 @@ import java.util.Map;
 public final class OpsStore {
     private final Jdbc db;
 
+    private static final java.time.Duration WINDOW = java.time.Duration.ofDays(7);
+
     public OpsStore(Jdbc db) {
         this.db = db;
+        backfill();
     }
 
     /** One deployment attempt. */
@@ -33,9 +35,46 @@ public final class OpsStore {
         return out;
     }
 
-    public void checked(String service, boolean ok, String detail, Instant now) {
-        db.update("recording a health check of " + service, "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)",
-                service, ok, detail == null || detail.length() <= 500 ? detail : detail.substring(0, 500), now);
+    /** A health verdict before and after a check. */
+    public record Transition(Facts.Health before, Facts.Health after) {
+    }
+
+    /**
+     * Records a check and moves the service's verdict on in the same transaction: the newest two checks
+     * agreeing decide it; otherwise the verdict the older checks reached stands (see {@link #verdict}).
+     */
+    public Transition checked(String service, boolean ok, String detail, Instant now) {
+        return db.transaction("recording a health check of " + service, c -> {
+            Facts.Health before = null;
+            boolean lastOk = false;
+            boolean paired = false;
+            boolean known = false;
+            for (Object[] row : Jdbc.list(c, "SELECT last_ok, paired, verdict, at FROM health_verdicts WHERE service = ?",
+                    rs -> new Object[] {rs.getBoolean(1), rs.getBoolean(2), rs.getString(3), Jdbc.instant(rs, 4)}, service)) {
+                known = true;
+                lastOk = (Boolean) row[0];
+                paired = (Boolean) row[1];
+                before = ((Instant) row[3]).isBefore(now.minus(WINDOW)) ? null : Facts.Health.valueOf((String) row[2]);
+                if (before == null) {
+                    known = false; // a week without checks: the old ones say nothing
+                }
+            }
+            Jdbc.update(c, "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)",
+                    service, ok, detail == null || detail.length() <= 500 ? detail : detail.substring(0, 500), now);
+            Facts.Health after;
+            if (known && lastOk == ok) {
+                paired = true;
+                after = ok ? Facts.Health.HEALTHY : Facts.Health.UNHEALTHY;
+            } else if (known && paired) {
+                after = before;
+            } else {
+                paired = false;
+                after = ok ? Facts.Health.HEALTHY : Facts.Health.UNKNOWN;
+            }
+            Jdbc.update(c, db.upsert("health_verdicts", List.of("service"), List.of("service", "last_ok", "paired", "verdict", "at")),
+                    service, ok, paired, after.name(), now);
+            return new Transition(before, after);
+        });
     }
 
     /** The newest checks of a service, newest first. */
@@ -44,22 +83,33 @@ public final class OpsStore {
                 + " ROWS ONLY", rs -> rs.getBoolean(1), service);
     }
 
-    private record ServiceCheck(String service, boolean ok) {
+    /**
+     * Health as a fact: two failures in a row make it unhealthy, two successes in a row healthy again.
+     * Services without a check in the last week are absent. One row per service, kept by {@link #checked}.
+     */
+    public Map<String, Facts.Health> health(Instant now) {
+        Map<String, Facts.Health> out = new HashMap<>();
+        db.list("reading health verdicts", "SELECT service, verdict FROM health_verdicts WHERE at >= ?",
+                rs -> Map.entry(rs.getString(1), Facts.Health.valueOf(rs.getString(2))), now.minus(WINDOW))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
     }
 
-    /** Health as a fact: two failures in a row make it unhealthy, two successes in a row healthy again. */
-    public Map<String, Facts.Health> health(Instant now) {
-        Map<String, List<Boolean>> recent = new HashMap<>();
-        for (ServiceCheck c : db.list("reading health checks", "SELECT service, ok FROM health_checks WHERE at >= ? ORDER BY id DESC",
-                rs -> new ServiceCheck(rs.getString(1), rs.getBoolean(2)), now.minusSeconds(7 * 86400))) {
-            List<Boolean> l = recent.computeIfAbsent(c.service(), k -> new ArrayList<>());
-            if (l.size() < 50) {
-                l.add(c.ok());
+    /** Fills in the verdicts of services checked before the verdict table existed, from their newest checks. */
+    private void backfill() {
+        List<String> missing = db.list("finding services without a health verdict", "SELECT DISTINCT service FROM health_checks"
+                + " WHERE service NOT IN (SELECT service FROM health_verdicts)", rs -> rs.getString(1));
+        for (String service : missing) {
+            List<Boolean> newest = recentChecks(service, 50);
+            Instant at = db.first("reading the newest check of " + service, "SELECT at FROM health_checks WHERE service = ? ORDER BY id DESC"
+                    + " FETCH FIRST 1 ROWS ONLY", rs -> Jdbc.instant(rs, 1), service).orElseThrow();
+            boolean paired = false;
+            for (int i = 0; i + 1 < newest.size(); i++) {
+                paired |= newest.get(i).equals(newest.get(i + 1));
             }
+            db.update("filling in the health verdict of " + service, db.upsert("health_verdicts", List.of("service"),
+                    List.of("service", "last_ok", "paired", "verdict", "at")), service, newest.get(0), paired, verdict(newest).name(), at);
         }
-        Map<String, Facts.Health> out = new HashMap<>();
-        recent.forEach((s, l) -> out.put(s, verdict(l)));
-        return out;
     }
 
     /** Newest first: the first pair of equal neighbours decides; with none, the newest check does. */

@@ -69,8 +69,14 @@ public final class OutboxStore {
 
     /** The oldest pending message of each channel (order per channel: nothing else may go first), oldest first. */
     public List<Message> pending(int limit) {
-        return query("SELECT " + COLS + " FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY channel)"
-                + " ORDER BY id FETCH FIRST " + limit + " ROWS ONLY");
+        // two steps: H2 ran "id IN (subquery)" as a scan of the whole outbox, sent messages too, every round
+        List<Long> ids = db.list("reading the outbox", "SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY channel ORDER BY 1"
+                + " FETCH FIRST " + limit + " ROWS ONLY", rs -> rs.getLong(1));
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return query("SELECT " + COLS + " FROM outbox WHERE id IN (" + String.join(",", java.util.Collections.nCopies(ids.size(), "?"))
+                + ") ORDER BY id", ids.toArray());
     }
 
     /** Counts an attempt before the call: after a crash mid-call, the next try knows to look before posting. */

@@ -152,6 +152,33 @@ class StoresTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
+    void theKeptVerdictIsTheVerdictOfAllTheChecksAndIsFilledInForOldChecks(String kind) {
+        try (Database db = open(kind)) {
+            OpsStore ops = new OpsStore(db.jdbc());
+            java.util.Random random = new java.util.Random(7);
+            List<Boolean> newestFirst = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                // long runs and flapping both: a pass rate that changes every 20 checks
+                boolean ok = random.nextDouble() < (i / 20 == 1 ? 0.2 : 0.7);
+                Facts.Health before = ops.health(T0.plusSeconds(i)).get("web");
+                OpsStore.Transition t = ops.checked("web", ok, null, T0.plusSeconds(i));
+                newestFirst.add(0, ok);
+                assertThat(t.before()).as("check %d: before", i).isEqualTo(before);
+                assertThat(t.after()).as("check %d: %s", i, newestFirst).isEqualTo(OpsStore.verdict(newestFirst));
+                assertThat(ops.health(T0.plusSeconds(i)).get("web")).isEqualTo(t.after());
+            }
+            // checks recorded before the verdict table existed: a new store fills their verdict in
+            db.jdbc().update("test", "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)", "api", false, null, T0);
+            db.jdbc().update("test", "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)", "api", false, null, T0);
+            db.jdbc().update("test", "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)", "api", true, null, T0);
+            OpsStore reopened = new OpsStore(db.jdbc());
+            assertThat(reopened.health(T0).get("api")).as("newest pass after two failures: still unhealthy").isEqualTo(Facts.Health.UNHEALTHY);
+            assertThat(reopened.checked("api", true, null, T0.plusSeconds(1)).after()).isEqualTo(Facts.Health.HEALTHY);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgres"})
     void aTestResultIsKeptPerTreeWithTheTailOfItsOutput(String kind) {
         try (Database db = open(kind)) {
             ResultStore results = new ResultStore(db.jdbc());
