@@ -118,6 +118,10 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
                 return;
             }
         }
+        if ("update".equals(m.op()) && outbox.newerUpdate(m)) {
+            outbox.superseded(m.id()); // a newer text for the same message is queued: Slack needs only that one
+            return;
+        }
         boolean posts = !"update".equals(m.op()) && !"ephemeral".equals(m.op());
         if (m.attempts() > 0 && posts && landed(m, parent, now)) {
             return; // an earlier try got through (its answer was lost, or we stopped before recording it)

@@ -79,6 +79,17 @@ public final class OutboxStore {
                 + ") ORDER BY id", ids.toArray());
     }
 
+    /** Whether a later update of the same message waits in the outbox (this one's text is then out of date). */
+    public boolean newerUpdate(Message update) {
+        return db.count("reading the outbox", "SELECT COUNT(*) FROM outbox WHERE parent_id = ? AND op = 'update' AND state = 'pending'"
+                + " AND id > ?", update.parentId(), update.id()) > 0;
+    }
+
+    /** An update left out because a newer one replaces it. */
+    public void superseded(long id) {
+        db.update("skipping an out-of-date Slack update", "UPDATE outbox SET state = 'superseded', sent_at = NULL WHERE id = ?", id);
+    }
+
     /** Counts an attempt before the call: after a crash mid-call, the next try knows to look before posting. */
     public void attempting(long id) {
         db.update("counting an attempt", "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", id);

@@ -73,10 +73,23 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
         return c != null ? c : coverageMin;
     }
 
+    /** The last file parsed and what it said: every reconcile reads assembly.yml, which seldom changes. */
+    private static volatile Map.Entry<byte[], RepoConfig> last;
+
     public static RepoConfig parse(byte[] yaml) {
         if (yaml == null || yaml.length == 0) {
             return DEFAULT;
         }
+        Map.Entry<byte[], RepoConfig> seen = last;
+        if (seen != null && java.util.Arrays.equals(seen.getKey(), yaml)) {
+            return seen.getValue();
+        }
+        RepoConfig parsed = parseNew(yaml);
+        last = Map.entry(yaml.clone(), parsed);
+        return parsed;
+    }
+
+    private static RepoConfig parseNew(byte[] yaml) {
         File f;
         try (com.fasterxml.jackson.core.JsonParser p = Yaml.MAPPER.createParser(yaml)) {
             if (p.nextToken() == null) {
@@ -111,7 +124,7 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
             f.services().forEach((name, e) -> services.put(name, e == null ? Service.NONE : new Service(e.buildFiles(), e.test(), e.coverageMin(),
                     e.deploy(), e.deploySecrets() == null ? List.of() : e.deploySecrets(), e.health(), e.restart(), Boolean.TRUE.equals(e.network()))));
         }
-        return new RepoConfig(f.coverageMin() == null ? DEFAULT.coverageMin() : f.coverageMin(), timeout, services, null);
+        return new RepoConfig(f.coverageMin() == null ? DEFAULT.coverageMin() : f.coverageMin(), timeout, Map.copyOf(services), null); // shared: see #last
     }
 
     private static RepoConfig ignored(JsonLocation at, String what) {

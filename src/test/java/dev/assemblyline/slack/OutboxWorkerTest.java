@@ -14,6 +14,7 @@ import dev.assemblyline.store.OutboxStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +46,42 @@ class OutboxWorkerTest {
             }
             assertThat(outbox.get(id).orElseThrow().ts()).isEqualTo("111.222");
             assertThat(slack.findAll(postRequestedFor(urlPathEqualTo("/api/chat.postMessage")))).hasSize(1);
+        } finally {
+            slack.stop();
+        }
+    }
+
+    @Test
+    void anUpdateWithANewerOneQueuedIsLeftOutAndOnlyTheNewestTextReachesSlack() throws Exception {
+        WireMockServer slack = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        slack.start();
+        try (Database db = Database.open(Database.h2Url(tmp.resolve("h2")), null, null)) {
+            OutboxStore outbox = new OutboxStore(db.jdbc());
+            java.time.Instant now = Clock.systemUTC().instant();
+            slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+            slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage")).willReturn(okJson("{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.1\"}")));
+            slack.stubFor(post(urlPathEqualTo("/api/chat.update")).willReturn(okJson("{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.1\"}")));
+            outbox.add("C1", "announce", "k1", null, "svc", null, "svc: READY_FOR_BUILD", null, now);
+            outbox.add("C1", "announce", "k2", null, "api", null, "api: READY_FOR_BUILD", null, now);
+            long announcement = outbox.latestAnnouncement("svc").orElseThrow().id();
+            long other = outbox.latestAnnouncement("api").orElseThrow().id();
+            // three changes of the same ticket queued while the announcement waits: only the last text matters
+            for (String state : new String[] {"offered", "claimed", "done"}) {
+                outbox.add("C1", "update", null, announcement, "svc", 7L, "svc: ticket #7 " + state, null, now);
+            }
+            outbox.add("C1", "update", null, other, "api", 8L, "api: ticket #8 offered", null, now);
+            try (OutboxWorker w = new OutboxWorker(outbox, "xoxb-t", slack.baseUrl() + "/api/", Clock.systemUTC(), Duration.ofMillis(20),
+                    Duration.ofMillis(500))) {
+                w.start();
+                await().atMost(Duration.ofSeconds(10)).until(() -> outbox.depth() == 0);
+            }
+            var updates = slack.findAll(postRequestedFor(urlPathEqualTo("/api/chat.update")));
+            List<String> texts = updates.stream().map(r -> java.net.URLDecoder.decode(r.getBodyAsString(),
+                    java.nio.charset.StandardCharsets.UTF_8)).toList();
+            assertThat(texts).as("the newest text of each message, once").hasSize(2);
+            assertThat(texts.get(0)).contains("svc: ticket #7 done");
+            assertThat(texts.get(1)).contains("api: ticket #8 offered");
+            assertThat(db.jdbc().count("test", "SELECT COUNT(*) FROM outbox WHERE state = 'superseded'")).isEqualTo(2);
         } finally {
             slack.stop();
         }
