@@ -34,7 +34,9 @@ class SimulateIT {
         assertThat(report.get("cancelled_runs").asInt()).as("the push during a test run cancelled it: " + last).isPositive();
         assertThat(report.path("trouble").path("incomplete_spec").path("completed").asBoolean()).as(last).isTrue();
         assertThat(report.get("trouble_handled").asBoolean()).as(last).isTrue();
+        assertThat(report.get("deploys_by_command").asInt()).as("s03 deploys through assembly.yml's deploy command: " + last).isPositive();
         assertThat(report.get("coordinator_cpu_s").asDouble()).isPositive();
+        assertThat(report.get("coordinator_cpu_share").asDouble()).as(last).isBetween(0.0, 1.0);
         assertThat(report.get("slack_sessions").asInt()).isPositive();
         assertThat(report.get("slack_commands").asInt()).as("some sessions claimed and finished through signed Slack commands: " + last)
                 .isGreaterThanOrEqualTo(2);

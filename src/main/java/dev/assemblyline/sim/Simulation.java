@@ -243,9 +243,9 @@ public final class Simulation {
         env.put("ASSEMBLY_ADMIN_TOKEN", admin);
         env.put("ASSEMBLY_SESSIONS_FILE", dir.resolve("sessions.json").toString());
         // the timers follow --speed, with floors a loaded machine can keep (a git push may take seconds)
-        env.put("ASSEMBLY_LEASE", Math.max(5000, scaled(12).toMillis()) + "ms");
+        env.put("ASSEMBLY_LEASE", Math.max(10000, scaled(12).toMillis()) + "ms");
         env.put("ASSEMBLY_OFFER_TIMEOUT", Math.max(3000, scaled(6).toMillis()) + "ms");
-        env.put("ASSEMBLY_HEALTH_INTERVAL", Math.max(2000, scaled(1.5).toMillis()) + "ms");
+        env.put("ASSEMBLY_HEALTH_INTERVAL", Math.max(3000, scaled(1.5).toMillis()) + "ms");
         env.put("ASSEMBLY_TEST_PARALLELISM", "2");
         // every simulated session connects from 127.0.0.1; a real team comes from many addresses
         env.put("ASSEMBLY_MAX_CONNECTIONS_PER_ADDRESS", "0");
@@ -466,7 +466,7 @@ public final class Simulation {
                             }
                         }
                     }
-                    Thread.sleep(Math.max(500, scaled(1).toMillis())); // a real worker does not poll faster than this
+                    Thread.sleep(Math.max(1000, scaled(2).toMillis())); // a real worker does not poll faster than this
                 }
             } catch (Exception e) {
                 if (!stopping) {
@@ -476,7 +476,7 @@ public final class Simulation {
         }
 
         synchronized void beat() throws Exception {
-            if (!gone && Duration.between(lastBeat, Instant.now()).toMillis() > Math.max(1500, scaled(3).toMillis())) {
+            if (!gone && Duration.between(lastBeat, Instant.now()).toMillis() > Math.max(3000, scaled(3).toMillis())) {
                 api("POST", "/api/sessions/" + id + "/heartbeat", token, Map.of());
                 lastBeat = Instant.now();
             }

@@ -9,11 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** How services, log entries, sessions and tickets look in JSON: the same fields wherever they are shown. */
-final class Views {
+public final class Views {
     private Views() {
     }
 
-    static Map<String, Object> of(ServiceState s) {
+    public static Map<String, Object> of(ServiceState s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("service", s.service());
         m.put("phase", s.phase().name());
@@ -49,7 +49,7 @@ final class Views {
         return m;
     }
 
-    static Map<String, Object> of(Ticket t) {
+    public static Map<String, Object> of(Ticket t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", t.id());
         m.put("service", t.service());
