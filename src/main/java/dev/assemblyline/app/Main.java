@@ -50,6 +50,7 @@ public final class Main implements Runnable {
         COMMANDS.put("progress", TicketCommands.Progress::new);
         COMMANDS.put("bench", BenchCommand::new);
         COMMANDS.put("simulate", SimulateCommand::new);
+        COMMANDS.put("mcp", McpCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 

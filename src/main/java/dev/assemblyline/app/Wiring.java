@@ -78,6 +78,8 @@ public final class Wiring implements AutoCloseable {
     private final DataDirLock dataLock;
     private final dev.assemblyline.store.StoreMetrics storeMetrics;
     private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gcMetrics;
+    private final dev.assemblyline.mcp.OfferNotices mcpNotices;
+    private final io.modelcontextprotocol.server.McpSyncServer mcp;
 
     /**
      * @param startLoop false leaves accepted events in the inbox, unprocessed (a server that "crashes"
@@ -127,6 +129,8 @@ public final class Wiring implements AutoCloseable {
         } else {
             this.outboxWorker = null;
         }
+        this.mcpNotices = new dev.assemblyline.mcp.OfferNotices();
+        notifiers.add(mcpNotices);
         Notifier notifier = Notifiers.of(notifiers);
         Wakeup wakeup = new Wakeup(); // how everything below tells the loop that something changed
         this.sandbox = config.sandbox();
@@ -172,11 +176,30 @@ public final class Wiring implements AutoCloseable {
         store.onLogged(liveFeed::signal);
         dev.assemblyline.web.DashboardAuth dashAuth = new dev.assemblyline.web.DashboardAuth(config.dashboardToken(), adminToken, sessions,
                 board::session, clock, base.startsWith("https:"));
+        // MCP (docs/agents.md): the same tools in the process at /mcp and over REST for the stdio bridge
+        // the hosted repository's address needs the port the server got (PORT=0 picks one at start)
+        java.util.function.Supplier<String> gitUrl = () -> source instanceof HostedRepo
+                ? (config.publicUrl() != null ? base : "http://localhost:" + port()) + "/git/" + HostedRepo.NAME
+                : config.repoUrl() == null ? "(the repository)" : config.repoUrl().replaceFirst("://[^@/]*@", "://");
+        dev.assemblyline.mcp.AgentDesk agentDesk = new dev.assemblyline.mcp.AgentDesk(board, actions, why, SpecRules.bundled(),
+                name -> source.repo().fileAt(reconciler.head(), specPath(config.servicesRoot(), name), 256 * 1024), gitUrl,
+                config.servicesRoot(), source.trackedBranch(), wakeup::changed);
+        var mcpTransport = io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(dev.assemblyline.mcp.AssemblyMcp.JSON).mcpEndpoint("/mcp")
+                .contextExtractor(req -> io.modelcontextprotocol.common.McpTransportContext.create(
+                        java.util.Map.of(dev.assemblyline.mcp.McpGate.SESSION, req.getAttribute(dev.assemblyline.mcp.McpGate.SESSION))))
+                .build();
+        this.mcp = dev.assemblyline.mcp.AssemblyMcp.server(mcpNotices.tap(mcpTransport), exchange -> {
+            var s = (dev.assemblyline.model.Session) exchange.transportContext().get(dev.assemblyline.mcp.McpGate.SESSION);
+            mcpNotices.seen(s.id(), exchange.sessionId());
+            return agentDesk.as(s);
+        }, version());
         this.server = new Server(webhooks, intake, board, metrics, git,
-                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession), new SlackRoutes(slack),
+                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession).withAgents(agentDesk),
+                new SlackRoutes(slack),
                 new dev.assemblyline.web.DashboardRoutes(dashboard, flow, board, liveFeed, dashAuth, guard),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
-                config.maxConnectionsPerAddress());
+                config.maxConnectionsPerAddress()).withMcp(new dev.assemblyline.mcp.McpGate(mcpTransport, sessions, guard));
         this.app = server.create();
         app.start(config.port());
         liveFeed.start();
@@ -232,6 +255,12 @@ public final class Wiring implements AutoCloseable {
     }
 
     /** Where a service's SPEC.md is in the repository (the name is validated before it gets here). */
+    /** The jar's version (from its manifest), or "dev" when run from classes. */
+    static String version() {
+        String v = Wiring.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
     private static String specPath(String root, String service) {
         String r = dev.assemblyline.git.ServiceTrees.normaliseRoot(root);
         return (r.isEmpty() ? "" : r + "/") + service + "/SPEC.md";
@@ -239,6 +268,8 @@ public final class Wiring implements AutoCloseable {
 
     @Override
     public void close() {
+        mcp.closeGracefully();
+        mcpNotices.close();
         liveFeed.close();
         if (socketMode != null) {
             socketMode.close();

@@ -38,16 +38,19 @@ public final class AgentDesk {
     private final Why why;
     private final SpecRules rules;
     private final Function<String, byte[]> spec;
-    private final String gitUrl;
+    private final java.util.function.Supplier<String> gitUrl;
     private final String servicesRoot;
     private final String branch;
+    private final Runnable changed;
 
     /**
      * @param spec a service's SPEC.md at the tracked head (null when it has none)
      * @param gitUrl where sessions clone and push (no credentials in it)
+     * @param changed wakes the loop after an action went through
      */
-    public AgentDesk(Board board, TicketActions actions, Why why, SpecRules rules, Function<String, byte[]> spec, String gitUrl,
-                     String servicesRoot, String branch) {
+    public AgentDesk(Board board, TicketActions actions, Why why, SpecRules rules, Function<String, byte[]> spec, java.util.function.Supplier<String> gitUrl,
+                     String servicesRoot, String branch, Runnable changed) {
+        this.changed = changed;
         this.board = board;
         this.actions = actions;
         this.why = why;
@@ -60,17 +63,32 @@ public final class AgentDesk {
 
     /** A tool's answer: text for the agent, structured content, and whether it is a refusal. */
     public record Reply(boolean error, String text, Map<String, Object> data) {
-        static Reply ok(String text, Map<String, Object> data) {
+        public static Reply ok(String text, Map<String, Object> data) {
             return new Reply(false, text, data);
         }
 
-        static Reply refused(String text) {
+        public static Reply refused(String text) {
             return new Reply(true, text, Map.of("error", text));
         }
     }
 
     /** A resource's content, or null when there is no such resource. */
     public record Content(String uri, String mimeType, String text) {
+    }
+
+    /** This desk as the agent of one session (the in-process side of {@link AssemblyMcp}). */
+    public AssemblyMcp.Agent as(Session s) {
+        return new AssemblyMcp.Agent() {
+            @Override
+            public Reply call(String tool, Map<String, Object> args) {
+                return AgentDesk.this.call(s, tool, args);
+            }
+
+            @Override
+            public Content read(String uri) {
+                return AgentDesk.this.read(s, uri);
+            }
+        };
     }
 
     public Reply call(Session s, String tool, Map<String, Object> args) {
@@ -166,7 +184,7 @@ public final class AgentDesk {
         String specText = specBytes == null ? null : new String(specBytes, StandardCharsets.UTF_8);
         String done = doneMeans(t.kind(), folder);
         List<String> steps = List.of(
-                "git clone " + gitUrl + " line && cd line   (or: git pull in your clone)",
+                "git clone " + gitUrl.get() + " line && cd line   (or: git pull in your clone)",
                 "work in " + folder + " as below, then: git add " + folder,
                 "git commit -m \"" + t.service() + ": " + t.kind().label() + " (#" + t.id() + ")\"",
                 "git push origin HEAD:" + branch + "   (if refused, git pull --rebase and push again; never force)",
@@ -225,7 +243,10 @@ public final class AgentDesk {
         if (o.ticket() != null) {
             data.putAll(Views.of(o.ticket()));
         }
-        return new Reply(o.status() / 100 != 2, o.message(), data);
+        if (o.ok()) {
+            changed.run();
+        }
+        return new Reply(!o.ok(), o.message(), data);
     }
 
     private ServiceState known(String name) {

@@ -63,8 +63,8 @@ public final class AssemblyMcp {
     }
 
     /**
-     * A server on {@code transport} whose calls go to {@code agent(exchange)}; {@code seen} hears of each
-     * exchange with the agent it was for (offers are announced to the latest one), or is null.
+     * A server on {@code transport} (a streamable HTTP provider, or stdio's) whose tool calls and resource
+     * reads go to {@code agent(exchange)}: the calling session's agent.
      */
     public static McpSyncServer server(Object transport, Function<McpSyncServerExchange, Agent> agent, String version) {
         List<McpServerFeatures.SyncToolSpecification> specs = new ArrayList<>();

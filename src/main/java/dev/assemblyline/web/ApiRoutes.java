@@ -36,6 +36,7 @@ public final class ApiRoutes {
     private final Runnable changed;
     private final AuthGuard guard;
     private final java.util.function.Function<Context, Optional<Session>> pageSession;
+    private dev.assemblyline.mcp.AgentDesk agents;
 
     /** @param pageSession the session a dashboard page acts for (its sign-in cookie), when the request has no bearer token */
     public ApiRoutes(TicketActions actions, Why why, SessionRegistry sessions, Board board, Runnable changed, AuthGuard guard,
@@ -49,7 +50,17 @@ public final class ApiRoutes {
         this.guard = guard;
     }
 
+    /** The desk behind {@code /api/agent/…}: the MCP tools over REST, for {@code assembly mcp} (docs/agents.md). */
+    public ApiRoutes withAgents(dev.assemblyline.mcp.AgentDesk agents) {
+        this.agents = agents;
+        return this;
+    }
+
     void register(RoutesConfig r) {
+        if (agents != null) {
+            r.post("/api/agent/tools/{tool}", this::agentTool);
+            r.get("/api/agent/resources", this::agentResource);
+        }
         r.get("/api/sessions", ctx -> {
             Map<String, Integer> wip = board.wip();
             Server.json(ctx, 200, board.sessions().stream().map(s -> Views.of(s, wip)).toList());
@@ -286,6 +297,44 @@ public final class ApiRoutes {
         Server.json(ctx, o.status(), answer);
         if (o.ok()) {
             changed.run();
+        }
+    }
+
+    /** An MCP tool's answer over REST: 200 with {@code error}, {@code text} and {@code data}, refusals included. */
+    private void agentTool(Context ctx) throws IOException {
+        Session s = own(ctx, "an agent's tool call");
+        if (s == null) {
+            return;
+        }
+        JsonNode body = ctx.req().getContentLengthLong() == 0 ? JSON.createObjectNode() : body(ctx);
+        if (body == null) {
+            return;
+        }
+        if (!body.isObject()) {
+            Server.json(ctx, 400, Map.of("error", "the body is the tool's arguments: a JSON object"));
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> args = JSON.convertValue(body, Map.class);
+        dev.assemblyline.mcp.AgentDesk.Reply r = agents.call(s, ctx.pathParam("tool"), args);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("error", r.error());
+        answer.put("text", r.text());
+        answer.put("data", r.data());
+        Server.json(ctx, 200, answer);
+    }
+
+    private void agentResource(Context ctx) {
+        Session s = own(ctx, "an agent's resource read");
+        if (s == null) {
+            return;
+        }
+        String uri = ctx.queryParam("uri");
+        dev.assemblyline.mcp.AgentDesk.Content c = agents.read(s, uri);
+        if (c == null) {
+            Server.json(ctx, 404, Map.of("error", "no resource " + ServiceName.printable(String.valueOf(uri))));
+        } else {
+            Server.json(ctx, 200, Map.of("uri", c.uri(), "mimeType", c.mimeType(), "text", c.text()));
         }
     }
 

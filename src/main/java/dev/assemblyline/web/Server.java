@@ -38,6 +38,7 @@ public final class Server {
     private final Board board;
     private final PrometheusMeterRegistry metrics;
     private final HttpServlet gitServlet;
+    private HttpServlet mcpServlet;
     private final ApiRoutes api;
     private final SlackRoutes slackRoutes;
     private final DashboardRoutes dashboard;
@@ -61,6 +62,12 @@ public final class Server {
                 .description("pushes stored and not yet processed").register(metrics);
     }
 
+    /** The MCP endpoint, mounted at {@code /mcp} beside the git servlet (docs/agents.md). */
+    public Server withMcp(HttpServlet mcp) {
+        this.mcpServlet = mcp;
+        return this;
+    }
+
     public Javalin create() {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -77,6 +84,14 @@ public final class Server {
             }
             if (gitServlet != null) {
                 config.jetty.modifyServletContextHandler(h -> h.addServlet(new ServletHolder(gitServlet), "/git/*"));
+            }
+            if (mcpServlet != null) {
+                HttpServlet mcp = mcpServlet;
+                config.jetty.modifyServletContextHandler(h -> {
+                    ServletHolder holder = new ServletHolder(mcp);
+                    holder.setAsyncSupported(true); // the transport answers with server-sent events
+                    h.addServlet(holder, "/mcp");
+                });
             }
             dashboard.register(config.routes);
             config.routes.post("/webhooks/{provider}", this::webhook);
