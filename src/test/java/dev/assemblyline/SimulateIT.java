@@ -38,6 +38,8 @@ class SimulateIT {
         assertThat(report.get("coordinator_cpu_s").asDouble()).isPositive();
         assertThat(report.get("coordinator_cpu_share").asDouble()).as(last).isBetween(0.0, 1.0);
         assertThat(report.get("slack_sessions").asInt()).isPositive();
+        assertThat(report.get("mcp_sessions").asInt()).as("some sessions are agents working through MCP tools").isPositive();
+        assertThat(report.get("mcp_calls").asInt()).as(last).isPositive();
         assertThat(report.get("slack_commands").asInt()).as("some sessions claimed and finished through signed Slack commands: " + last)
                 .isGreaterThanOrEqualTo(2);
         assertThat(report.get("slack_api_calls").asInt()).as("the coordinator announced in (a stand-in of) Slack").isPositive();

@@ -122,6 +122,15 @@ public final class Simulation {
             return ok ? 0 : 1;
         } finally {
             stopping = true;
+            for (Member m : members == null ? List.<Member>of() : members) {
+                if (m.mcp != null) {
+                    try {
+                        m.mcp.close();
+                    } catch (RuntimeException e) {
+                        // the coordinator may be gone already
+                    }
+                }
+            }
             running.values().forEach(Process::destroy);
             if (fakeSlack != null && o.keep() == null) {
                 fakeSlack.stop(0);
@@ -140,6 +149,7 @@ public final class Simulation {
     private final String slackSecret = "simulation-signing-" + Long.toHexString(new SecureRandom().nextLong());
     private final java.util.concurrent.atomic.AtomicInteger slackCommands = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger slackCalls = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger mcpCalls = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A stand-in for Slack's Web API: every method answers ok with a new message ts; the calls are counted. */
     private void startFakeSlack() throws IOException {
@@ -316,14 +326,15 @@ public final class Simulation {
         List<Member> team2 = new ArrayList<>();
         for (int i = 0; i < roles.length; i++) {
             String id = roles[i] + "-" + (i + 1);
-            String slackUser = i % 3 == 2 ? "USIM" + (i + 1) : null; // every third session works through Slack
+            String slackUser = i % 3 == 2 ? "USIM" + (i + 1) : null; // every third session works through Slack,
+            boolean viaMcp = i % 3 == 1; // and every third as an agent, through MCP tools (docs/agents.md)
             Map<String, Object> body = new LinkedHashMap<>(Map.of("session_id", id, "name", id, "capabilities", List.of(roles[i]),
                     "wip_limit", 1));
             if (slackUser != null) {
                 body.put("slack_user", slackUser);
             }
             JsonNode reg = api("POST", "/api/sessions", admin, body);
-            team2.add(new Member(id, roles[i], reg.get("token").asText(), slackUser));
+            team2.add(new Member(id, roles[i], reg.get("token").asText(), slackUser, viaMcp));
         }
         if (o.trouble()) {
             vanisher = team2.stream().filter(m -> m.role.equals("builder")).findFirst().map(m -> m.id).orElse(null);
@@ -425,7 +436,11 @@ public final class Simulation {
 
         final String slackUser;
 
-        Member(String id, String role, String token, String slackUser) {
+        final boolean viaMcp;
+        io.modelcontextprotocol.client.McpSyncClient mcp;
+
+        Member(String id, String role, String token, String slackUser, boolean viaMcp) {
+            this.viaMcp = viaMcp;
             this.slackUser = slackUser;
             this.id = id;
             this.role = role;
@@ -447,6 +462,13 @@ public final class Simulation {
             beats.setDaemon(true);
             beats.start();
             try {
+                if (viaMcp) {
+                    mcp = io.modelcontextprotocol.client.McpClient.sync(io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport
+                            .builder(base).endpoint("/mcp").jsonMapper(dev.assemblyline.mcp.AssemblyMcp.JSON)
+                            .customizeRequest(b -> b.header("Authorization", "Bearer " + token)).build())
+                            .requestTimeout(Duration.ofSeconds(60)).build();
+                    mcp.initialize();
+                }
                 ws = Workspace.clone(dir.resolve("work/" + id), gitUrl(id, token));
                 while (!stopping) {
                     if (gone) {
@@ -454,7 +476,7 @@ public final class Simulation {
                         continue;
                     }
                     beat();
-                    for (JsonNode t : api("GET", "/api/tickets?assignee=" + id + "&state=offered", token, null)) {
+                    for (JsonNode t : offered()) {
                         long ticket = t.get("id").asLong();
                         if (act("claim", ticket)) {
                             try {
@@ -462,7 +484,7 @@ public final class Simulation {
                             } catch (IOException e) {
                                 // the work could not be delivered (a push kept losing races): hand the ticket back, go on
                                 say(id + " released #" + ticket + ": " + e.getMessage());
-                                apiStatus("POST", "/api/tickets/" + ticket + "/release", token, Map.of());
+                                act("release", ticket);
                             }
                         }
                     }
@@ -477,9 +499,32 @@ public final class Simulation {
 
         synchronized void beat() throws Exception {
             if (!gone && Duration.between(lastBeat, Instant.now()).toMillis() > Math.max(3000, scaled(3).toMillis())) {
-                api("POST", "/api/sessions/" + id + "/heartbeat", token, Map.of());
+                if (mcp != null) {
+                    tool("assembly_next", Map.of()); // every tool call is a heartbeat
+                } else {
+                    api("POST", "/api/sessions/" + id + "/heartbeat", token, Map.of());
+                }
                 lastBeat = Instant.now();
             }
+        }
+
+        /** The tickets offered to this session: over REST, or an agent's assembly_next. */
+        List<JsonNode> offered() throws Exception {
+            if (mcp == null) {
+                List<JsonNode> out = new ArrayList<>();
+                api("GET", "/api/tickets?assignee=" + id + "&state=offered", token, null).forEach(out::add);
+                return out;
+            }
+            io.modelcontextprotocol.spec.McpSchema.CallToolResult r = tool("assembly_next", Map.of());
+            JsonNode next = JSON.valueToTree(r.structuredContent());
+            lastBeat = Instant.now();
+            return next.path("offered_to_you").asBoolean() ? List.of(JSON.createObjectNode().put("id", next.get("ticket").asLong())
+                    .put("kind", next.get("kind").asText()).put("service", next.get("service").asText())) : List.of();
+        }
+
+        io.modelcontextprotocol.spec.McpSchema.CallToolResult tool(String name, Map<String, Object> args) {
+            mcpCalls.incrementAndGet();
+            return mcp.callTool(new io.modelcontextprotocol.spec.McpSchema.CallToolRequest(name, args));
         }
 
         void pause(double seconds) throws Exception {
@@ -491,6 +536,10 @@ public final class Simulation {
         }
 
         void progress(long ticket, int percent, String note) throws Exception {
+            if (mcp != null) {
+                tool("assembly_progress", Map.of("ticket", ticket, "percent", percent, "note", note));
+                return;
+            }
             apiStatus("POST", "/api/tickets/" + ticket + "/progress", token, Map.of("percent", percent, "note", note));
         }
 
@@ -566,6 +615,9 @@ public final class Simulation {
          * command Slack would deliver. True when the ticket is then in the state the word asks for.
          */
         boolean act(String verb, long ticket) throws Exception {
+            if (mcp != null) {
+                return !Boolean.TRUE.equals(tool("assembly_" + verb, Map.of("ticket", ticket)).isError());
+            }
             if (slackUser == null) {
                 return apiStatus("POST", "/api/tickets/" + ticket + "/" + verb, token, Map.of()) != null;
             }
@@ -723,6 +775,8 @@ public final class Simulation {
             r.put("coordinator_cpu_share", Math.round(coordinatorCpu / run * 1000) / 1000.0);
         }
         r.put("slack_sessions", members.stream().filter(m -> m.slackUser != null).count());
+        r.put("mcp_sessions", members.stream().filter(m -> m.viaMcp).count());
+        r.put("mcp_calls", mcpCalls.get());
         r.put("slack_commands", slackCommands.get());
         r.put("slack_api_calls", slackCalls.get());
         r.put("wall_s", Duration.between(started, Instant.now()).toSeconds());
@@ -806,6 +860,7 @@ public final class Simulation {
         out.println("  cancelled test runs:            " + r.get("cancelled_runs"));
         out.println("  cycle time, median / p90:       " + r.get("cycle_time_median_s") + " s / " + r.get("cycle_time_p90_s") + " s");
         out.println("  longest wait with nobody on it: " + r.get("stuck_max_s") + " s");
+        out.println("  through MCP:                    " + r.get("mcp_sessions") + " sessions made " + r.get("mcp_calls") + " tool calls");
         out.println("  through Slack:                  " + r.get("slack_sessions") + " sessions sent " + r.get("slack_commands")
                 + " signed commands; the coordinator made " + r.get("slack_api_calls") + " Slack API calls");
         out.println("  coordinator CPU:                " + r.get("coordinator_cpu_s") + " s" + (r.get("coordinator_cpu_share") == null ? ""
