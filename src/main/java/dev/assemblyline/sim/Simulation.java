@@ -464,7 +464,7 @@ public final class Simulation {
             try {
                 if (viaMcp) {
                     mcp = io.modelcontextprotocol.client.McpClient.sync(io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport
-                            .builder(base).endpoint("/mcp").jsonMapper(dev.assemblyline.mcp.AssemblyMcp.JSON)
+                            .builder(base).endpoint("/mcp").jsonMapper(new io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper(JSON))
                             .customizeRequest(b -> b.header("Authorization", "Bearer " + token)).build())
                             .requestTimeout(Duration.ofSeconds(60)).build();
                     mcp.initialize();
