@@ -269,7 +269,6 @@ public final class Wiring implements AutoCloseable {
     @Override
     public void close() {
         mcp.closeGracefully();
-        mcpNotices.close();
         liveFeed.close();
         if (socketMode != null) {
             socketMode.close();
@@ -278,6 +277,7 @@ public final class Wiring implements AutoCloseable {
             outboxWorker.close();
         }
         loop.close();
+        mcpNotices.close(); // after the loop: nothing tells an agent anything any more
         tests.close();
         operations.close();
         app.stop();

@@ -168,7 +168,12 @@ public final class HostedRepo implements RepoSource {
 
     @Override
     public void close() {
-        repacker.shutdownNow();
+        repacker.shutdown(); // a repack under way finishes: cut off, it would leave its temporary pack behind
+        try {
+            repacker.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         repo.close();
     }
 

@@ -24,6 +24,16 @@ public final class McpGate extends HttpServlet {
     private final HttpServlet mcp;
     private final SessionRegistry sessions;
     private final AuthGuard guard;
+    /** Largest request body: tool arguments are small (a SPEC.md to check is the largest). */
+    static final long MAX_BODY = 1024 * 1024;
+    /** Which of the line's sessions opened each MCP session (the newest 100,000): no one else may use it. */
+    private final java.util.Map<String, String> owners = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<String, String>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, String> eldest) {
+                    return size() > 100_000;
+                }
+            });
 
     public McpGate(HttpServlet mcp, SessionRegistry sessions, AuthGuard guard) {
         this.mcp = mcp;
@@ -64,6 +74,19 @@ public final class McpGate extends HttpServlet {
                     : "token not valid for any session");
             return;
         }
+        String mcpSession = req.getHeader("Mcp-Session-Id");
+        String owner = mcpSession == null ? null : owners.get(mcpSession);
+        if (owner != null && !owner.equals(s.get().id())) {
+            // another session's MCP session: its stream and notices are not this token's to read, nor to end
+            resp.setStatus(404);
+            write(resp, "no such MCP session for this token: initialize your own");
+            return;
+        }
+        if (req.getContentLengthLong() > MAX_BODY) {
+            resp.setStatus(413);
+            write(resp, "an MCP request is at most " + MAX_BODY / 1024 + " KB");
+            return;
+        }
         if (!"POST".equals(req.getMethod()) && req.getHeader("mcp-session-id") == null) {
             // said here: the SDK's own answer to this carries its Java stack trace
             resp.setStatus(400);
@@ -72,6 +95,10 @@ public final class McpGate extends HttpServlet {
         }
         req.setAttribute(SESSION, s.get());
         mcp.service(req, resp);
+        String started = mcpSession == null ? resp.getHeader("Mcp-Session-Id") : null;
+        if (started != null) {
+            owners.put(started, s.get().id()); // initialize answered: this MCP session is this token's
+        }
     }
 
     private static void write(HttpServletResponse resp, String message) throws IOException {

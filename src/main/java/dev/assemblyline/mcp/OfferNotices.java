@@ -72,7 +72,7 @@ public final class OfferNotices implements Notifier, AutoCloseable {
 
     @Override
     public boolean listensToTickets() {
-        return true;
+        return !latest.isEmpty(); // no agent has called: nothing to read back for each ticket change
     }
 
     @Override
@@ -98,8 +98,9 @@ public final class OfferNotices implements Notifier, AutoCloseable {
             try {
                 mcp.sendNotification(McpSchema.METHOD_NOTIFICATION_MESSAGE, McpSchema.LoggingMessageNotification.builder()
                         .level(McpSchema.LoggingLevel.NOTICE).logger("assembly").data(text).build()).block(Duration.ofSeconds(10));
-            } catch (RuntimeException gone) {
-                sessions.remove(id, mcp); // the client left: its next call registers a new session
+            } catch (RuntimeException notListening) {
+                // no open stream on that session now (or the client left): this notice is lost, the next may not
+                // be; assembly_next finds the offer either way
             }
         });
     }

@@ -165,6 +165,7 @@ public final class Simulation {
             ex.close();
         });
         fakeSlack.createContext("/platform/deploy/", this::platformDeploy);
+        fakeSlack.setExecutor(java.util.concurrent.Executors.newCachedThreadPool()); // a deploy waits for its service
         fakeSlack.start();
     }
 
@@ -183,7 +184,9 @@ public final class Simulation {
         int status = 404;
         if (byCommand.contains(service)) {
             try {
-                launch(service, new String(code, java.nio.charset.StandardCharsets.UTF_8));
+                if (!launch(service, new String(code, java.nio.charset.StandardCharsets.UTF_8))) {
+                    throw new IOException(service + " did not answer health checks in 10 s");
+                }
                 try (org.eclipse.jgit.lib.ObjectInserter.Formatter f = new org.eclipse.jgit.lib.ObjectInserter.Formatter()) {
                     platformDeploys.computeIfAbsent(service, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
                             .add(f.idFor(org.eclipse.jgit.lib.Constants.OBJ_BLOB, code).name());
@@ -197,8 +200,8 @@ public final class Simulation {
         ex.close();
     }
 
-    /** (Re)starts a service's HTTP process from its main.py, and waits until it answers health checks. */
-    private void launch(String service, String mainPy) throws Exception {
+    /** (Re)starts a service's HTTP process from its main.py; true once it answers health checks (within 10 s). */
+    private boolean launch(String service, String mainPy) throws Exception {
         Process old = running.remove(service);
         if (old != null) {
             old.destroyForcibly().waitFor();
@@ -215,12 +218,13 @@ public final class Simulation {
             try {
                 if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(service) + "/health")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
+                    return true;
                 }
             } catch (IOException notYet) {
                 Thread.sleep(50);
             }
         }
+        return false;
     }
 
     /** assembly.yml: the services deployed by command, with their command and health URL. */
@@ -727,7 +731,7 @@ public final class Simulation {
                     List<String> got = platformDeploys.getOrDefault(d.getKey(), List.of());
                     deployed = got.isEmpty() ? null : "main.py blob " + got.get(got.size() - 1);
                     String tested = tree == null ? null : team.blobIn(tree, "BUILD/src/main.py");
-                    same = tested != null && got.contains(tested);
+                    same = tested != null && !got.isEmpty() && got.get(got.size() - 1).equals(tested); // the newest deploy
                 } else {
                     String commit = deployCommits.get(d.getKey());
                     deployed = commit == null ? null : team.treeWithoutProduction(commit, "SERVICES/" + d.getKey());
@@ -814,8 +818,8 @@ public final class Simulation {
         try {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
             long busy = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                if (i != 4 && i != 5) { // idle, iowait
+            for (int i = 1; i < f.length && i <= 7; i++) {
+                if (i != 4 && i != 5) { // user nice system (idle iowait) irq softirq; not steal: another guest's
                     busy += Long.parseLong(f[i]);
                 }
             }

@@ -95,6 +95,11 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
                 next = Math.min(next, Duration.between(now, allowed).toMillis());
                 continue;
             }
+            if ("update".equals(m.op()) && outbox.newerUpdate(m)) {
+                outbox.superseded(m.id()); // a newer text for the same message is queued: Slack needs only that one
+                next = 0; // no call made: the channel's next message may go now
+                continue;
+            }
             send(m, now);
             nextPost.put(ch, now.plus(perChannel));
             next = Math.min(next, perChannel.toMillis());
@@ -117,10 +122,6 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
                 outbox.retry(m.id(), now.plusSeconds(1), "waiting for its announcement to be posted");
                 return;
             }
-        }
-        if ("update".equals(m.op()) && outbox.newerUpdate(m)) {
-            outbox.superseded(m.id()); // a newer text for the same message is queued: Slack needs only that one
-            return;
         }
         boolean posts = !"update".equals(m.op()) && !"ephemeral".equals(m.op());
         if (m.attempts() > 0 && posts && landed(m, parent, now)) {

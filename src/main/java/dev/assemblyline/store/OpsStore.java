@@ -97,6 +97,9 @@ public final class OpsStore {
 
     /** Fills in the verdicts of services checked before the verdict table existed, from their newest checks. */
     private void backfill() {
+        if (db.count("counting health verdicts", "SELECT COUNT(*) FROM health_verdicts") > 0) {
+            return; // filled in once; every check since keeps its service's row
+        }
         List<String> missing = db.list("finding services without a health verdict", "SELECT DISTINCT service FROM health_checks"
                 + " WHERE service NOT IN (SELECT service FROM health_verdicts)", rs -> rs.getString(1));
         for (String service : missing) {

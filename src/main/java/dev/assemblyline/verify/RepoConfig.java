@@ -121,8 +121,9 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
         }
         Map<String, Service> services = new HashMap<>();
         if (f.services() != null) {
-            f.services().forEach((name, e) -> services.put(name, e == null ? Service.NONE : new Service(e.buildFiles(), e.test(), e.coverageMin(),
-                    e.deploy(), e.deploySecrets() == null ? List.of() : e.deploySecrets(), e.health(), e.restart(), Boolean.TRUE.equals(e.network()))));
+            f.services().forEach((name, e) -> services.put(name, e == null ? Service.NONE : new Service(e.buildFiles() == null ? null
+                    : List.copyOf(e.buildFiles()), e.test(), e.coverageMin(), e.deploy(), e.deploySecrets() == null ? List.of()
+                    : List.copyOf(e.deploySecrets()), e.health(), e.restart(), Boolean.TRUE.equals(e.network()))));
         }
         return new RepoConfig(f.coverageMin() == null ? DEFAULT.coverageMin() : f.coverageMin(), timeout, Map.copyOf(services), null); // shared: see #last
     }

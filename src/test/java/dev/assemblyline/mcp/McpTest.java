@@ -195,7 +195,6 @@ class McpTest {
     @Test
     void noTokenOrAWrongOneGetsNoTools() throws Exception {
         start();
-        register("agent-a");
         String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
                 + "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
         for (String auth : new String[] {null, "Bearer wrong-token", "Basic YWRtaW46eA=="}) {
@@ -207,6 +206,22 @@ class McpTest {
             HttpResponse<String> r = HTTP.send(rb.build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(auth + ": " + r.body()).isEqualTo(401);
             assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        }
+        // an MCP session belongs to the token that opened it: another session's token cannot use it
+        String tokenA = register("agent-x");
+        String tokenB = register("agent-y");
+        HttpResponse<String> opened = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/mcp")).header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream").header("Authorization", "Bearer " + tokenA)
+                .POST(HttpRequest.BodyPublishers.ofString(init)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(opened.statusCode()).as(opened.body()).isEqualTo(200);
+        String mcpSession = opened.headers().firstValue("Mcp-Session-Id").orElseThrow();
+        String list = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+        for (String method : new String[] {"POST", "GET", "DELETE"}) {
+            HttpResponse<String> hijack = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/mcp")).header("Content-Type", "application/json")
+                    .header("Accept", "application/json, text/event-stream").header("Authorization", "Bearer " + tokenB)
+                    .header("Mcp-Session-Id", mcpSession).method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString(list)
+                            : HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(hijack.statusCode()).as(method + ": " + hijack.body()).isEqualTo(404);
         }
         // the admin's token is not a session's
         HttpResponse<String> admin = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/mcp")).header("Content-Type", "application/json")

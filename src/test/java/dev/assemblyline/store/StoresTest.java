@@ -167,13 +167,15 @@ class StoresTest {
                 assertThat(t.after()).as("check %d: %s", i, newestFirst).isEqualTo(OpsStore.verdict(newestFirst));
                 assertThat(ops.health(T0.plusSeconds(i)).get("web")).isEqualTo(t.after());
             }
-            // checks recorded before the verdict table existed: a new store fills their verdict in
+            // checks recorded before the verdict table existed (it is empty then): a new store fills their verdicts in
+            db.jdbc().update("test", "DELETE FROM health_verdicts");
             db.jdbc().update("test", "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)", "api", false, null, T0);
             db.jdbc().update("test", "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)", "api", false, null, T0);
             db.jdbc().update("test", "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)", "api", true, null, T0);
             OpsStore reopened = new OpsStore(db.jdbc());
             assertThat(reopened.health(T0).get("api")).as("newest pass after two failures: still unhealthy").isEqualTo(Facts.Health.UNHEALTHY);
             assertThat(reopened.checked("api", true, null, T0.plusSeconds(1)).after()).isEqualTo(Facts.Health.HEALTHY);
+            assertThat(reopened.health(T0.plusSeconds(59)).get("web")).as("and the services checked since").isEqualTo(OpsStore.verdict(newestFirst));
         }
     }
 
