@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
         description = {"Serves the line's MCP tools (assembly_next, assembly_claim, assembly_done, …) over stdin and stdout for an"
                 + " agent that starts local MCP servers, answering each call through the coordinator's REST API as the session whose"
                 + " token it is given. Clients that speak HTTP use the coordinator's /mcp directly.",
-                "Example (in an agent's MCP configuration): assembly mcp --server https://assembly.internal:8900 with ASSEMBLY_TOKEN"
-                        + " set to the session's token."})
+                "In an agent's MCP configuration: the command java -jar assembly-line.jar mcp --server URL, with ASSEMBLY_TOKEN set to"
+                        + " the session's token in its environment (docs/agents.md)."})
 final class McpCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "URL", description = "the coordinator's address (default: $ASSEMBLY_SERVER)")
     String server;
