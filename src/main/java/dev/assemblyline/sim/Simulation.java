@@ -185,7 +185,7 @@ public final class Simulation {
         if (byCommand.contains(service)) {
             try {
                 if (!launch(service, new String(code, java.nio.charset.StandardCharsets.UTF_8))) {
-                    throw new IOException(service + " did not answer health checks in 10 s");
+                    throw new IOException(service + " did not answer health checks in 30 s");
                 }
                 try (org.eclipse.jgit.lib.ObjectInserter.Formatter f = new org.eclipse.jgit.lib.ObjectInserter.Formatter()) {
                     platformDeploys.computeIfAbsent(service, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
@@ -200,7 +200,7 @@ public final class Simulation {
         ex.close();
     }
 
-    /** (Re)starts a service's HTTP process from its main.py; true once it answers health checks (within 10 s). */
+    /** (Re)starts a service's HTTP process from its main.py; true once it answers health checks (within 30 s: a loaded machine). */
     private boolean launch(String service, String mainPy) throws Exception {
         Process old = running.remove(service);
         if (old != null) {
@@ -213,7 +213,7 @@ public final class Simulation {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("PORT", Integer.toString(ports.get(service)));
         running.put(service, pb.start());
-        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < until) {
             try {
                 if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(service) + "/health")).build(),
@@ -678,6 +678,7 @@ public final class Simulation {
         int reassignments = 0;
         int recoveries = 0;
         int cancelled = 0;
+        int commandFailures = 0;
         Map<String, Instant> first = new LinkedHashMap<>();
         Map<String, Instant> arrived = new LinkedHashMap<>();
         Map<String, String> lastPassedTree = new LinkedHashMap<>();
@@ -691,6 +692,9 @@ public final class Simulation {
             }
             if ("tests".equals(e.get("kind").asText()) && msg.contains("was cancelled")) {
                 cancelled++;
+            }
+            if ("deploy".equals(e.get("kind").asText()) && msg.startsWith("the deploy command failed")) {
+                commandFailures++;
             }
             if (!"phase".equals(e.get("kind").asText()) || service == null) {
                 continue;
@@ -726,8 +730,9 @@ public final class Simulation {
                 }
                 String deployed;
                 boolean same;
-                if (byCommand.contains(d.getKey())) {
-                    // what the platform received is the main.py of the tree that passed
+                if (byCommand.contains(d.getKey()) && deployCommits.get(d.getKey()) == null) {
+                    // what the platform received is the main.py of the tree that passed (when the command failed, a
+                    // devops session deployed it instead, with a PRODUCTION/ commit: checked below)
                     List<String> got = platformDeploys.getOrDefault(d.getKey(), List.of());
                     deployed = got.isEmpty() ? null : "main.py blob " + got.get(got.size() - 1);
                     String tested = tree == null ? null : team.blobIn(tree, "BUILD/src/main.py");
@@ -759,6 +764,7 @@ public final class Simulation {
         r.put("manual_actions", adminCallsAfterSetup + (o.services() - inProduction));
         r.put("deploys_without_passing_tests", unsafe);
         r.put("deploys", deployedAfter.values().stream().mapToInt(List::size).sum());
+        r.put("deploy_command_failures", commandFailures);
         r.put("deploys_by_command", deployedAfter.entrySet().stream().filter(e -> byCommand.contains(e.getKey()))
                 .mapToInt(e -> e.getValue().size()).sum());
         r.put("reassignments", reassignments);
@@ -871,7 +877,8 @@ public final class Simulation {
                 : " of the run's " + r.get("run_cpu_s") + " s (" + Math.round((double) r.get("coordinator_cpu_share") * 100)
                 + "% of the machine's busy time)") + "; longest reconcile "
                 + r.get("longest_reconcile_s") + " s");
-        out.println("  deployed by assembly.yml:       " + r.get("deploys_by_command") + " (the others by a devops session's PRODUCTION/ commit)");
+        out.println("  deployed by assembly.yml:       " + r.get("deploys_by_command") + " (the others by a devops session's PRODUCTION/ commit;"
+                + " deploy commands that failed and went to devops: " + r.get("deploy_command_failures") + ")");
         out.println("  scripted trouble handled:       " + r.get("trouble_handled") + " " + r.get("trouble"));
     }
 
