@@ -11,9 +11,12 @@ import picocli.CommandLine.Command;
 /** The {@code assembly} command line. */
 @Command(name = "assembly",
         mixinStandardHelpOptions = true,
-        version = "assembly-line 0.1.0",
+        version = "assembly-line " + Main.VERSION,
         description = "Keeps a monorepo's services moving from spec to production.")
 public final class Main implements Runnable {
+    /** The release, for --version and what servers say of themselves (MCP's serverInfo). */
+    public static final String VERSION = "0.1.0";
+
     /** Exit code for bad input: a missing branch, a bad option, a repository that is not one. */
     public static final int EXIT_USAGE = 2;
 

@@ -80,7 +80,7 @@ final class McpCommand implements Callable<Integer> {
         };
         RestAgent agent = new RestAgent(url, t);
         McpSyncServer mcp = AssemblyMcp.server(new StdioServerTransportProvider(AssemblyMcp.JSON, in, System.out), exchange -> agent,
-                Wiring.version());
+                Main.VERSION);
         ended.await(); // the client closed our stdin: it is done with us
         mcp.closeGracefully();
         return 0;

@@ -193,7 +193,7 @@ public final class Wiring implements AutoCloseable {
             var s = (dev.assemblyline.model.Session) exchange.transportContext().get(dev.assemblyline.mcp.McpGate.SESSION);
             mcpNotices.seen(s.id(), exchange.sessionId());
             return agentDesk.as(s);
-        }, version());
+        }, Main.VERSION);
         this.server = new Server(webhooks, intake, board, metrics, git,
                 new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession).withAgents(agentDesk),
                 new SlackRoutes(slack),
@@ -255,12 +255,6 @@ public final class Wiring implements AutoCloseable {
     }
 
     /** Where a service's SPEC.md is in the repository (the name is validated before it gets here). */
-    /** The jar's version (from its manifest), or "dev" when run from classes. */
-    static String version() {
-        String v = Wiring.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
-
     private static String specPath(String root, String service) {
         String r = dev.assemblyline.git.ServiceTrees.normaliseRoot(root);
         return (r.isEmpty() ? "" : r + "/") + service + "/SPEC.md";

@@ -33,6 +33,9 @@ public final class AgentDesk {
     public static final List<String> TOOLS = List.of("assembly_status", "assembly_why", "assembly_next", "assembly_claim", "assembly_release",
             "assembly_done", "assembly_progress", "assembly_check_spec");
 
+    private static final com.fasterxml.jackson.databind.ObjectWriter PRETTY = new com.fasterxml.jackson.databind.ObjectMapper()
+            .writerWithDefaultPrettyPrinter();
+
     private final Board board;
     private final TicketActions actions;
     private final Why why;
@@ -115,18 +118,10 @@ public final class AgentDesk {
     public Content read(Session s, String uri) {
         actions.heartbeat(s);
         if ("assembly://services".equals(uri)) {
-            List<Map<String, Object>> all = new ArrayList<>();
-            board.services().values().stream().sorted(Comparator.comparing(ServiceState::service)).forEach(st -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("service", st.service());
-                m.put("phase", st.phase().name());
-                m.put("since", st.since().toString());
-                all.add(m);
-            });
-            return new Content(uri, "application/json", json(all));
+            return new Content(uri, "application/json", json(sorted().stream().map(Views::of).toList()));
         }
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("assembly://services/([^/]+)/spec").matcher(uri == null ? "" : uri);
-        if (m.matches() && ServiceName.isValid(m.group(1)) && board.services().containsKey(m.group(1))) {
+        if (m.matches() && ServiceName.isValid(m.group(1)) && board.service(m.group(1)).isPresent()) {
             byte[] b = spec.apply(m.group(1));
             return b == null ? null : new Content(uri, "text/markdown", new String(b, StandardCharsets.UTF_8));
         }
@@ -144,7 +139,7 @@ public final class AgentDesk {
         }
         Map<String, Integer> counts = new TreeMap<>();
         List<Map<String, Object>> services = new ArrayList<>();
-        board.services().values().stream().sorted(Comparator.comparing(ServiceState::service)).forEach(st -> {
+        sorted().forEach(st -> {
             counts.merge(st.phase().name(), 1, Integer::sum);
             services.add(Map.of("service", st.service(), "phase", st.phase().name()));
         });
@@ -250,11 +245,12 @@ public final class AgentDesk {
     }
 
     private ServiceState known(String name) {
-        ServiceState st = ServiceName.isValid(name) ? board.services().get(name) : null;
-        if (st == null) {
-            throw new IllegalArgumentException("no service " + ServiceName.printable(name) + " (assembly_status lists them)");
-        }
-        return st;
+        return (ServiceName.isValid(name) ? board.service(name) : Optional.<ServiceState>empty()).orElseThrow(() ->
+                new IllegalArgumentException("no service " + ServiceName.printable(name) + " (assembly_status lists them)"));
+    }
+
+    private List<ServiceState> sorted() {
+        return board.services().values().stream().sorted(Comparator.comparing(ServiceState::service)).toList();
     }
 
     private static String text(Map<String, Object> a, String key, boolean required) {
@@ -293,7 +289,7 @@ public final class AgentDesk {
 
     private static String json(Object o) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(o);
+            return PRETTY.writeValueAsString(o);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

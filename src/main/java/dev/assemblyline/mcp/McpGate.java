@@ -87,7 +87,7 @@ public final class McpGate extends HttpServlet {
             write(resp, "an MCP request is at most " + MAX_BODY / 1024 + " KB");
             return;
         }
-        if (!"POST".equals(req.getMethod()) && req.getHeader("mcp-session-id") == null) {
+        if (!"POST".equals(req.getMethod()) && mcpSession == null) {
             // said here: the SDK's own answer to this carries its Java stack trace
             resp.setStatus(400);
             write(resp, req.getMethod() + " /mcp needs the Mcp-Session-Id header that initialize answered with");

@@ -776,7 +776,7 @@ public final class Simulation {
         // the run's CPU: the whole machine's busy time since the sessions started (/proc/stat), since the test
         // suites run in bubblewrap's PID namespace, whose processes no parent's child times count; on a quiet
         // machine that is the run (this process, the coordinator, its suites and deploys, the services)
-        Double coordinatorCpu = cpuSeconds(coordinator.pid(), false);
+        Double coordinatorCpu = cpuSeconds(coordinator.pid());
         Double machine = machineBusySeconds();
         r.put("coordinator_cpu_s", coordinatorCpu);
         if (coordinatorCpu != null && machine != null && machineAtStart != null) {
@@ -836,17 +836,14 @@ public final class Simulation {
     }
 
     /**
-     * A process's user and system CPU time, with its ended children's ({@code children}: the ones it waited
-     * for) or without, from /proc (Linux); null elsewhere.
+     * A process's own user and system CPU time (not its children's: the suites it runs in bubblewrap never
+     * reach them anyway), from /proc (Linux); null elsewhere.
      */
-    static Double cpuSeconds(long pid, boolean children) {
+    static Double cpuSeconds(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime: fields 14 and 15 of stat
-            if (children) {
-                ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]); // cutime, cstime: 16 and 17
-            }
             return Math.round(ticks / 100.0 * 10) / 10.0; // USER_HZ is 100 on Linux
         } catch (IOException | RuntimeException e) {
             return null;
