@@ -32,7 +32,25 @@ public final class TestRepos {
         String[] id = {"-c", "user.name=Test", "-c", "user.email=test@example.invalid"};
         Tools.ok(work, "git", "add", ".");
         Tools.ok(work, "git", id[0], id[1], id[2], id[3], "commit", "-qm", "change " + path);
-        Tools.ok(work, "git", "push", "-q", "origin", "HEAD:" + remoteRef);
+        push(work, remoteRef);
+    }
+
+    /**
+     * Pushes HEAD to {@code remoteRef} of origin as a person would: when the branch moved on (the
+     * coordinator's status write-back commits to it, docs/status-board.md), pulls with rebase and pushes again.
+     */
+    public static void push(Path work, String remoteRef) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            Tools.Result r = Tools.run(work, java.util.List.of("git", "push", "-q", "origin", "HEAD:" + remoteRef));
+            if (r.exit() == 0) {
+                return;
+            }
+            if (attempt == 5 || !(r.err() + r.out()).matches("(?s).*(rejected|fetch first|non-fast-forward|failed to lock|failed to update).*")) {
+                throw new AssertionError("git push failed: " + r.err() + r.out());
+            }
+            Tools.ok(work, "git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "pull", "-q", "--rebase", "origin",
+                    remoteRef.replaceFirst("^refs/heads/", ""));
+        }
     }
 
     /** The Python service's code: importing it runs every line, so a suite that imports it covers it all. */

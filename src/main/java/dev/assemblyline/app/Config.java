@@ -171,6 +171,10 @@ public record Config(
         String join = blank(env.get("ASSEMBLY_SLACK_JOIN_CAPABILITIES"));
         List<String> joinCaps = join == null ? null : java.util.Arrays.stream(join.split("[,\\s]+")).filter(c -> !c.isBlank())
                 .map(c -> c.toLowerCase(java.util.Locale.ROOT)).toList();
+        String wb = blank(env.get("ASSEMBLY_WRITEBACK"));
+        if (wb != null && !wb.equals("0") && !wb.equals("1")) {
+            errors.add("ASSEMBLY_WRITEBACK must be 0 (off) or 1 (on), not '" + wb + "'");
+        }
         if (!errors.isEmpty()) {
             throw new Invalid(String.join("; ", errors));
         }
@@ -223,6 +227,23 @@ public record Config(
     /** The sandbox repository commands run in; the data directory and the sessions file are never visible in it. */
     public dev.assemblyline.verify.Sandbox sandbox() {
         return dev.assemblyline.verify.Sandbox.check(environment, unsandboxed, sandboxReadOnly, List.of(dataDir, sessionsFile));
+    }
+
+    /**
+     * Whether the coordinator writes the status board back to the repository (docs/status-board.md): on
+     * for the hosted repository unless ASSEMBLY_WRITEBACK=0, off for a followed one unless ASSEMBLY_WRITEBACK=1
+     * (it then pushes with ASSEMBLY_GIT_TOKEN).
+     */
+    public boolean writeBack() {
+        String w = environment.get("ASSEMBLY_WRITEBACK");
+        return followMode() ? "1".equals(w) : !"0".equals(w);
+    }
+
+    /** The author of write-back commits (ASSEMBLY_BOT_NAME, ASSEMBLY_BOT_EMAIL). */
+    public org.eclipse.jgit.lib.PersonIdent bot() {
+        String name = blank(environment.get("ASSEMBLY_BOT_NAME"));
+        String email = blank(environment.get("ASSEMBLY_BOT_EMAIL"));
+        return new org.eclipse.jgit.lib.PersonIdent(name == null ? "Assembly Line" : name, email == null ? "assembly-line@localhost" : email);
     }
 
     public boolean followMode() {

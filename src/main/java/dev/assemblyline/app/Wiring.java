@@ -79,6 +79,8 @@ public final class Wiring implements AutoCloseable {
     private final dev.assemblyline.store.StoreMetrics storeMetrics;
     private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gcMetrics;
     private final dev.assemblyline.mcp.OfferNotices mcpNotices;
+    /** The status board written back to the repository; null when off. */
+    public final dev.assemblyline.writeback.WriteBack writeBack;
     private final io.modelcontextprotocol.server.McpSyncServer mcp;
 
     /**
@@ -134,11 +136,14 @@ public final class Wiring implements AutoCloseable {
         Notifier notifier = Notifiers.of(notifiers);
         Wakeup wakeup = new Wakeup(); // how everything below tells the loop that something changed
         this.sandbox = config.sandbox();
+        Reconciler[] built = new Reconciler[1]; // made next; deploys only run once the loop does
         this.operations = new Operations(source.repo(), config.servicesRoot(), opsStore, store, clock, config.healthInterval(),
-                config.environment(), wakeup::recheck, sandbox, config.healthHosts());
+                config.environment(), wakeup::recheck, sandbox, config.healthHosts(),
+                (service, identity) -> built[0].gitTree(service, identity));
         this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics,
                 notifier, config.slackDigest(), new dev.assemblyline.pipeline.FactSources(ticketStore::buildClaims, results::latest,
                 () -> opsStore.health(clock.instant()), operations::deployedTrees));
+        built[0] = reconciler;
         this.tests = new TestScheduler(reconciler.trees(), results, config.testParallelism(), clock, wakeup::recheck, sandbox,
                 e -> store.log(List.of(e), e.at()));
         this.desk = new TicketDesk(ticketStore, sessionStore, store, notifier, clock,
@@ -173,7 +178,40 @@ public final class Wiring implements AutoCloseable {
                 config.lease().dividedBy(2), config.ticketDeadline(), clock);
         this.flow = new dev.assemblyline.pipeline.FlowMetrics(store, ticketStore, reconciler::states, clock, metrics);
         this.liveFeed = new dev.assemblyline.web.LiveFeed(board, dashboard, tests::runningProgress);
-        store.onLogged(liveFeed::signal);
+        // the status board in the repository (docs/status-board.md): woken by every change the event log records
+        this.writeBack = !config.writeBack() ? null : new dev.assemblyline.writeback.WriteBack(source, reconciler.trees()::root, reconciler::states,
+                ticketStore::openTickets, new dev.assemblyline.writeback.WriteBack.Details() {
+                    @Override
+                    public java.util.Map<String, dev.assemblyline.writeback.Registry.Tests> tests() {
+                        java.util.Map<String, dev.assemblyline.writeback.Registry.Tests> out = new java.util.HashMap<>();
+                        results.latestCounts().forEach((s, c) -> out.put(s, new dev.assemblyline.writeback.Registry.Tests(c.tree(), c.passed(), c.tests(),
+                                c.failed(), c.errors(), c.skipped())));
+                        return out;
+                    }
+
+                    @Override
+                    public java.util.Map<String, dev.assemblyline.writeback.Registry.Deploy> deploys() {
+                        java.util.Map<String, dev.assemblyline.writeback.Registry.Deploy> out = new java.util.HashMap<>();
+                        opsStore.latestDeployments().forEach((s, d) -> out.put(s, new dev.assemblyline.writeback.Registry.Deploy(d.tree(), d.ok(),
+                                String.valueOf(d.byWhat()), d.at().toString())));
+                        return out;
+                    }
+
+                    @Override
+                    public java.util.Map<String, String> health() {
+                        java.util.Map<String, String> out = new java.util.HashMap<>();
+                        opsStore.health(clock.instant()).forEach((s, h) -> out.put(s, h.name()));
+                        return out;
+                    }
+                }, intake::accept, e -> store.log(List.of(e), e.at()), clock,
+                new dev.assemblyline.writeback.WriteBack.Settings(config.bot(), Duration.ofSeconds(1)));
+        var wb = writeBack;
+        store.onLogged(() -> {
+            liveFeed.signal();
+            if (wb != null) {
+                wb.signal();
+            }
+        });
         dev.assemblyline.web.DashboardAuth dashAuth = new dev.assemblyline.web.DashboardAuth(config.dashboardToken(), adminToken, sessions,
                 board::session, clock, base.startsWith("https:"));
         // MCP (docs/agents.md): the same tools in the process at /mcp and over REST for the stdio bridge
@@ -198,7 +236,8 @@ public final class Wiring implements AutoCloseable {
                 new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession).withAgents(agentDesk),
                 new SlackRoutes(slack),
                 new dev.assemblyline.web.DashboardRoutes(dashboard, flow, board, liveFeed, dashAuth, guard),
-                new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter()),
+                new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter(),
+                        () -> wb == null ? "off (ASSEMBLY_WRITEBACK)" : wb.off() == null ? "on: " + wb.commits() + " status commits" : "off: " + wb.off()),
                 config.maxConnectionsPerAddress()).withMcp(new dev.assemblyline.mcp.McpGate(mcpTransport, sessions, guard));
         this.app = server.create();
         app.start(config.port());
@@ -208,6 +247,9 @@ public final class Wiring implements AutoCloseable {
         }
         if (outboxWorker != null) {
             outboxWorker.start();
+        }
+        if (writeBack != null && startLoop) {
+            writeBack.start();
         }
         if (socketMode != null) {
             socketMode.start();
@@ -224,7 +266,13 @@ public final class Wiring implements AutoCloseable {
                     config.publicRead() ? "open to anyone (ASSEMBLY_PUBLIC_READ=1)" : "needs the same credentials (ASSEMBLY_PUBLIC_READ=1 opens it)",
                     source.trackedBranch());
         } else {
-            LOG.info("followed repository: who may push is the forge's business; the coordinator only reads");
+            LOG.info("followed repository: who may push is the forge's business; {}", writeBack == null
+                    ? "the coordinator only reads (ASSEMBLY_WRITEBACK=1 writes the status board back)"
+                    : "the coordinator pushes its status commits with ASSEMBLY_GIT_TOKEN (ASSEMBLY_WRITEBACK=1)");
+        }
+        if (writeBack != null) {
+            LOG.info("status board: each change of phase or holder is committed to README.md status lines and {} as {} (ASSEMBLY_WRITEBACK=0 turns it off)",
+                    dev.assemblyline.writeback.Registry.PATH, config.bot().getName() + " <" + config.bot().getEmailAddress() + ">");
         }
         if (sandbox.sandboxed()) {
             LOG.info("repository commands (tests, deploys, restarts) run in {}", sandbox.describe());
@@ -271,6 +319,9 @@ public final class Wiring implements AutoCloseable {
             outboxWorker.close();
         }
         loop.close();
+        if (writeBack != null) {
+            writeBack.close();
+        }
         mcpNotices.close(); // after the loop: nothing tells an agent anything any more
         tests.close();
         operations.close();

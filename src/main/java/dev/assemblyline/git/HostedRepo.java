@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.List;
 import org.eclipse.jgit.http.server.GitServlet;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -79,6 +80,26 @@ public final class HostedRepo implements RepoSource {
     @Override
     public void refresh() {
         // pushes land here directly
+    }
+
+    /** A compare-and-set of the branch: a push landing meanwhile holds the ref or has moved it, and this fails. */
+    @Override
+    public Publication publish(ObjectId base, ObjectId commit) {
+        try {
+            org.eclipse.jgit.lib.RefUpdate ru = repo.repository().updateRef(Constants.R_HEADS + branch);
+            ru.setExpectedOldObjectId(base);
+            ru.setNewObjectId(commit);
+            ru.setRefLogIdent(new org.eclipse.jgit.lib.PersonIdent("assembly-line", "assembly-line@localhost"));
+            ru.setRefLogMessage("assembly-line: status write-back", false);
+            org.eclipse.jgit.lib.RefUpdate.Result r = ru.update();
+            return switch (r) {
+                case FAST_FORWARD, NEW -> new Publication(Outcome.PUBLISHED, r.name());
+                case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH, REJECTED_MISSING_OBJECT, REJECTED_OTHER_REASON, NOT_ATTEMPTED, IO_FAILURE,
+                     FORCED, NO_CHANGE, RENAMED -> new Publication(Outcome.BEHIND, r.name());
+            };
+        } catch (IOException e) {
+            return new Publication(Outcome.FAILED, e.getMessage());
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.CredentialsProvider;
@@ -108,6 +109,51 @@ public final class Mirror implements RepoSource {
                     branch = head;
                 }
             }
+        }
+    }
+
+    /**
+     * Pushes {@code commit} to the remote's tracked branch, not forced: git itself refuses it when the
+     * remote's branch is no longer {@code base} (someone pushed first), which is {@link Outcome#BEHIND}.
+     * A refusal for any other reason (a protected branch, a token that may only read) is {@link
+     * Outcome#REFUSED}; the local branch follows only what the remote took.
+     */
+    @Override
+    public synchronized Publication publish(ObjectId base, ObjectId commit) {
+        try (Git g = Git.wrap(repo.repository())) {
+            org.eclipse.jgit.transport.RemoteRefUpdate u = null;
+            for (org.eclipse.jgit.transport.PushResult r : g.push().setRemote(url).setCredentialsProvider(credentials).setForce(false)
+                    .setRefSpecs(new RefSpec(commit.name() + ":refs/heads/" + branch)).call()) {
+                u = r.getRemoteUpdate("refs/heads/" + branch);
+            }
+            if (u == null) {
+                return new Publication(Outcome.FAILED, "the push gave no answer for " + branch);
+            }
+            return switch (u.getStatus()) {
+                case OK, UP_TO_DATE -> {
+                    var ru = repo.repository().updateRef("refs/heads/" + branch);
+                    ru.setNewObjectId(commit);
+                    ru.setForceUpdate(true); // the mirror follows the remote, which now has it
+                    ru.update();
+                    yield new Publication(Outcome.PUBLISHED, u.getStatus().name());
+                }
+                case REJECTED_NONFASTFORWARD, REJECTED_REMOTE_CHANGED -> new Publication(Outcome.BEHIND, u.getStatus().name());
+                default -> {
+                    String why = u.getStatus().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                            + (u.getMessage() == null ? "" : ": " + redact(u.getMessage()));
+                    // a forge that lost the race says so in words ("cannot lock ref", "lock error"): if the branch
+                    // moved on meanwhile, it was a race, not a refusal
+                    refresh();
+                    yield base.equals(head()) ? new Publication(Outcome.REFUSED, why) : new Publication(Outcome.BEHIND, why);
+                }
+            };
+        } catch (org.eclipse.jgit.api.errors.TransportException e) {
+            String m = redact(String.valueOf(e.getMessage()));
+            // the remote answered, and said no: the credentials may fetch but not push
+            boolean refused = m.matches("(?is).*(not authorized|authentication|401|403|forbidden|permission|denied|read[- ]only|not permitted).*");
+            return new Publication(refused ? Outcome.REFUSED : Outcome.FAILED, m);
+        } catch (GitAPIException | IOException | RuntimeException e) {
+            return new Publication(Outcome.FAILED, redact(String.valueOf(e.getMessage())));
         }
     }
 

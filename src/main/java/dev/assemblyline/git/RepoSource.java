@@ -24,6 +24,27 @@ public interface RepoSource extends AutoCloseable {
         }
     }
 
+    /** What became of a commit offered to the tracked branch. */
+    enum Outcome {
+        /** The branch is at the commit now. */
+        PUBLISHED,
+        /** The branch moved on from the base meanwhile (someone pushed): nothing changed; build on the new head. */
+        BEHIND,
+        /** The repository will not take it (a protected branch, a read-only token): trying again will not help. */
+        REFUSED,
+        /** It could not be tried (the network): try again later. */
+        FAILED
+    }
+
+    record Publication(Outcome outcome, String detail) {
+    }
+
+    /**
+     * Moves the tracked branch from {@code base} to {@code commit} (a child of it), never forcing: if the
+     * branch is no longer at {@code base}, nothing happens and the answer is {@link Outcome#BEHIND}.
+     */
+    Publication publish(ObjectId base, ObjectId commit);
+
     /** One line for the start-up log. */
     String describe();
 

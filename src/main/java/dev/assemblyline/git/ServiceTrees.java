@@ -3,6 +3,7 @@ package dev.assemblyline.git;
 import dev.assemblyline.model.FileEntry;
 import dev.assemblyline.model.ServiceName;
 import dev.assemblyline.model.ServiceSnapshot;
+import dev.assemblyline.model.StatusLine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 
 /**
@@ -198,7 +201,31 @@ public final class ServiceTrees implements AutoCloseable {
                 }
             }
         }
-        return new ServiceSnapshot(name, tree.name(), spec, readme, build != null, tests, production, buildFiles);
+        String identity = readme != null && readme.isRegular() && StatusLine.has(readme.content()) ? identity(reader, tree) : tree.name();
+        return new ServiceSnapshot(name, identity, spec, readme, build != null, tests, production, buildFiles, tree.name());
+    }
+
+    /**
+     * The folder's tree id as it would be with its README.md's status line taken out (and without the file
+     * when nothing else is in it): the identity results are tied to, so the coordinator's own write-back
+     * never makes a tested tree new. Hashed only; nothing is written to the repository.
+     */
+    static String identity(ObjectReader reader, ObjectId tree) throws IOException {
+        TreeFormatter f = new TreeFormatter();
+        CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree);
+        for (; !p.eof(); p.next()) {
+            if (p.getEntryPathString().equals("README.md") && p.getEntryFileMode() != FileMode.TREE) {
+                byte[] whole = reader.open(p.getEntryObjectId(), Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE - 16);
+                byte[] stripped = StatusLine.strip(whole);
+                if (stripped.length > 0) {
+                    f.append(p.getEntryPathBuffer(), 0, p.getEntryPathLength(), p.getEntryFileMode(),
+                            new ObjectInserter.Formatter().idFor(Constants.OBJ_BLOB, stripped));
+                }
+            } else {
+                f.append(p.getEntryPathBuffer(), 0, p.getEntryPathLength(), p.getEntryFileMode(), p.getEntryObjectId());
+            }
+        }
+        return f.computeId(new ObjectInserter.Formatter()).name();
     }
 
     private FileEntry file(ObjectReader reader, CanonicalTreeParser p) throws IOException {

@@ -6,6 +6,9 @@ import java.util.List;
  * What git says about one service folder at one commit: everything phase detection needs and nothing
  * from the work tree. {@code spec} and {@code readme} are null when the file is absent; {@code buildFiles}
  * lists BUILD/ two levels deep ({@code Dockerfile}, {@code src/main.py}; folders end in {@code /}).
+ * {@code treeId} is the service's identity, what test results and deploys are tied to: the folder's git
+ * tree as it would be without the coordinator's status line in README.md ({@link StatusLine}); {@code
+ * gitTree} is the folder's real tree, what is checked out. They are equal when there is no status line.
  */
 public record ServiceSnapshot(
         String name,
@@ -15,10 +18,18 @@ public record ServiceSnapshot(
         boolean hasBuild,
         boolean hasTests,
         boolean hasProduction,
-        List<String> buildFiles) {
+        List<String> buildFiles,
+        String gitTree) {
 
     public ServiceSnapshot {
         buildFiles = buildFiles == null ? List.of() : List.copyOf(buildFiles);
+        gitTree = gitTree == null ? treeId : gitTree;
+    }
+
+    /** A snapshot whose identity is its git tree (no status line in its README.md). */
+    public ServiceSnapshot(String name, String treeId, FileEntry spec, FileEntry readme, boolean hasBuild, boolean hasTests,
+                           boolean hasProduction, List<String> buildFiles) {
+        this(name, treeId, spec, readme, hasBuild, hasTests, hasProduction, buildFiles, null);
     }
 
     /** A snapshot without a listing of BUILD/ (tests of the phase table). */

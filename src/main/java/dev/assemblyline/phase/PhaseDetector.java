@@ -129,7 +129,7 @@ public final class PhaseDetector {
         if (readme == null || !readme.isRegular() || isBinary(readme.content())) {
             return null;
         }
-        String text = decode(readme.content()).text;
+        String text = dev.assemblyline.model.StatusLine.strip(decode(readme.content()).text); // the coordinator's own line says nothing
         Matcher m = BUILD_MARKER.matcher(text);
         if (!m.find()) {
             return null;

@@ -35,8 +35,11 @@ final class Deployer {
     private final Clock clock;
     private final Map<String, String> secrets;
     private final Sandbox sandbox;
+    private final java.util.function.BinaryOperator<String> checkoutTree;
 
-    Deployer(GitRepo repo, OpsStore ops, Store store, Clock clock, Map<String, String> secrets, Sandbox sandbox) {
+    Deployer(GitRepo repo, OpsStore ops, Store store, Clock clock, Map<String, String> secrets, Sandbox sandbox,
+             java.util.function.BinaryOperator<String> checkoutTree) {
+        this.checkoutTree = checkoutTree;
         this.repo = repo;
         this.ops = ops;
         this.store = store;
@@ -76,7 +79,7 @@ final class Deployer {
             throws Exception {
         Path dir = Files.createTempDirectory("assembly-" + what + "-" + s.service() + "-");
         try {
-            Checkout.write(repo, s.tree(), dir);
+            Checkout.write(repo, checkoutTree.apply(s.service(), s.tree()), dir);
             // deploys and restarts reach the network; everything else of the sandbox holds
             return ProcessRunner.run(sandbox, new ProcessRunner.Job(command, dir, List.of(dir), true, passed, timeout), () -> false);
         } finally {

@@ -28,7 +28,12 @@ public final class LineHealth {
     private final Clock clock;
     private final Duration stuckAfter;
 
-    public LineHealth(Store store, RepoSource source, ReconcileLoop loop, OutboxStore outbox, Sandbox sandbox, Clock clock, Duration stuckAfter) {
+    private final java.util.function.Supplier<String> writeBack;
+
+    /** @param writeBack what the status write-back is doing ("on", "off: …"); it never makes the line unhealthy */
+    public LineHealth(Store store, RepoSource source, ReconcileLoop loop, OutboxStore outbox, Sandbox sandbox, Clock clock, Duration stuckAfter,
+                      java.util.function.Supplier<String> writeBack) {
+        this.writeBack = writeBack;
         this.stuckAfter = stuckAfter;
         this.store = store;
         this.source = source;
@@ -93,6 +98,7 @@ public final class LineHealth {
             }
         }
         // a coordinator that cannot sandbox still serves, but says so: its tests and deploys are refused (or unsandboxed)
+        body.put("writeback", writeBack.get());
         body.put("sandbox", sandbox.sandboxed() ? "bubblewrap" : sandbox.describe());
         body.put("status", ok ? "ok" : "failing");
         return new Report(body, ok);

@@ -46,14 +46,16 @@ public final class Operations implements AutoCloseable {
      * @param onChange    told of a service whose deployment or health changed
      * @param sandbox     where deploy and restart commands run (with the network)
      * @param healthHosts the only hosts health checks may reach (ASSEMBLY_HEALTH_HOSTS); empty: any
+     * @param checkoutTree (service, identity) → the git tree to check out for it (see ServiceSnapshot)
      */
     public Operations(GitRepo repo, String root, OpsStore ops, Store store, Clock clock, Duration interval, Map<String, String> secrets,
-                      Consumer<String> onChange, Sandbox sandbox, List<String> healthHosts) {
+                      Consumer<String> onChange, Sandbox sandbox, List<String> healthHosts,
+                      java.util.function.BinaryOperator<String> checkoutTree) {
         this.ops = ops;
         this.clock = clock;
         this.interval = interval;
         this.onChange = onChange;
-        this.deployer = new Deployer(repo, ops, store, clock, secrets, sandbox);
+        this.deployer = new Deployer(repo, ops, store, clock, secrets, sandbox, checkoutTree);
         this.health = new HealthWatch(repo, root, ops, store, clock, deployer, healthHosts);
     }
 

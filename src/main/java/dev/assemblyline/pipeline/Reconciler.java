@@ -93,6 +93,16 @@ public final class Reconciler {
         return working != null ? working : store.head(source.trackedBranch()).map(ObjectId::fromString).orElse(null);
     }
 
+    /**
+     * The git tree to check out for a service's identity (they differ when its README.md has a status
+     * line, see ServiceSnapshot): the folder at the last processed head when it is that identity.
+     */
+    public String gitTree(String service, String identity) {
+        ObjectId head = head();
+        var s = head == null ? null : trees.snapshot(head, service);
+        return s != null && s.treeId().equals(identity) ? s.gitTree() : identity;
+    }
+
     public ServiceTrees trees() {
         return trees;
     }

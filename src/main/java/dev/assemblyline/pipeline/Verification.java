@@ -82,7 +82,7 @@ public final class Verification {
         Path dir = Files.createTempDirectory("assembly-test-" + s.name() + "-");
         Path reports = Files.createTempDirectory("assembly-reports-" + s.name() + "-"); // outside the checkout: the tree cannot seed it
         try {
-            Checkout.write(repo, s.treeId(), dir);
+            Checkout.write(repo, s.gitTree(), dir);
             Path build = dir.resolve("BUILD");
             RepoConfig.Service sc = config.service(s.name());
             String command = sc.test() != null ? sc.test() : TestRunner.defaultCommand(BuildRules.stack(s.buildFiles()), reports);

@@ -1,0 +1,192 @@
+package dev.assemblyline.git;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.TreeFormatter;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.CanonicalTreeParser;
+
+/**
+ * A commit that changes a few files of a large tree, written without walking the tree: only the trees
+ * on the changed paths are read and written again (a file in one of 10,000 service folders costs the
+ * root folder's listing and that service's, not a walk of every file). Files keep their mode; a new file
+ * is a regular one. No ref moves: {@link RepoSource#publish} does that.
+ */
+public final class TreeEdit {
+    private final Map<String, byte[]> files = new LinkedHashMap<>();
+
+    /** Sets a file's content (path from the repository's root, '/'-separated). */
+    public TreeEdit put(String path, byte[] content) {
+        files.put(path, content);
+        return this;
+    }
+
+    public boolean isEmpty() {
+        return files.isEmpty();
+    }
+
+    /**
+     * Writes the commit of the edits on {@code base} (null: a first commit) and returns it; null when the
+     * edits change nothing (every file already so).
+     */
+    public ObjectId commit(Repository repository, ObjectId base, PersonIdent who, String message) throws IOException {
+        // many files: one pack, not thousands of loose objects
+        try (ObjectInserter ins = files.size() > 200 && repository.getObjectDatabase() instanceof org.eclipse.jgit.internal.storage.file.ObjectDirectory od
+                ? od.newPackInserter() : repository.newObjectInserter();
+             ObjectReader reader = repository.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
+            ObjectId baseTree = null;
+            if (base != null) {
+                RevCommit c = rw.parseCommit(base);
+                baseTree = c.getTree();
+            }
+            Map<String, Object> edits = new LinkedHashMap<>();
+            files.forEach(edits::put);
+            ObjectId tree = edit(reader, ins, baseTree, edits);
+            if (tree == null) {
+                tree = ins.insert(new TreeFormatter());
+            }
+            if (tree.equals(baseTree)) {
+                return null;
+            }
+            return CommitWriter.commit(ins, tree, base, who, message);
+        }
+    }
+
+    private record Entry(byte[] name, FileMode mode, ObjectId id) {
+    }
+
+    /** The tree {@code tree} (null: none) with the edits (relative paths) made; null when it ends up empty. */
+    private static ObjectId edit(ObjectReader reader, ObjectInserter ins, ObjectId tree, Map<String, Object> edits) throws IOException {
+        Map<String, byte[]> here = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> below = new LinkedHashMap<>();
+        edits.forEach((path, content) -> {
+            int slash = path.indexOf('/');
+            if (slash < 0) {
+                here.put(path, (byte[]) content);
+            } else {
+                below.computeIfAbsent(path.substring(0, slash), k -> new LinkedHashMap<>()).put(path.substring(slash + 1), content);
+            }
+        });
+        List<Entry> entries = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        if (tree != null) {
+            CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree);
+            for (; !p.eof(); p.next()) {
+                String name = p.getEntryPathString();
+                FileMode mode = p.getEntryFileMode();
+                byte[] raw = Arrays.copyOf(p.getEntryPathBuffer(), p.getEntryPathLength());
+                if (here.containsKey(name)) {
+                    seen.add(name);
+                    FileMode keep = mode == FileMode.EXECUTABLE_FILE ? mode : FileMode.REGULAR_FILE;
+                    entries.add(new Entry(raw, keep, ins.insert(Constants.OBJ_BLOB, here.get(name))));
+                } else if (below.containsKey(name)) {
+                    seen.add(name);
+                    ObjectId sub = edit(reader, ins, mode == FileMode.TREE ? p.getEntryObjectId() : null, below.get(name));
+                    if (sub != null) {
+                        entries.add(new Entry(raw, FileMode.TREE, sub));
+                    }
+                } else {
+                    entries.add(new Entry(raw, mode, p.getEntryObjectId().copy()));
+                }
+            }
+        }
+        for (Map.Entry<String, byte[]> e : here.entrySet()) {
+            if (!seen.contains(e.getKey())) {
+                entries.add(new Entry(e.getKey().getBytes(StandardCharsets.UTF_8), FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, e.getValue())));
+            }
+        }
+        for (Map.Entry<String, Map<String, Object>> e : below.entrySet()) {
+            if (!seen.contains(e.getKey())) {
+                ObjectId sub = edit(reader, ins, null, e.getValue());
+                if (sub != null) {
+                    entries.add(new Entry(e.getKey().getBytes(StandardCharsets.UTF_8), FileMode.TREE, sub));
+                }
+            }
+        }
+        if (entries.isEmpty()) {
+            return null;
+        }
+        entries.sort(TreeEdit::gitOrder);
+        TreeFormatter f = new TreeFormatter();
+        for (Entry e : entries) {
+            f.append(e.name(), 0, e.name().length, e.mode(), e.id());
+        }
+        return ins.insert(f);
+    }
+
+    /** Git's order of tree entries: by name bytes, a folder compared as if its name ended in '/'. */
+    private static int gitOrder(Entry a, Entry b) {
+        int n = Math.min(a.name().length, b.name().length);
+        for (int i = 0; i < n; i++) {
+            int c = Integer.compare(a.name()[i] & 0xff, b.name()[i] & 0xff);
+            if (c != 0) {
+                return c;
+            }
+        }
+        int ca = a.name().length > n ? a.name()[n] & 0xff : a.mode() == FileMode.TREE ? '/' : 0;
+        int cb = b.name().length > n ? b.name()[n] & 0xff : b.mode() == FileMode.TREE ? '/' : 0;
+        return Integer.compare(ca, cb);
+    }
+
+    /**
+     * The file {@code file} in each of some folders under {@code parent} at a commit (folder name → its
+     * content; absent when there is no such file), read whole. The parent's listing is read once.
+     */
+    public static Map<String, byte[]> readEach(Repository repository, ObjectId commit, String parent, Set<String> folders, String file)
+            throws IOException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        try (ObjectReader reader = repository.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
+            ObjectId top = rw.parseCommit(commit).getTree();
+            ObjectId dir = top;
+            if (!parent.isEmpty()) {
+                try (org.eclipse.jgit.treewalk.TreeWalk tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader, parent, top)) {
+                    dir = tw == null || tw.getFileMode(0) != FileMode.TREE ? null : tw.getObjectId(0);
+                }
+            }
+            if (dir == null) {
+                return out;
+            }
+            CanonicalTreeParser p = new CanonicalTreeParser(null, reader, dir);
+            for (; !p.eof(); p.next()) {
+                if (p.getEntryFileMode() != FileMode.TREE || !folders.contains(p.getEntryPathString())) {
+                    continue;
+                }
+                CanonicalTreeParser f = new CanonicalTreeParser(null, reader, p.getEntryObjectId());
+                for (; !f.eof(); f.next()) {
+                    FileMode m = f.getEntryFileMode();
+                    if (f.getEntryPathString().equals(file) && (m == FileMode.REGULAR_FILE || m == FileMode.EXECUTABLE_FILE)) {
+                        out.put(p.getEntryPathString(), reader.open(f.getEntryObjectId(), Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE - 16));
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The content of a file at a commit (null when it is not there), read whole. */
+    public static byte[] read(Repository repository, ObjectId commit, String path) throws IOException {
+        try (ObjectReader reader = repository.newObjectReader(); RevWalk rw = new RevWalk(reader);
+             org.eclipse.jgit.treewalk.TreeWalk tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader, path, rw.parseCommit(commit).getTree())) {
+            if (tw == null || tw.getFileMode(0) != FileMode.REGULAR_FILE && tw.getFileMode(0) != FileMode.EXECUTABLE_FILE) {
+                return null;
+            }
+            return reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE - 16);
+        }
+    }
+}
