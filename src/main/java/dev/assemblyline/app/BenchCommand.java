@@ -143,7 +143,7 @@ final class BenchCommand implements Runnable {
             try (GitRepo git = repo.open()) {
                 ObjectId a = ChangedCommand.commit(git, from);
                 ObjectId b = ChangedCommand.commit(git, to);
-                ChangedServices changed = new ChangedServices(git, repo.root);
+                ChangedServices changed = new ChangedServices(git, repo.root == null ? "SERVICES" : repo.root);
                 timing.report(spec.commandLine().getOut(), "changed", () -> changed.between(a, b).size());
                 return 0;
             }

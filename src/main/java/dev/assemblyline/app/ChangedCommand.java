@@ -39,7 +39,8 @@ final class ChangedCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         try (GitRepo git = repo.open()) {
-            List<ServiceChange> changes = new ChangedServices(git, repo.root).between(commit(git, from), commit(git, to));
+            ObjectId after = commit(git, to);
+            List<ServiceChange> changes = new ChangedServices(git, repo.rootAt(git, after)).between(commit(git, from), after);
             if (json) {
                 try (JsonGenerator g = ScanCommand.JSON.createGenerator(out)) {
                     g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);

@@ -43,6 +43,8 @@ public final class Main implements Runnable {
     static {
         COMMANDS.put("serve", ServeCommand::new);
         COMMANDS.put("demo", DemoCommand::new);
+        COMMANDS.put("new", NewCommand::new);
+        COMMANDS.put("init", InitCommand::new);
         COMMANDS.put("scan", ScanCommand::new);
         COMMANDS.put("changed", ChangedCommand::new);
         COMMANDS.put("verify", VerifyCommand::new);

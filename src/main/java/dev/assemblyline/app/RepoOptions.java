@@ -15,8 +15,8 @@ final class RepoOptions {
             description = "Git repository to read (a work tree or a bare repository); only git objects are read.")
     Path repo;
 
-    @Option(names = "--root", defaultValue = "SERVICES", paramLabel = "FOLDER",
-            description = "Folder holding one sub-folder per service (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--root", paramLabel = "FOLDER",
+            description = "Folder holding one sub-folder per service (default: assembly.yml's root, else SERVICES).")
     String root;
 
     @Option(names = "--template", paramLabel = "FILE",
@@ -55,6 +55,23 @@ final class RepoOptions {
     }
 
     ServiceTrees trees(GitRepo git) {
-        return new ServiceTrees(git, root);
+        return new ServiceTrees(git, root == null ? "SERVICES" : root);
+    }
+
+    /** The layout at a commit (docs/layouts.md): assembly.yml's, with --root winning over its root when given. */
+    dev.assemblyline.model.Layout layout(GitRepo git, ObjectId commit) {
+        dev.assemblyline.model.Layout l = commit == null ? dev.assemblyline.model.Layout.DEFAULT
+                : dev.assemblyline.pipeline.Verification.config(git, commit).layout("SERVICES");
+        return root == null ? l : l.withRoot(ServiceTrees.normaliseRoot(root));
+    }
+
+    /** Reads services by the layout at the commit. */
+    void layOut(ServiceTrees trees, GitRepo git, ObjectId commit) {
+        trees.layout(layout(git, commit));
+    }
+
+    /** The services root at a commit. */
+    String rootAt(GitRepo git, ObjectId commit) {
+        return layout(git, commit).root();
     }
 }

@@ -51,6 +51,7 @@ final class ScanCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (GitRepo git = repo.open(); ServiceTrees trees = repo.trees(git)) {
             ObjectId commit = RepoOptions.commit(git, ref);
+            repo.layOut(trees, git, commit);
             List<Detection> detections;
             boolean noRoot = false;
             if (commit == null) {
@@ -60,7 +61,8 @@ final class ScanCommand implements Callable<Integer> {
                 if (trees.rootTree(commit) == null) {
                     noRoot = true;
                     err.println("assembly: no " + trees.root() + "/ folder at " + commit.abbreviate(12).name() + ": no services"
-                            + (repo.root.equals("SERVICES") ? "" : " (--root names the folder holding one folder per service)"));
+                            + (repo.root == null ? " (--root or assembly.yml's root names the folder holding one folder per service; `assembly init` proposes one)"
+                            : " (--root names the folder holding one folder per service)"));
                 }
                 var config = Verification.config(git, commit);
                 detections = new Scanner(trees, repo.detector()).scan(commit, name -> Verification.facts(config, name));

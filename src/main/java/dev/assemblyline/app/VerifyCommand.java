@@ -52,10 +52,11 @@ final class VerifyCommand implements Callable<Integer> {
         ServiceName.require(service);
         try (GitRepo git = repo.open(); ServiceTrees trees = repo.trees(git)) {
             ObjectId commit = RepoOptions.commit(git, ref);
+            repo.layOut(trees, git, commit);
             if (commit == null && !worktree) {
                 throw new Main.UserException(repo.repo + " has no commits (--worktree checks the files on disk)");
             }
-            java.util.List<String> paths = java.util.List.of(repo.root + "/" + service, "assembly.yml");
+            java.util.List<String> paths = java.util.List.of(trees.root() + "/" + service, "assembly.yml");
             if (worktree) {
                 if (ref != null) {
                     throw new Main.UserException("--worktree checks the files on disk; it cannot be used with --ref");
@@ -65,7 +66,7 @@ final class VerifyCommand implements Callable<Integer> {
                 java.util.Set<String> dirty = WorkTree.uncommitted(git.repository(), paths);
                 if (!dirty.isEmpty()) {
                     PrintWriter err = spec.commandLine().getErr();
-                    err.println("assembly: note: " + dirty.size() + " uncommitted change" + (dirty.size() == 1 ? "" : "s") + " under " + repo.root + "/" + service
+                    err.println("assembly: note: " + dirty.size() + " uncommitted change" + (dirty.size() == 1 ? "" : "s") + " under " + trees.root() + "/" + service
                             + " (" + String.join(", ", dirty.stream().limit(3).toList()) + (dirty.size() > 3 ? ", …" : "")
                             + ") not checked: verify reads the commit " + commit.abbreviate(12).name() + "; --worktree checks the files as they are");
                     err.flush();

@@ -174,7 +174,7 @@ public final class Wiring implements AutoCloseable {
         this.slack = gateway;
         this.socketMode = config.slackAppToken() == null ? null : new SocketModeLink(gateway, config.slackAppToken(), config.slackApiUrl());
         this.dashboard = new dev.assemblyline.pipeline.Dashboard(board, why, store, ticketStore, results, opsStore, name -> tests.runningProgress().get(name),
-                name -> source.repo().fileAt(reconciler.head(), specPath(config.servicesRoot(), name), 256 * 1024),
+                name -> reconciler.trees().specAt(reconciler.head(), name, 256 * 1024),
                 config.lease().dividedBy(2), config.ticketDeadline(), clock);
         this.flow = new dev.assemblyline.pipeline.FlowMetrics(store, ticketStore, reconciler::states, clock, metrics);
         this.liveFeed = new dev.assemblyline.web.LiveFeed(board, dashboard, tests::runningProgress);
@@ -220,7 +220,7 @@ public final class Wiring implements AutoCloseable {
                 ? (config.publicUrl() != null ? base : "http://localhost:" + port()) + "/git/" + HostedRepo.NAME
                 : config.repoUrl() == null ? "(the repository)" : config.repoUrl().replaceFirst("://[^@/]*@", "://");
         dev.assemblyline.mcp.AgentDesk agentDesk = new dev.assemblyline.mcp.AgentDesk(board, actions, why, SpecRules.bundled(),
-                name -> source.repo().fileAt(reconciler.head(), specPath(config.servicesRoot(), name), 256 * 1024), gitUrl,
+                name -> reconciler.trees().specAt(reconciler.head(), name, 256 * 1024), gitUrl,
                 config.servicesRoot(), source.trackedBranch(), wakeup::changed);
         var mcpTransport = io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(dev.assemblyline.mcp.AssemblyMcp.JSON).mcpEndpoint("/mcp")
@@ -300,12 +300,6 @@ public final class Wiring implements AutoCloseable {
 
     public int port() {
         return app.port();
-    }
-
-    /** Where a service's SPEC.md is in the repository (the name is validated before it gets here). */
-    private static String specPath(String root, String service) {
-        String r = dev.assemblyline.git.ServiceTrees.normaliseRoot(root);
-        return (r.isEmpty() ? "" : r + "/") + service + "/SPEC.md";
     }
 
     @Override

@@ -24,14 +24,22 @@ import org.eclipse.jgit.treewalk.filter.TreeFilter;
  */
 public final class ChangedServices {
     private final GitRepo repo;
-    private final String root;
+    private final java.util.function.Supplier<String> roots;
 
     public ChangedServices(GitRepo repo, String root) {
+        String r = ServiceTrees.normaliseRoot(root);
         this.repo = repo;
-        this.root = ServiceTrees.normaliseRoot(root);
+        this.roots = () -> r;
+    }
+
+    /** The services of {@code trees}, under whatever root its layout has at the time. */
+    public ChangedServices(ServiceTrees trees) {
+        this.repo = trees.repo();
+        this.roots = trees::root;
     }
 
     public List<ServiceChange> between(ObjectId before, ObjectId after) {
+        String root = roots.get();
         try (ObjectReader reader = repo.repository().newObjectReader()) {
             ObjectId a = repo.folderAt(reader, before, root);
             ObjectId b = repo.folderAt(reader, after, root);

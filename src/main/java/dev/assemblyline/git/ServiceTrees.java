@@ -1,6 +1,7 @@
 package dev.assemblyline.git;
 
 import dev.assemblyline.model.FileEntry;
+import dev.assemblyline.model.Layout;
 import dev.assemblyline.model.ServiceName;
 import dev.assemblyline.model.ServiceSnapshot;
 import dev.assemblyline.model.StatusLine;
@@ -34,7 +35,7 @@ public final class ServiceTrees implements AutoCloseable {
     private static final int CHUNK = 256;
 
     private final GitRepo repo;
-    private final String root;
+    private volatile Layout layout;
     private final int contentLimit;
     private final ExecutorService pool;
 
@@ -44,7 +45,7 @@ public final class ServiceTrees implements AutoCloseable {
 
     public ServiceTrees(GitRepo repo, String root, int contentLimit, int threads) {
         this.repo = repo;
-        this.root = normaliseRoot(root);
+        this.layout = Layout.DEFAULT.withRoot(normaliseRoot(root));
         this.contentLimit = contentLimit;
         this.pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "service-trees");
@@ -70,7 +71,29 @@ public final class ServiceTrees implements AutoCloseable {
     }
 
     public String root() {
-        return root;
+        return layout.root();
+    }
+
+    public Layout layout() {
+        return layout;
+    }
+
+    /** Reads services by another layout from now on (assembly.yml changed it; docs/layouts.md). */
+    public void layout(Layout l) {
+        this.layout = l;
+    }
+
+    /** The service's spec at a commit (the first of the layout's spec files there), or null. */
+    public byte[] specAt(ObjectId commit, String service, int limit) {
+        ServiceName.require(service);
+        Layout l = layout;
+        for (String name : l.spec()) {
+            byte[] b = repo.fileAt(commit, (l.root().isEmpty() ? "" : l.root() + "/") + service + "/" + name, limit);
+            if (b != null) {
+                return b;
+            }
+        }
+        return null;
     }
 
     public GitRepo repo() {
@@ -79,6 +102,7 @@ public final class ServiceTrees implements AutoCloseable {
 
     /** The root folder's tree id at a commit, or null when the commit has no such folder. */
     public ObjectId rootTree(ObjectId commit) {
+        String root = layout.root();
         try (ObjectReader reader = repo.repository().newObjectReader()) {
             return repo.folderAt(reader, commit, root);
         } catch (IOException e) {
@@ -88,6 +112,7 @@ public final class ServiceTrees implements AutoCloseable {
 
     /** Every entry directly under the root at a commit, in git's order; empty when there is no root. */
     public List<ServiceEntry> entries(ObjectId commit) {
+        String root = layout.root();
         try (ObjectReader reader = repo.repository().newObjectReader()) {
             ObjectId tree = repo.folderAt(reader, commit, root);
             return tree == null ? List.of() : entriesOfTree(reader, tree);
@@ -118,9 +143,11 @@ public final class ServiceTrees implements AutoCloseable {
     /** The snapshot of one service at a commit, or null when it is not there. */
     public ServiceSnapshot snapshot(ObjectId commit, String service) {
         ServiceName.require(service);
+        Layout l = layout;
+        String root = l.root();
         try (ObjectReader reader = repo.repository().newObjectReader()) {
             ObjectId tree = repo.folderAt(reader, commit, root.isEmpty() ? service : root + "/" + service);
-            return tree == null ? null : read(reader, service, tree);
+            return tree == null ? null : read(reader, service, tree, l);
         } catch (IOException e) {
             throw new GitException("reading " + root + "/" + service + " at " + commit.name(), e);
         }
@@ -131,6 +158,7 @@ public final class ServiceTrees implements AutoCloseable {
      * the entries' order. Snapshots are dropped as soon as {@code fn} returns, so memory stays flat.
      */
     public <T> List<T> mapServices(List<ServiceEntry> entries, Function<ServiceSnapshot, T> fn) {
+        Layout l = layout;
         List<Future<List<T>>> parts = new ArrayList<>();
         for (int from = 0; from < entries.size(); from += CHUNK) {
             List<ServiceEntry> chunk = entries.subList(from, Math.min(entries.size(), from + CHUNK));
@@ -138,7 +166,7 @@ public final class ServiceTrees implements AutoCloseable {
                 List<T> out = new ArrayList<>(chunk.size());
                 try (ObjectReader reader = repo.repository().newObjectReader()) {
                     for (ServiceEntry e : chunk) {
-                        out.add(fn.apply(read(reader, e.name(), e.id())));
+                        out.add(fn.apply(read(reader, e.name(), e.id(), l)));
                     }
                 }
                 return out;
@@ -157,40 +185,49 @@ public final class ServiceTrees implements AutoCloseable {
             if (c instanceof RuntimeException re) {
                 throw re;
             }
-            throw new GitException("reading services under " + root + "/: " + c.getMessage(), c);
+            throw new GitException("reading services under " + l.root() + "/: " + c.getMessage(), c);
         }
         return all;
     }
 
-    private ServiceSnapshot read(ObjectReader reader, String name, ObjectId tree) throws IOException {
-        FileEntry spec = null;
-        FileEntry readme = null;
-        ObjectId build = null;
-        boolean production = false;
+    /** The files that make a folder a service's code where the layout has no build folder of its own (what `init` looks for). */
+    public static boolean isBuildMarker(String file) {
+        return switch (file) {
+            case "Dockerfile", "pom.xml", "build.gradle", "build.gradle.kts", "package.json", "go.mod", "pyproject.toml", "requirements.txt",
+                 "setup.py", "Cargo.toml" -> true;
+            default -> file.endsWith(".csproj") || file.endsWith(".fsproj") || file.endsWith(".sln");
+        };
+    }
+
+    private ServiceSnapshot read(ObjectReader reader, String name, ObjectId tree, Layout layout) throws IOException {
+        java.util.Map<String, FileEntry> files = new java.util.HashMap<>(4);
         CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree);
         for (; !p.eof(); p.next()) {
             String entry = p.getEntryPathString();
-            switch (entry) {
-                case "SPEC.md" -> spec = file(reader, p);
-                case "README.md" -> readme = file(reader, p);
-                case "BUILD" -> build = p.getEntryFileMode() == FileMode.TREE ? p.getEntryObjectId() : null;
-                case "PRODUCTION" -> production = p.getEntryFileMode() == FileMode.TREE;
-                default -> {
-                }
+            if (entry.equals("README.md") || layout.spec().contains(entry)) {
+                files.put(entry, file(reader, p));
             }
         }
+        FileEntry spec = null;
+        for (String wanted : layout.spec()) {
+            if ((spec = files.get(wanted)) != null) {
+                break;
+            }
+        }
+        FileEntry readme = files.get("README.md");
+        ObjectId build = layout.buildFolder() ? folder(reader, tree, layout.build()) : tree;
         boolean tests = false;
         List<String> buildFiles = new ArrayList<>();
+        boolean marker = false;
         if (build != null) {
             ObjectId src = null;
             CanonicalTreeParser b = new CanonicalTreeParser(null, reader, build);
             for (; !b.eof(); b.next()) {
                 String entry = b.getEntryPathString();
-                boolean folder = b.getEntryFileMode() == FileMode.TREE;
-                buildFiles.add(folder ? entry + "/" : entry);
-                if (folder && entry.equals("tests")) {
-                    tests = true;
-                } else if (folder && entry.equals("src")) {
+                boolean isFolder = b.getEntryFileMode() == FileMode.TREE;
+                buildFiles.add(isFolder ? entry + "/" : entry);
+                marker |= !isFolder && isBuildMarker(entry);
+                if (isFolder && entry.equals("src")) {
                     src = b.getEntryObjectId();
                 }
             }
@@ -200,9 +237,144 @@ public final class ServiceTrees implements AutoCloseable {
                     buildFiles.add("src/" + sp.getEntryPathString() + (sp.getEntryFileMode() == FileMode.TREE ? "/" : ""));
                 }
             }
+            for (String pattern : layout.tests()) {
+                if (tests = matches(reader, build, pattern)) {
+                    break;
+                }
+            }
+        }
+        // a build folder of its own counts once it exists; the service folder itself once it holds a build file
+        boolean hasBuild = layout.buildFolder() ? build != null : marker;
+        if (!hasBuild) {
+            buildFiles.clear();
+            tests = false;
+        }
+        boolean production = false;
+        for (String pattern : layout.production()) {
+            if (production = matches(reader, tree, pattern)) {
+                break;
+            }
         }
         String identity = readme != null && readme.isRegular() && StatusLine.has(readme.content()) ? identity(reader, tree) : tree.name();
-        return new ServiceSnapshot(name, identity, spec, readme, build != null, tests, production, buildFiles, tree.name());
+        return new ServiceSnapshot(name, identity, spec, readme, hasBuild, tests, production, buildFiles, tree.name(),
+                layout.withRoot(Layout.DEFAULT.root()).equals(Layout.DEFAULT) ? null : layout);
+    }
+
+    /** The folder at a relative path inside a tree, or null. */
+    private static ObjectId folder(ObjectReader reader, ObjectId tree, String path) throws IOException {
+        ObjectId at = tree;
+        for (String part : path.split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            ObjectId next = null;
+            CanonicalTreeParser p = new CanonicalTreeParser(null, reader, at);
+            for (; !p.eof(); p.next()) {
+                if (p.getEntryPathString().equals(part)) {
+                    next = p.getEntryFileMode() == FileMode.TREE ? p.getEntryObjectId() : null;
+                    break;
+                }
+            }
+            if (next == null) {
+                return null;
+            }
+            at = next;
+        }
+        return at;
+    }
+
+    /** Entries a file-name pattern may look at in one service before it gives up (a vendored tree is not searched whole). */
+    static final int PATTERN_LIMIT = 20_000;
+
+    /**
+     * Whether a layout's evidence is in a tree: "x/" a folder at that path, "a/b.json" a file at that path,
+     * a pattern with * or ? a file whose name (or, with a '/', whose path) matches, at any depth.
+     */
+    static boolean matches(ObjectReader reader, ObjectId tree, String pattern) throws IOException {
+        return !matching(reader, tree, List.of(pattern)).isEmpty();
+    }
+
+    /** The patterns (as {@link #matches} reads them) found in a tree; the file-name patterns share one walk. */
+    public static java.util.Set<String> matching(ObjectReader reader, ObjectId tree, List<String> patterns) throws IOException {
+        java.util.Set<String> found = new java.util.LinkedHashSet<>();
+        java.util.Map<String, java.util.regex.Pattern> globs = new java.util.LinkedHashMap<>();
+        for (String pattern : patterns) {
+            if (pattern.contains("*") || pattern.contains("?")) {
+                globs.put(pattern, globRegex(pattern));
+            } else if (pattern.endsWith("/")) {
+                if (folder(reader, tree, pattern) != null) {
+                    found.add(pattern);
+                }
+            } else {
+                int slash = pattern.lastIndexOf('/');
+                ObjectId dir = slash < 0 ? tree : folder(reader, tree, pattern.substring(0, slash));
+                if (dir != null && has(reader, dir, pattern.substring(slash + 1))) {
+                    found.add(pattern); // a file, or a folder of that name
+                }
+            }
+        }
+        if (globs.isEmpty()) {
+            return found;
+        }
+        try (org.eclipse.jgit.treewalk.TreeWalk tw = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
+            tw.addTree(tree);
+            tw.setRecursive(true);
+            int seen = 0;
+            while (!globs.isEmpty() && tw.next() && seen++ < PATTERN_LIMIT) {
+                String name = tw.getNameString();
+                String path = null;
+                for (var it = globs.entrySet().iterator(); it.hasNext(); ) {
+                    var g = it.next();
+                    boolean wholePath = g.getKey().contains("/");
+                    if (wholePath && path == null) {
+                        path = tw.getPathString();
+                    }
+                    if (g.getValue().matcher(wholePath ? path : name).matches()) {
+                        found.add(g.getKey());
+                        it.remove();
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean has(ObjectReader reader, ObjectId dir, String name) throws IOException {
+        CanonicalTreeParser p = new CanonicalTreeParser(null, reader, dir);
+        for (; !p.eof(); p.next()) {
+            if (p.getEntryPathString().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The folder at a relative path inside a tree, or null. */
+    public static ObjectId folderIn(ObjectReader reader, ObjectId tree, String path) throws IOException {
+        return folder(reader, tree, path);
+    }
+
+    /** A glob as a regular expression: {@code **} any path, {@code *} any name part, {@code ?} one character. */
+    static java.util.regex.Pattern globRegex(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*' && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
+                re.append(".*");
+                i++;
+                if (i + 1 < glob.length() && glob.charAt(i + 1) == '/') {
+                    re.append("/?");
+                    i++;
+                }
+            } else if (c == '*') {
+                re.append("[^/]*");
+            } else if (c == '?') {
+                re.append("[^/]");
+            } else {
+                re.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return java.util.regex.Pattern.compile(re.toString());
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.List;
  * {@code treeId} is the service's identity, what test results and deploys are tied to: the folder's git
  * tree as it would be without the coordinator's status line in README.md ({@link StatusLine}); {@code
  * gitTree} is the folder's real tree, what is checked out. They are equal when there is no status line.
+ * {@code layout} says where the build, tests and production evidence were looked for (docs/layouts.md).
  */
 public record ServiceSnapshot(
         String name,
@@ -19,17 +20,19 @@ public record ServiceSnapshot(
         boolean hasTests,
         boolean hasProduction,
         List<String> buildFiles,
-        String gitTree) {
+        String gitTree,
+        Layout layout) {
 
     public ServiceSnapshot {
         buildFiles = buildFiles == null ? List.of() : List.copyOf(buildFiles);
         gitTree = gitTree == null ? treeId : gitTree;
+        layout = layout == null ? Layout.DEFAULT : layout;
     }
 
     /** A snapshot whose identity is its git tree (no status line in its README.md). */
     public ServiceSnapshot(String name, String treeId, FileEntry spec, FileEntry readme, boolean hasBuild, boolean hasTests,
                            boolean hasProduction, List<String> buildFiles) {
-        this(name, treeId, spec, readme, hasBuild, hasTests, hasProduction, buildFiles, null);
+        this(name, treeId, spec, readme, hasBuild, hasTests, hasProduction, buildFiles, null, null);
     }
 
     /** A snapshot without a listing of BUILD/ (tests of the phase table). */

@@ -14,12 +14,13 @@ public final class BuildRules {
             "python", List.of("src/main.py", "requirements.txt|pyproject.toml", "Dockerfile", ".env.example"),
             "java", List.of("pom.xml|build.gradle", "Dockerfile"),
             "node", List.of("package.json", "Dockerfile"),
-            "go", List.of("go.mod", "Dockerfile"));
+            "go", List.of("go.mod", "Dockerfile"),
+            "csharp", List.of("Dockerfile"));
 
     private BuildRules() {
     }
 
-    /** java, node, go, python, or unknown. */
+    /** java, node, go, csharp, python, or unknown. */
     public static String stack(List<String> buildFiles) {
         if (buildFiles.contains("pom.xml") || buildFiles.contains("build.gradle") || buildFiles.contains("build.gradle.kts")) {
             return "java";
@@ -29,6 +30,9 @@ public final class BuildRules {
         }
         if (buildFiles.contains("go.mod")) {
             return "go";
+        }
+        if (buildFiles.stream().anyMatch(f -> f.endsWith(".csproj") || f.endsWith(".sln"))) {
+            return "csharp";
         }
         if (buildFiles.contains("requirements.txt") || buildFiles.contains("pyproject.toml")
                 || buildFiles.stream().anyMatch(f -> f.endsWith(".py"))) {

@@ -42,8 +42,10 @@ public final class PhaseDetector {
 
     private Phase decide(ServiceSnapshot s, Facts facts, List<String> reasons) {
         FileEntry spec = s.spec();
+        dev.assemblyline.model.Layout layout = s.layout();
+        boolean own = layout.equals(dev.assemblyline.model.Layout.DEFAULT); // the coordinator's own layout: its words as they always were
         if (spec == null) {
-            reasons.add("no SPEC.md");
+            reasons.add("no " + String.join(" or ", layout.spec()));
             return Phase.NEEDS_SPEC;
         }
         if (spec.kind() == FileEntry.Kind.SYMLINK) {
@@ -81,19 +83,21 @@ public final class PhaseDetector {
             return Phase.BUILD_IN_PROGRESS;
         }
         if (!s.hasBuild()) {
-            reasons.add(0, "spec complete, no BUILD/ yet");
+            reasons.add(0, own ? "spec complete, no BUILD/ yet" : layout.buildFolder() ? "spec complete, no " + layout.build() + "/ yet"
+                    : "spec complete, no code yet (no Dockerfile, pom.xml, package.json, go.mod, pyproject.toml or *.csproj in the service folder)");
             return Phase.READY_FOR_BUILD;
         }
         // a listing is only there when the reader took one; phase-table tests build snapshots without it
         if (!s.buildFiles().isEmpty() || facts.requiredBuildFiles() != null) {
             List<String> missing = BuildRules.missing(s.buildFiles(), facts.requiredBuildFiles());
             if (!missing.isEmpty()) {
-                reasons.add(0, "BUILD/ is incomplete for a " + BuildRules.stack(s.buildFiles()) + " service: missing " + String.join(", ", missing));
+                reasons.add(0, (layout.buildFolder() ? layout.build() + "/" : "the code") + " is incomplete for a " + BuildRules.stack(s.buildFiles()) + " service: missing " + String.join(", ", missing));
                 return Phase.READY_FOR_BUILD;
             }
         }
         if (!s.hasTests()) {
-            reasons.add(0, "BUILD/ exists, no BUILD/tests/ yet");
+            reasons.add(0, own ? "BUILD/ exists, no BUILD/tests/ yet" : (layout.buildFolder() ? layout.build() + "/ exists" : "code exists")
+                    + ", no tests yet (looked for " + layout.testsLabel() + ")");
             return Phase.NEEDS_TESTS;
         }
         boolean deployed = s.hasProduction() || s.treeId().equals(facts.deployedTree());
@@ -102,7 +106,7 @@ public final class PhaseDetector {
                 reasons.add(0, "health check failing" + detail(facts.healthDetail()));
                 return Phase.UNHEALTHY;
             }
-            String how = s.hasProduction() ? "PRODUCTION/ exists" : "tree " + shortId(s.treeId()) + " deployed by its deploy command";
+            String how = s.hasProduction() ? layout.productionLabel() + " exists" : "tree " + shortId(s.treeId()) + " deployed by its deploy command";
             reasons.add(0, facts.health() == Facts.Health.HEALTHY
                     ? how + ", health checks pass" + detail(facts.healthDetail())
                     : how + ", not yet health-checked");

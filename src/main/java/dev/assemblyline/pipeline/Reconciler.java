@@ -50,6 +50,8 @@ public final class Reconciler {
     private final Map<String, ServiceState> states = new ConcurrentHashMap<>();
     private final PhaseAnnouncer announcer;
     private final FactSources facts;
+    /** ASSEMBLY_SERVICES_ROOT: the root when assembly.yml does not say one. */
+    private final String configuredRoot;
 
     private Map<String, Phase> phasesOf(List<ServiceState> upserts) {
         Map<String, Phase> out = new HashMap<>();
@@ -71,7 +73,8 @@ public final class Reconciler {
         this.store = store;
         this.source = source;
         this.trees = new ServiceTrees(source.repo(), root);
-        this.changed = new ChangedServices(source.repo(), root);
+        this.changed = new ChangedServices(trees);
+        this.configuredRoot = root;
         this.scanner = new Scanner(trees, detector);
         this.clock = clock;
         this.reconcileTimer = Timer.builder("assembly_reconcile").description("one reconcile: event or resync")
@@ -215,12 +218,26 @@ public final class Reconciler {
         String branch = source.trackedBranch();
         ObjectId head = source.head();
         Instant now = clock.instant();
+        List<LogEntry> log = new ArrayList<>();
+        if (head != null) {
+            dev.assemblyline.model.Layout layout = Verification.config(source.repo(), head).layout(configuredRoot);
+            if (!layout.equals(trees.layout())) {
+                // assembly.yml moved the services or changed what counts as their evidence: everything is looked at again
+                if (store.head(branch).isPresent()) {
+                    log.add(new LogEntry(0, now, null, "config", "layout: services under " + (layout.root().isEmpty() ? "the top" : layout.root() + "/")
+                            + ", spec " + String.join(" or ", layout.spec()) + ", build " + layout.buildLabel() + ", tests " + layout.testsLabel()
+                            + ", production " + layout.productionLabel() + " (" + shortId(head.name()) + ")"));
+                }
+                LOG.info("layout at {}: services under {}/, build {}", shortId(head.name()), layout.root(), layout.buildLabel());
+                trees.layout(layout);
+                full = true;
+            }
+        }
         String last = store.head(branch).orElse(null);
         // a change under way was looked at up to its head: what came after it is diffed from there
         String from = bulk != null ? bulk.head().name() : last;
         List<ServiceState> upserts = new ArrayList<>();
         List<String> removals = new ArrayList<>();
-        List<LogEntry> log = new ArrayList<>();
         // built on first use: a reconcile that finds nothing new (most of a burst of deliveries) reads no facts
         Function<String, Facts>[] built = new Function[1];
         Function<String, Facts> facts = name -> {

@@ -119,7 +119,7 @@ public final class TestScheduler implements AutoCloseable {
             results.save(r, clock.instant());
             LOG.info("tests of {}: {}", service, r.summary());
         } catch (Exception e) {
-            LOG.warn("the test run of {} failed to run: {}", service, e.getMessage());
+            LOG.warn("the test run of {} failed to run: {}", service, e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
             if (!mine.cancelled().get()) {
                 // recorded as a failure of this tree, so it is not started again and again; a new push tries again
                 results.save(new TestRun(service, tree, false, 0, 0, 1, 0, null, List.of(), -1, false,

@@ -54,7 +54,7 @@ public final class Verification {
 
     /** Facts from assembly.yml alone (required build files). */
     public static Facts facts(RepoConfig config, String service) {
-        return Facts.NONE.withRequiredBuildFiles(config.service(service).buildFiles());
+        return Facts.NONE.withRequiredBuildFiles(config.requiredBuildFiles(service));
     }
 
     public static Outcome verify(Sandbox sandbox, ServiceTrees trees, PhaseDetector detector, ObjectId commit, String service, RepoConfig config,
@@ -83,7 +83,7 @@ public final class Verification {
         Path reports = Files.createTempDirectory("assembly-reports-" + s.name() + "-"); // outside the checkout: the tree cannot seed it
         try {
             Checkout.write(repo, s.gitTree(), dir);
-            Path build = dir.resolve("BUILD");
+            Path build = s.layout().buildFolder() ? dir.resolve(s.layout().build()) : dir;
             RepoConfig.Service sc = config.service(s.name());
             String command = sc.test() != null ? sc.test() : TestRunner.defaultCommand(BuildRules.stack(s.buildFiles()), reports);
             // unbuffered, so pytest's progress lines reach us while it runs; no .pyc files left in the checkout

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.assemblyline.model.Durations;
+import dev.assemblyline.model.Layout;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -32,13 +33,35 @@ import java.util.stream.Collectors;
  *     restart: ./restart.sh
  *     network: true                    # the test suite may use the network (deploys and restarts always may)
  * </pre>
+ * and the repository's layout (docs/layouts.md): {@code root}, {@code spec}, {@code build}, {@code tests},
+ * {@code production}; see {@link Layout}.
  * The file is bound to records with Jackson's YAML module. A file that does not parse, or has a key
  * that is not one of these, counts as empty and says why in {@link #problem} (with the key and the
  * line); the coordinator logs that to the event log for the commit that brought it.
  */
-public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, Service> services, String problem) {
+public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, Service> services, String problem, Layout layoutAsWritten) {
 
-    public static final RepoConfig DEFAULT = new RepoConfig(80, Duration.ofMinutes(15), Map.of(), null);
+    /** The coordinator's own layout with the root left to ASSEMBLY_SERVICES_ROOT (a null root: not written). */
+    private static final Layout UNSAID = Layout.DEFAULT.withRoot(null);
+
+    public static final RepoConfig DEFAULT = new RepoConfig(80, Duration.ofMinutes(15), Map.of(), null, UNSAID);
+
+    /**
+     * Where services live and what each phase's evidence is (docs/layouts.md): as written, the root
+     * falling back to {@code configuredRoot} (ASSEMBLY_SERVICES_ROOT, SERVICES by default) when not written.
+     */
+    public Layout layout(String configuredRoot) {
+        return layoutAsWritten.root() != null ? layoutAsWritten : layoutAsWritten.withRoot(dev.assemblyline.git.ServiceTrees.normaliseRoot(configuredRoot));
+    }
+
+    /**
+     * The files a service's build must have, when assembly.yml says; otherwise null (the stack's rule) in
+     * the default layout and none in an adopted one, where the code is whatever the team already has.
+     */
+    public List<String> requiredBuildFiles(String name) {
+        List<String> written = service(name).buildFiles();
+        return written != null ? written : layoutAsWritten.buildFolder() && layoutAsWritten.build().equals("BUILD") ? null : List.of();
+    }
 
     /** Built on first use: most repositories have no assembly.yml, and a short command should not pay for YAML. */
     private static final class Yaml {
@@ -50,7 +73,8 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
     }
 
     /** The file as written. */
-    private record File(Double coverageMin, String testTimeout, Map<String, ServiceEntry> services) {
+    private record File(Double coverageMin, String testTimeout, Map<String, ServiceEntry> services, String root, List<String> spec, String build,
+                        List<String> tests, List<String> production) {
     }
 
     /** One service's entry as written. */
@@ -119,13 +143,24 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
         if (timeout.compareTo(Duration.ofSeconds(10)) < 0 || timeout.compareTo(Duration.ofHours(24)) > 0) {
             timeout = DEFAULT.testTimeout(); // out of 10 s .. 24 h: the default, not a run killed at once or never
         }
+        Layout layout;
+        try {
+            String root = f.root() == null ? null : f.root().strip().equals(".") ? "" : dev.assemblyline.git.ServiceTrees.normaliseRoot(f.root());
+            String build = f.build() == null ? "BUILD" : f.build().strip().equals(".") || f.build().isBlank() ? ""
+                    : Layout.paths("build", List.of(f.build()), false).get(0).replaceAll("/+$", "");
+            layout = new Layout(root, f.spec() == null ? UNSAID.spec() : Layout.paths("spec", f.spec(), true), build,
+                    f.tests() == null ? UNSAID.tests() : Layout.paths("tests", f.tests(), false),
+                    f.production() == null ? UNSAID.production() : Layout.paths("production", f.production(), false));
+        } catch (IllegalArgumentException e) {
+            return ignored(0, e.getMessage().replace("services root", "root"));
+        }
         Map<String, Service> services = new HashMap<>();
         if (f.services() != null) {
             f.services().forEach((name, e) -> services.put(name, e == null ? Service.NONE : new Service(e.buildFiles() == null ? null
                     : List.copyOf(e.buildFiles()), e.test(), e.coverageMin(), e.deploy(), e.deploySecrets() == null ? List.of()
                     : List.copyOf(e.deploySecrets()), e.health(), e.restart(), Boolean.TRUE.equals(e.network()))));
         }
-        return new RepoConfig(f.coverageMin() == null ? DEFAULT.coverageMin() : f.coverageMin(), timeout, Map.copyOf(services), null); // shared: see #last
+        return new RepoConfig(f.coverageMin() == null ? DEFAULT.coverageMin() : f.coverageMin(), timeout, Map.copyOf(services), null, layout); // shared: see #last
     }
 
     private static RepoConfig ignored(JsonLocation at, String what) {
@@ -135,7 +170,7 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
     private static RepoConfig ignored(int lineNr, String what) {
         String line = lineNr < 1 ? "" : " line " + lineNr;
         return new RepoConfig(DEFAULT.coverageMin(), DEFAULT.testTimeout(), Map.of(), "assembly.yml" + line + ": " + what
-                + "; the whole file is ignored until it is fixed");
+                + "; the whole file is ignored until it is fixed", UNSAID);
     }
 
     /**

@@ -66,6 +66,7 @@ public final class TestRunner {
             case "java" -> "mvn -q -B test";
             case "node" -> "npm test";
             case "go" -> "go test ./...";
+            case "csharp" -> "dotnet test";
             default -> {
                 String junit = "--junitxml=" + quote(reports.resolve("junit.xml").toString());
                 Path measured = reports.resolve(MEASURED);

@@ -45,7 +45,7 @@ class RepoConfigTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "coverge_min: 60                                   | assembly.yml line 1: unknown key 'coverge_min' (known: coverage_min, services, test_timeout)",
+        "coverge_min: 60                                   | assembly.yml line 1: unknown key 'coverge_min' (known: build, coverage_min, production, root, services, spec, test_timeout, tests)",
         "services:\\n  billing:\\n    deploy: x\\n    helth: y | assembly.yml line 4: unknown key 'helth' in services.billing (known: build_files",
         "coverage_min: lots                                | assembly.yml line 1: wrong type in coverage_min",
         "services: [a, b]                                  | assembly.yml line 1: wrong type in services",
