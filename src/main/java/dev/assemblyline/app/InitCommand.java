@@ -81,24 +81,16 @@ final class InitCommand implements Callable<Integer> {
             if (commit == null) {
                 throw new Main.UserException(repo + " has no commits yet: nothing to look at");
             }
-            Proposal p = propose(git, commit);
+            Look look = look(git, commit);
+            Proposal p = look.proposal();
             if (p.services().isEmpty()) {
                 err.println("assembly: no services found: no folder holds a Dockerfile, pom.xml, build.gradle, package.json, go.mod,"
                         + " pyproject.toml or *.csproj (the default layout, SERVICES/<name>/SPEC.md, needs no assembly.yml)");
                 err.flush();
                 return 1;
             }
-            String yaml = yaml(p.layout());
-            RepoConfig config = RepoConfig.parse(yaml.getBytes(StandardCharsets.UTF_8));
-            if (config.problem() != null) {
-                throw new IllegalStateException("the proposal does not parse: " + config.problem());
-            }
-            List<Detection> phases;
-            try (ServiceTrees trees = new ServiceTrees(git, p.layout().root())) {
-                trees.layout(p.layout());
-                phases = new Scanner(trees, new dev.assemblyline.phase.PhaseDetector(dev.assemblyline.phase.SpecRules.bundled()))
-                        .scan(commit, name -> Verification.facts(config, name));
-            }
+            String yaml = look.yaml();
+            List<Detection> phases = look.phases();
             if (json) {
                 writeJson(out, p, phases);
             } else {
@@ -120,6 +112,28 @@ final class InitCommand implements Callable<Integer> {
             out.flush();
             err.flush();
             return 0;
+        }
+    }
+
+    /** A proposal, as assembly.yml lines, and every service's phase under it. */
+    record Look(Proposal proposal, String yaml, List<Detection> phases) {
+    }
+
+    /** Proposes a layout for the repository at a commit and reads every service's phase under it (what `init` prints). */
+    static Look look(GitRepo git, ObjectId commit) throws IOException {
+        // the spec rules (a Markdown parser) load while the repository is searched: a cold start is most of a short command
+        java.util.concurrent.CompletableFuture<dev.assemblyline.phase.PhaseDetector> detector = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> new dev.assemblyline.phase.PhaseDetector(dev.assemblyline.phase.SpecRules.bundled()));
+        Proposal p = propose(git, commit);
+        String yaml = yaml(p.layout());
+        if (p.services().isEmpty()) {
+            return new Look(p, yaml, List.of());
+        }
+        // what parsing the proposal gives (AdoptTest checks that the file written parses to it): no YAML parser needed here
+        RepoConfig config = RepoConfig.DEFAULT.withLayout(p.layout());
+        try (ServiceTrees trees = new ServiceTrees(git, p.layout().root())) {
+            trees.layout(p.layout());
+            return new Look(p, yaml, new Scanner(trees, detector.join()).scan(commit, name -> Verification.facts(config, name)));
         }
     }
 

@@ -137,7 +137,7 @@ public final class Wiring implements AutoCloseable {
         Wakeup wakeup = new Wakeup(); // how everything below tells the loop that something changed
         this.sandbox = config.sandbox();
         Reconciler[] built = new Reconciler[1]; // made next; deploys only run once the loop does
-        this.operations = new Operations(source.repo(), config.servicesRoot(), opsStore, store, clock, config.healthInterval(),
+        this.operations = new Operations(source.repo(), () -> built[0].trees().layout(), opsStore, store, clock, config.healthInterval(),
                 config.environment(), wakeup::recheck, sandbox, config.healthHosts(),
                 (service, identity) -> built[0].gitTree(service, identity));
         this.reconciler = new Reconciler(store, source, config.servicesRoot(), new PhaseDetector(SpecRules.bundled()), clock, metrics,

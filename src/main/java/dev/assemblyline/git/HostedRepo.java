@@ -60,6 +60,10 @@ public final class HostedRepo implements RepoSource {
             // a repack replaces the packs it merged at once (JGit's default keeps them an hour); readers that
             // still hold one go on reading it, and a lookup that misses a removed pack searches again
             c.setString("gc", null, "prunePackExpire", "now");
+            // loose objects (the status write-back's commits; pushes arrive as packs) at zlib's fastest level: its
+            // registry is megabytes at 10,000 services; packs keep git's default, and a repack recompresses them
+            c.setInt("core", null, "compression", 1);
+            c.setInt("pack", null, "compression", -1);
             c.save();
             return new HostedRepo(GitRepo.wrap(r), branch);
         } catch (IOException e) {
@@ -93,7 +97,13 @@ public final class HostedRepo implements RepoSource {
             ru.setRefLogMessage("assembly-line: status write-back", false);
             org.eclipse.jgit.lib.RefUpdate.Result r = ru.update();
             return switch (r) {
-                case FAST_FORWARD, NEW -> new Publication(Outcome.PUBLISHED, r.name());
+                case FAST_FORWARD, NEW -> {
+                    if (pushesSinceRepack.incrementAndGet() >= PUSHES_PER_REPACK) { // the bot's commits are loose objects: packed like pushes
+                        pushesSinceRepack.set(0);
+                        repacker.execute(this::repack);
+                    }
+                    yield new Publication(Outcome.PUBLISHED, r.name());
+                }
                 case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH, REJECTED_MISSING_OBJECT, REJECTED_OTHER_REASON, NOT_ATTEMPTED, IO_FAILURE,
                      FORCED, NO_CHANGE, RENAMED -> new Publication(Outcome.BEHIND, r.name());
             };

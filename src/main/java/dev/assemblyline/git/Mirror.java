@@ -54,6 +54,10 @@ public final class Mirror implements RepoSource {
                 GitRepo.clearStaleLocks(dir);
                 r = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
             }
+            org.eclipse.jgit.lib.StoredConfig c = r.getConfig();
+            c.setInt("core", null, "compression", 1); // the status write-back's loose objects: see HostedRepo
+            c.setInt("pack", null, "compression", -1);
+            c.save();
             GitRepo git = GitRepo.wrap(r);
             // The remote's HEAD names its default branch, even in an empty repository (read where the protocol
             // tells it); the mirror's own HEAD is only what the first clone guessed.

@@ -313,30 +313,109 @@ public final class ServiceTrees implements AutoCloseable {
                 }
             }
         }
-        if (globs.isEmpty()) {
-            return found;
+        if (!globs.isEmpty()) {
+            List<Glob> pending = new ArrayList<>();
+            globs.forEach((text, re) -> pending.add(new Glob(text, re)));
+            walk(reader, tree, "", pending, found, new int[] {PATTERN_LIMIT});
         }
-        try (org.eclipse.jgit.treewalk.TreeWalk tw = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
-            tw.addTree(tree);
-            tw.setRecursive(true);
-            int seen = 0;
-            while (!globs.isEmpty() && tw.next() && seen++ < PATTERN_LIMIT) {
-                String name = tw.getNameString();
-                String path = null;
-                for (var it = globs.entrySet().iterator(); it.hasNext(); ) {
-                    var g = it.next();
-                    boolean wholePath = g.getKey().contains("/");
-                    if (wholePath && path == null) {
-                        path = tw.getPathString();
+        return found;
+    }
+
+    /**
+     * A file-name pattern. One made of literal parts and single stars, with no '/' ({@code *_test.go},
+     * {@code test_*.py}), is matched on the name's bytes, with no decoding and no regular expression (a
+     * large repository has a great many names to look at); any other is matched as a regular expression.
+     */
+    private record Glob(String text, java.util.regex.Pattern regex, byte[][] parts) {
+        Glob(String text, java.util.regex.Pattern regex) {
+            this(text, regex, text.contains("/") || text.contains("?") || text.contains("**") ? null : split(text));
+        }
+
+        private static byte[][] split(String text) {
+            String[] p = text.split("\\*", -1);
+            byte[][] out = new byte[p.length][];
+            for (int i = 0; i < p.length; i++) {
+                out[i] = p[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            return out;
+        }
+
+        boolean matches(byte[] buf, int len, String dir) {
+            if (parts == null) {
+                String name = new String(buf, 0, len, java.nio.charset.StandardCharsets.UTF_8);
+                return regex.matcher(text.contains("/") ? dir + name : name).matches();
+            }
+            byte[] first = parts[0];
+            byte[] last = parts[parts.length - 1];
+            if (len < first.length + (parts.length > 1 ? last.length : 0) || !region(buf, 0, first)) {
+                return false;
+            }
+            if (parts.length == 1) {
+                return len == first.length;
+            }
+            int end = len - last.length;
+            if (!region(buf, end, last)) {
+                return false;
+            }
+            int at = first.length;
+            for (int i = 1; i < parts.length - 1; i++) { // the middle parts, in order, between the two ends
+                int found = -1;
+                for (int j = at; j + parts[i].length <= end; j++) {
+                    if (region(buf, j, parts[i])) {
+                        found = j;
+                        break;
                     }
-                    if (g.getValue().matcher(wholePath ? path : name).matches()) {
-                        found.add(g.getKey());
-                        it.remove();
-                    }
+                }
+                if (found < 0) {
+                    return false;
+                }
+                at = found + parts[i].length;
+            }
+            return true;
+        }
+
+        private static boolean region(byte[] buf, int at, byte[] part) {
+            for (int i = 0; i < part.length; i++) {
+                if (buf[at + i] != part[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Looks for the pending patterns' files below a tree, crossing off each one found; at most {@code budget} entries. */
+    private static void walk(ObjectReader reader, ObjectId tree, String dir, List<Glob> pending, java.util.Set<String> found, int[] budget)
+            throws IOException {
+        List<ObjectId> folders = null;
+        List<String> names = null;
+        CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree);
+        for (; !p.eof() && !pending.isEmpty(); p.next()) {
+            if (--budget[0] < 0) {
+                return;
+            }
+            if (p.getEntryFileMode() == FileMode.TREE) {
+                if (folders == null) {
+                    folders = new ArrayList<>();
+                    names = new ArrayList<>();
+                }
+                folders.add(p.getEntryObjectId());
+                names.add(p.getEntryPathString());
+                continue;
+            }
+            byte[] buf = p.getEntryPathBuffer();
+            int len = p.getEntryPathLength();
+            for (var it = pending.iterator(); it.hasNext(); ) {
+                Glob g = it.next();
+                if (g.matches(buf, len, dir)) {
+                    found.add(g.text());
+                    it.remove();
                 }
             }
         }
-        return found;
+        for (int i = 0; folders != null && i < folders.size() && !pending.isEmpty() && budget[0] >= 0; i++) {
+            walk(reader, folders.get(i), dir + names.get(i) + "/", pending, found, budget);
+        }
     }
 
     private static boolean has(ObjectReader reader, ObjectId dir, String name) throws IOException {
@@ -354,27 +433,33 @@ public final class ServiceTrees implements AutoCloseable {
         return folder(reader, tree, path);
     }
 
-    /** A glob as a regular expression: {@code **} any path, {@code *} any name part, {@code ?} one character. */
+    private static final java.util.Map<String, java.util.regex.Pattern> GLOBS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A glob as a regular expression: {@code **} any path, {@code *} any name part, {@code ?} one character. Compiled once. */
     static java.util.regex.Pattern globRegex(String glob) {
-        StringBuilder re = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*' && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
-                re.append(".*");
-                i++;
-                if (i + 1 < glob.length() && glob.charAt(i + 1) == '/') {
-                    re.append("/?");
+        return GLOBS.computeIfAbsent(glob, g -> {
+            StringBuilder re = new StringBuilder();
+            for (int i = 0; i < g.length(); i++) {
+                char c = g.charAt(i);
+                if (c == '*' && i + 1 < g.length() && g.charAt(i + 1) == '*') {
+                    re.append(".*");
                     i++;
+                    if (i + 1 < g.length() && g.charAt(i + 1) == '/') {
+                        re.append("/?");
+                        i++;
+                    }
+                } else if (c == '*') {
+                    re.append("[^/]*");
+                } else if (c == '?') {
+                    re.append("[^/]");
+                } else if (Character.isLetterOrDigit(c)) {
+                    re.append(c);
+                } else {
+                    re.append('\\').append(c);
                 }
-            } else if (c == '*') {
-                re.append("[^/]*");
-            } else if (c == '?') {
-                re.append("[^/]");
-            } else {
-                re.append(java.util.regex.Pattern.quote(String.valueOf(c)));
             }
-        }
-        return java.util.regex.Pattern.compile(re.toString());
+            return java.util.regex.Pattern.compile(re.toString());
+        });
     }
 
     /**

@@ -105,6 +105,7 @@ public final class TreeEdit {
                 }
             }
         }
+        int kept = entries.size(); // in git's order already: only new entries need sorting in
         for (Map.Entry<String, byte[]> e : here.entrySet()) {
             if (!seen.contains(e.getKey())) {
                 entries.add(new Entry(e.getKey().getBytes(StandardCharsets.UTF_8), FileMode.REGULAR_FILE, ins.insert(Constants.OBJ_BLOB, e.getValue())));
@@ -121,7 +122,9 @@ public final class TreeEdit {
         if (entries.isEmpty()) {
             return null;
         }
-        entries.sort(TreeEdit::gitOrder);
+        if (entries.size() > kept) {
+            entries.sort(TreeEdit::gitOrder);
+        }
         TreeFormatter f = new TreeFormatter();
         for (Entry e : entries) {
             f.append(e.name(), 0, e.name().length, e.mode(), e.id());

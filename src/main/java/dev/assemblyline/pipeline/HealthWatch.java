@@ -42,7 +42,7 @@ final class HealthWatch {
     private static final Pattern PORT = Pattern.compile("(?im)^\\s*port\\s*:\\s*(\\d{2,5})\\s*$");
 
     private final GitRepo repo;
-    private final String root;
+    private final java.util.function.Supplier<dev.assemblyline.model.Layout> layout;
     private final OpsStore ops;
     private final Store store;
     private final Clock clock;
@@ -53,9 +53,9 @@ final class HealthWatch {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** @param deployer runs the restart command the way it runs deploys */
-    HealthWatch(GitRepo repo, String root, OpsStore ops, Store store, Clock clock, Deployer deployer, List<String> healthHosts) {
+    HealthWatch(GitRepo repo, java.util.function.Supplier<dev.assemblyline.model.Layout> layout, OpsStore ops, Store store, Clock clock, Deployer deployer, List<String> healthHosts) {
         this.repo = repo;
-        this.root = root;
+        this.layout = layout;
         this.ops = ops;
         this.store = store;
         this.clock = clock;
@@ -154,19 +154,25 @@ final class HealthWatch {
         if (sc.health() != null) {
             return sc.health();
         }
-        String base = (root.isEmpty() ? "" : root + "/") + service + "/";
-        byte[] deploy = repo.fileAt(head, base + "PRODUCTION/deploy.json", 64 * 1024);
-        if (deploy != null) {
+        dev.assemblyline.model.Layout l = layout.get();
+        String base = (l.root().isEmpty() ? "" : l.root() + "/") + service + "/";
+        // the production evidence's deploy.json (PRODUCTION/deploy.json by default; a layout may name its own .json)
+        for (String evidence : l.production()) {
+            String file = evidence.endsWith("/") ? evidence + "deploy.json" : evidence.endsWith(".json") ? evidence : null;
+            byte[] deploy = file == null || file.contains("*") ? null : repo.fileAt(head, base + file, 64 * 1024);
+            if (deploy == null) {
+                continue;
+            }
             try {
                 JsonNode n = JSON.readTree(deploy);
                 if (n != null && n.hasNonNull("url")) {
                     return n.get("url").asText();
                 }
             } catch (Exception e) {
-                LOG.debug("{}: PRODUCTION/deploy.json is not JSON", service);
+                LOG.debug("{}: {} is not JSON", service, file);
             }
         }
-        byte[] spec = repo.fileAt(head, base + "SPEC.md", 1 << 20);
+        byte[] spec = repo.fileAt(head, base + l.spec().get(0), 1 << 20);
         if (spec != null) {
             Matcher m = PORT.matcher(new String(spec, StandardCharsets.UTF_8));
             if (m.find()) {

@@ -48,7 +48,7 @@ public final class Operations implements AutoCloseable {
      * @param healthHosts the only hosts health checks may reach (ASSEMBLY_HEALTH_HOSTS); empty: any
      * @param checkoutTree (service, identity) → the git tree to check out for it (see ServiceSnapshot)
      */
-    public Operations(GitRepo repo, String root, OpsStore ops, Store store, Clock clock, Duration interval, Map<String, String> secrets,
+    public Operations(GitRepo repo, java.util.function.Supplier<dev.assemblyline.model.Layout> layout, OpsStore ops, Store store, Clock clock, Duration interval, Map<String, String> secrets,
                       Consumer<String> onChange, Sandbox sandbox, List<String> healthHosts,
                       java.util.function.BinaryOperator<String> checkoutTree) {
         this.ops = ops;
@@ -56,7 +56,7 @@ public final class Operations implements AutoCloseable {
         this.interval = interval;
         this.onChange = onChange;
         this.deployer = new Deployer(repo, ops, store, clock, secrets, sandbox, checkoutTree);
-        this.health = new HealthWatch(repo, root, ops, store, clock, deployer, healthHosts);
+        this.health = new HealthWatch(repo, layout, ops, store, clock, deployer, healthHosts);
     }
 
     /** Whether the deploy command handles this tree (configured, and not failed for it): no deploy ticket then. */

@@ -324,7 +324,14 @@ public final class Reconciler {
         int n = Math.min(slice, work.isEmpty() ? queue.size() : work.size());
         List<String> thisTurn = queue.subList(0, n);
         List<String> rest = new ArrayList<>(queue.subList(n, queue.size()));
-        for (Detection d : scanner.detect(head, thisTurn, facts)) { // one read of the root for the whole slice
+        // a service whose identity is the one its state was detected at needs no new look (its facts changing
+        // brings a recheck of its own): the status write-back's commits change only what the identity leaves out
+        boolean diffed = !full && from != null;
+        java.util.function.Predicate<dev.assemblyline.model.ServiceSnapshot> unchanged = s -> {
+            ServiceState old = states.get(s.name());
+            return diffed && old != null && s.treeId().equals(old.tree());
+        };
+        for (Detection d : scanner.detect(head, thisTurn, facts, unchanged)) { // one read of the root for the whole slice
             StateChanges.compare(states.get(d.service()), d, now, why, upserts, log);
         }
         bulk = rest.isEmpty() ? null : new Bulk(head, rest, why);

@@ -56,6 +56,12 @@ public final class Scanner {
      * the whole flat root tree). Names not there (or not services) are left out.
      */
     public List<Detection> detect(ObjectId commit, java.util.Collection<String> names, Function<String, Facts> facts) {
+        return detect(commit, names, facts, s -> false);
+    }
+
+    /** The same, leaving out the services {@code unchanged} says need no new look (their detection is not made). */
+    public List<Detection> detect(ObjectId commit, java.util.Collection<String> names, Function<String, Facts> facts,
+                                  java.util.function.Predicate<dev.assemblyline.model.ServiceSnapshot> unchanged) {
         if (names.isEmpty()) {
             return List.of();
         }
@@ -66,6 +72,8 @@ public final class Scanner {
                 services.add(e);
             }
         }
-        return trees.mapServices(services, s -> detector.detect(s, facts.apply(s.name())));
+        List<Detection> out = trees.mapServices(services, s -> unchanged.test(s) ? null : detector.detect(s, facts.apply(s.name())));
+        out.removeIf(java.util.Objects::isNull);
+        return out;
     }
 }

@@ -54,6 +54,11 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
         return layoutAsWritten.root() != null ? layoutAsWritten : layoutAsWritten.withRoot(dev.assemblyline.git.ServiceTrees.normaliseRoot(configuredRoot));
     }
 
+    /** The same settings with another layout. */
+    public RepoConfig withLayout(Layout l) {
+        return new RepoConfig(coverageMin, testTimeout, services, problem, l);
+    }
+
     /**
      * The files a service's build must have, when assembly.yml says; otherwise null (the stack's rule) in
      * the default layout and none in an adopted one, where the code is whatever the team already has.

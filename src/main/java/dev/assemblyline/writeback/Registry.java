@@ -10,17 +10,18 @@ import java.util.Map;
 /**
  * {@code SERVICE_REGISTRY.json} at the repository's root: every service with its phase, holder, since,
  * tree, last test counts, last deploy and health, as the coordinator knows them when it writes. Services
- * in name order, one per line, keys in a fixed order, so a change of one service is a one-line diff
+ * in name order, one per line, keys sorted, so a change of one service is a one-line diff
  * (docs/status-board.md).
  */
 public final class Registry {
     public static final String PATH = "SERVICE_REGISTRY.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** Keys sorted at every level: the same state is always the same bytes. */
-    private static final com.fasterxml.jackson.databind.ObjectWriter SORTED = JSON.writer()
-            .with(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
-    private Registry() {
+    /** Each service's line as last written, with the row it came from: a change of one service renders one line. */
+    private final java.util.Map<String, Map.Entry<Row, byte[]>> lines = new java.util.HashMap<>();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A registry writer that remembers each service's line (one per {@link WriteBack}). */
+    public Registry() {
     }
 
     /** Last test run: its tree and counts. */
@@ -32,36 +33,71 @@ public final class Registry {
     }
 
     /** One service's line. */
-    public record Row(String service, String phase, String holder, Long ticket, String since, String tree, Tests tests, Deploy deploy,
+    public record Row(String service, String phase, String holder, Long ticket, java.time.Instant since, String tree, Tests tests, Deploy deploy,
                       String health) {
+    }
+
+    /** The file for these rows (already in name order), rendering only the rows that changed since the last call. */
+    public synchronized byte[] renderCached(List<Row> rows) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + rows.size() * 320);
+        out.writeBytes(HEAD);
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            Map.Entry<Row, byte[]> cached = lines.get(r.service());
+            if (cached == null || !cached.getKey().equals(r)) {
+                cached = Map.entry(r, line(r));
+                lines.put(r.service(), cached);
+            }
+            out.writeBytes(i == 0 ? FIRST : NEXT);
+            out.writeBytes(cached.getValue());
+        }
+        if (lines.size() > rows.size()) { // services went: forget their lines
+            java.util.Set<String> now = new java.util.HashSet<>();
+            rows.forEach(r -> now.add(r.service()));
+            lines.keySet().retainAll(now);
+        }
+        out.writeBytes(rows.isEmpty() ? EMPTY_END : END);
+        return out.toByteArray();
+    }
+
+    private static final byte[] HEAD = ("{\n  \"about\": \"Written by Assembly Line when a service changes phase or holder; do not edit (docs/status-board.md)\",\n"
+            + "  \"services\": {").getBytes(StandardCharsets.UTF_8);
+    private static final byte[] FIRST = "\n    ".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] NEXT = ",\n    ".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] END = "\n  }\n}\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EMPTY_END = "}\n}\n".getBytes(StandardCharsets.UTF_8);
+
+    /** One service's line: {@code "name": {…}}, keys sorted, a field left out when there is nothing to say (no holder, no test run yet). */
+    private static byte[] line(Row r) {
+        Map<String, Object> m = new java.util.TreeMap<>();
+        m.put("phase", r.phase());
+        m.put("since", r.since().toString());
+        m.put("tree", r.tree());
+        if (r.holder() != null) {
+            m.put("holder", r.holder());
+        }
+        if (r.ticket() != null) {
+            m.put("ticket", r.ticket());
+        }
+        if (r.tests() != null) {
+            m.put("tests", new java.util.TreeMap<>(Map.of("tree", r.tests().tree(), "passed", r.tests().passed(), "tests", r.tests().tests(),
+                    "failed", r.tests().failed(), "errors", r.tests().errors(), "skipped", r.tests().skipped())));
+        }
+        if (r.deploy() != null) {
+            m.put("deploy", new java.util.TreeMap<>(Map.of("tree", r.deploy().tree(), "ok", r.deploy().ok(), "by", r.deploy().by(), "at", r.deploy().at())));
+        }
+        if (r.health() != null) {
+            m.put("health", r.health());
+        }
+        try {
+            return (JSON.writeValueAsString(r.service()) + ": " + JSON.writeValueAsString(m)).getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("writing " + PATH, e);
+        }
     }
 
     /** The file for these rows (already in name order). */
     public static byte[] render(List<Row> rows) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + rows.size() * 320);
-        out.writeBytes(("{\n  \"about\": \"Written by Assembly Line when a service changes phase or holder; do not edit (docs/status-board.md)\",\n"
-                + "  \"services\": {").getBytes(StandardCharsets.UTF_8));
-        try {
-            for (int i = 0; i < rows.size(); i++) {
-                Row r = rows.get(i);
-                Map<String, Object> m = new java.util.HashMap<>();
-                m.put("phase", r.phase());
-                m.put("holder", r.holder());
-                m.put("ticket", r.ticket());
-                m.put("since", r.since());
-                m.put("tree", r.tree());
-                m.put("tests", r.tests() == null ? null : Map.of("tree", r.tests().tree(), "passed", r.tests().passed(), "tests", r.tests().tests(),
-                        "failed", r.tests().failed(), "errors", r.tests().errors(), "skipped", r.tests().skipped()));
-                m.put("deploy", r.deploy() == null ? null : Map.of("tree", r.deploy().tree(), "ok", r.deploy().ok(),
-                        "by", r.deploy().by(), "at", r.deploy().at()));
-                m.put("health", r.health());
-                out.writeBytes(((i == 0 ? "\n    " : ",\n    ") + JSON.writeValueAsString(r.service()) + ": "
-                        + SORTED.writeValueAsString(m)).getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("writing " + PATH, e);
-        }
-        out.writeBytes((rows.isEmpty() ? "}\n}\n" : "\n  }\n}\n").getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
+        return new Registry().renderCached(rows);
     }
 }

@@ -66,6 +66,9 @@ public final class WriteBack extends Worker {
     private final Clock clock;
     private final Settings settings;
 
+    private final Registry registry = new Registry();
+    private Set<String> sortedSet = Set.of();
+    private List<String> sortedNames = List.of();
     /** The status line each service has in the repository, as far as this process knows; null before the first look. */
     private Map<String, String> written;
     private volatile String off;
@@ -129,7 +132,7 @@ public final class WriteBack extends Worker {
                 held.merge(t.service(), t, (a, b) -> a.id() <= b.id() ? a : b);
             }
         }
-        Map<String, String> out = new TreeMap<>();
+        Map<String, String> out = new HashMap<>();
         for (ServiceState s : states.get().values()) {
             if (s.phase() == Phase.SKIPPED) {
                 continue;
@@ -176,7 +179,7 @@ public final class WriteBack extends Worker {
                     edit.put(path(r, service), StatusLine.apply(now, line));
                 }
             });
-            edit.put(Registry.PATH, Registry.render(rows(want)));
+            edit.put(Registry.PATH, registry.renderCached(rows(want)));
             ObjectId commit;
             try {
                 PersonIdent bot = new PersonIdent(settings.bot(), clock.instant(), java.time.ZoneOffset.UTC);
@@ -252,14 +255,19 @@ public final class WriteBack extends Worker {
         Map<String, Registry.Deploy> deploys = details.deploys();
         Map<String, String> health = details.health();
         List<Registry.Row> rows = new ArrayList<>(want.size());
-        for (String service : want.keySet()) {
+        if (!want.keySet().equals(sortedSet)) { // sorted again only when services came or went
+            sortedSet = new java.util.HashSet<>(want.keySet());
+            sortedNames = new ArrayList<>(sortedSet);
+            java.util.Collections.sort(sortedNames);
+        }
+        for (String service : sortedNames) {
             ServiceState s = all.get(service);
             if (s == null) {
                 continue;
             }
             Ticket t = held.get(service);
             rows.add(new Registry.Row(service, s.phase().name(), t == null ? null : t.assignee(), t == null ? null : t.id(),
-                    s.since().toString(), s.tree(), tests.get(service), deploys.get(service), health.get(service)));
+                    s.since(), s.tree(), tests.get(service), deploys.get(service), health.get(service)));
         }
         return rows;
     }

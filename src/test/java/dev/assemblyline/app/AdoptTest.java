@@ -129,6 +129,11 @@ class AdoptTest {
         assertThat(written.out()).contains("Found 10 services under src/").contains("Wrote assembly.yml");
         String yml = Files.readString(w.resolve("assembly.yml"));
         assertThat(yml).contains("root: \"src\"").contains("build: \".\"").endsWith("coverage_min: 0\n"); // the team's own keys kept
+        var parsed = dev.assemblyline.verify.RepoConfig.parse(Files.readAllBytes(w.resolve("assembly.yml")));
+        assertThat(parsed.problem()).isNull();
+        assertThat(parsed.coverageMin()).isZero();
+        assertThat(parsed.layout("SERVICES")).isEqualTo(new dev.assemblyline.model.Layout("src", java.util.List.of("SPEC.md"), "",
+                java.util.List.of(JSON.convertValue(proposal.get("layout").get("tests"), String[].class)), java.util.List.of("k8s/")));
         Tools.ok(w, "git", "add", "assembly.yml");
         Tools.ok(w, "git", "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qm", "layout");
 
