@@ -50,6 +50,8 @@ def main():
         want = "SPEC_INCOMPLETE" if i % 2 == 0 else "READY_FOR_BUILD"
         open(spec_path, "w").write(incomplete if want == "SPEC_INCOMPLETE" else complete)
         subprocess.run(git + ["commit", "-qam", f"flip {i}"], check=True)
+        # the status write-back commits to main after each change (docs/status-board.md): pulled first, untimed
+        subprocess.run(git + ["pull", "-q", "--rebase", a.url + "/git/services.git", "main"], check=True)
         t0 = time.perf_counter()
         subprocess.run(git + ["push", "-q", a.url + "/git/services.git", "main"], check=True)
         while get(f"{a.url}/api/services/{name}")["phase"] != want:

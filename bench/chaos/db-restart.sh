@@ -22,15 +22,17 @@ PID=$!
 i=0; until curl -s -o /dev/null "http://127.0.0.1:$PORT/health"; do i=$((i+1)); [ $i -gt 120 ] && fail "no start"; sleep 0.5; done
 GIT="http://admin:db-restart-admin-token@127.0.0.1:$PORT/git/services.git"
 git clone -q "$GIT" w 2>/dev/null; cd w
+# a person pushing: the status write-back commits to main (docs/status-board.md), so pull first
+push() { git -c user.name=c -c user.email=c@x pull -q --rebase origin main 2>/dev/null || true; git push -q origin HEAD:main; }
 spec() { mkdir -p "SERVICES/$1" && cp "$ROOT/templates/SPEC.example.md" "SERVICES/$1/SPEC.md" && git add . && git -c user.name=c -c user.email=c@x commit -qm "$1"; }
-spec before && git push -q origin HEAD:main 2>/dev/null
+spec before && push 2>/dev/null
 sleep 1
 echo "before: $(curl -s http://127.0.0.1:$PORT/health)"
 sh "$ROOT/bench/chaos/pg.sh" stop "$PG"
 echo "write while down: $(curl -s -m 10 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer db-restart-admin-token' \
   -d '{"session_id":"s1","capabilities":["builder"]}' http://127.0.0.1:$PORT/api/sessions)"
 spec gap
-if git push -q origin HEAD:main 2>/dev/null; then echo "push while down: accepted"; else echo "push while down: refused"; fi
+if push 2>/dev/null; then echo "push while down: accepted"; else echo "push while down: refused"; fi
 echo "down:   $(curl -s -m 10 http://127.0.0.1:$PORT/health)"
 sh "$ROOT/bench/chaos/pg.sh" restart "$PG" "$PGPORT"
 T0=$(date +%s.%N)
@@ -41,7 +43,7 @@ for s in $(seq 1 60); do
 done
 T1=$(date +%s.%N)
 echo "after:  $(curl -s http://127.0.0.1:$PORT/health)"
-git push -q origin HEAD:main 2>/dev/null || true
+push 2>/dev/null || true
 for s in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/services/gap" && break; sleep 0.5; done
 T2=$(date +%s.%N)
 echo "{\"bench\":\"db-restart\",\"healthy_again_s\":$(awk "BEGIN{printf \"%.2f\", $T1 - $T0}"),\"gap_push_visible_s\":$(awk "BEGIN{printf \"%.2f\", $T2 - $T0}"),\"gap_service\":$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/api/services/gap)}"

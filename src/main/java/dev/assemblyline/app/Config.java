@@ -171,6 +171,10 @@ public record Config(
         String join = blank(env.get("ASSEMBLY_SLACK_JOIN_CAPABILITIES"));
         List<String> joinCaps = join == null ? null : java.util.Arrays.stream(join.split("[,\\s]+")).filter(c -> !c.isBlank())
                 .map(c -> c.toLowerCase(java.util.Locale.ROOT)).toList();
+        String wq = blank(env.get("ASSEMBLY_WRITEBACK_QUIET"));
+        if (wq != null && !wq.equals("0")) {
+            durationVar(env, "ASSEMBLY_WRITEBACK_QUIET", Duration.ofSeconds(5), errors);
+        }
         String wb = blank(env.get("ASSEMBLY_WRITEBACK"));
         if (wb != null && !wb.equals("0") && !wb.equals("1")) {
             errors.add("ASSEMBLY_WRITEBACK must be 0 (off) or 1 (on), not '" + wb + "'");
@@ -237,6 +241,12 @@ public record Config(
     public boolean writeBack() {
         String w = environment.get("ASSEMBLY_WRITEBACK");
         return followMode() ? "1".equals(w) : !"0".equals(w);
+    }
+
+    /** How long the branch must be still before a status commit (ASSEMBLY_WRITEBACK_QUIET, default 5 s; 0 for none). */
+    public Duration writeBackQuiet() {
+        String q = blank(environment.get("ASSEMBLY_WRITEBACK_QUIET"));
+        return q == null ? Duration.ofSeconds(5) : q.equals("0") ? Duration.ZERO : duration(q);
     }
 
     /** The author of write-back commits (ASSEMBLY_BOT_NAME, ASSEMBLY_BOT_EMAIL). */

@@ -97,12 +97,13 @@ final class InitCommand implements Callable<Integer> {
                 writeText(out, p, yaml, phases);
             }
             if (write) {
-                Path file = repo.resolve("assembly.yml");
-                if (!Files.isDirectory(repo.resolve(".git"))) {
-                    throw new Main.UserException(repo + " has no work tree to write assembly.yml in (a bare repository?)");
+                if (git.repository().isBare()) {
+                    throw new Main.UserException(repo + " is a bare repository: no work tree to write assembly.yml in (run init in a clone)");
                 }
+                Path top = git.repository().getWorkTree().toPath();
+                Path file = top.resolve("assembly.yml");
                 String merged = merge(Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8) : null, yaml);
-                Path tmp = repo.resolve("assembly.yml.tmp");
+                Path tmp = top.resolve("assembly.yml.tmp");
                 Files.writeString(tmp, merged, StandardCharsets.UTF_8);
                 Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 (json ? err : out).println("Wrote assembly.yml. Next: git add assembly.yml && git commit -m \"assembly: layout\" && git push");

@@ -47,17 +47,20 @@ final class NewCommand implements Callable<Integer> {
         if (!Files.isDirectory(repo)) {
             throw new Main.UserException(repo + " is not a folder");
         }
-        Layout layout = layoutOf(repo);
-        Path folder = repo.resolve(layout.root().isEmpty() ? service : layout.root() + "/" + service);
-        String where = repo.relativize(folder).toString().replace('\\', '/') + "/";
+        Path top = top(repo);
+        Layout layout = layoutOf(top);
+        Path folder = top.resolve(layout.root().isEmpty() ? service : layout.root() + "/" + service);
+        String where = top.relativize(folder).toString().replace('\\', '/') + "/";
+        inside(top, folder);
         if (check) {
             return check(out, folder, where, layout);
         }
-        Path specFile = folder.resolve(layout.spec().get(0));
-        if (Files.exists(specFile)) {
-            throw new Main.UserException(where + layout.spec().get(0) + " already exists; `assembly new --check " + service
-                    + "` says what it still lacks");
+        for (String name : layout.spec()) {
+            if (Files.exists(folder.resolve(name))) {
+                throw new Main.UserException(where + name + " already exists; `assembly new --check " + service + "` says what it still lacks");
+            }
         }
+        Path specFile = folder.resolve(layout.spec().get(0));
         Files.createDirectories(folder);
         Files.writeString(specFile, template(repo).replace("<service-name>", service), StandardCharsets.UTF_8);
         Path readme = folder.resolve("README.md");
@@ -86,7 +89,7 @@ final class NewCommand implements Callable<Integer> {
         if (specFile == null) {
             throw new Main.UserException("no " + where + String.join(" or ", layout.spec()) + "; `assembly new " + service + "` writes one");
         }
-        String text = Files.readString(specFile, StandardCharsets.UTF_8);
+        String text = new String(Files.readAllBytes(specFile), StandardCharsets.UTF_8); // as the coordinator reads it: bad bytes become \uFFFD
         List<String> problems = SpecRules.bundled().problems(text);
         String name = where + specFile.getFileName();
         if (problems.isEmpty()) {
@@ -100,6 +103,28 @@ final class NewCommand implements Callable<Integer> {
         }
         out.flush();
         return 1;
+    }
+
+    /** The work tree's top folder: {@code dir} or the nearest folder above it holding .git (a folder, or a file in a worktree). */
+    static Path top(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        for (Path p = abs; p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve(".git"))) {
+                return p;
+            }
+        }
+        throw new Main.UserException(abs + " is not in a git work tree (git init, or --repo names the repository's folder)");
+    }
+
+    /** Refuses a service folder that would end up outside the work tree (a root that is a symbolic link out of it). */
+    private static void inside(Path top, Path folder) throws IOException {
+        Path existing = folder;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !existing.toRealPath().startsWith(top.toRealPath())) {
+            throw new Main.UserException(folder + " is outside the work tree " + top);
+        }
     }
 
     /** The layout in the work tree's assembly.yml (the default when there is none or it is broken). */

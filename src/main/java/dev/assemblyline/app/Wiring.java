@@ -179,7 +179,7 @@ public final class Wiring implements AutoCloseable {
         this.flow = new dev.assemblyline.pipeline.FlowMetrics(store, ticketStore, reconciler::states, clock, metrics);
         this.liveFeed = new dev.assemblyline.web.LiveFeed(board, dashboard, tests::runningProgress);
         // the status board in the repository (docs/status-board.md): woken by every change the event log records
-        this.writeBack = !config.writeBack() ? null : new dev.assemblyline.writeback.WriteBack(source, reconciler.trees()::root, reconciler::states,
+        this.writeBack = !config.writeBack() ? null : new dev.assemblyline.writeback.WriteBack(source, reconciler.trees()::root, reconciler::head, reconciler::states,
                 ticketStore::openTickets, new dev.assemblyline.writeback.WriteBack.Details() {
                     @Override
                     public java.util.Map<String, dev.assemblyline.writeback.Registry.Tests> tests() {
@@ -204,7 +204,7 @@ public final class Wiring implements AutoCloseable {
                         return out;
                     }
                 }, intake::accept, e -> store.log(List.of(e), e.at()), clock,
-                new dev.assemblyline.writeback.WriteBack.Settings(config.bot(), Duration.ofSeconds(1)));
+                new dev.assemblyline.writeback.WriteBack.Settings(config.bot(), Duration.ofSeconds(1), config.writeBackQuiet(), Duration.ofSeconds(30)));
         var wb = writeBack;
         store.onLogged(() -> {
             liveFeed.signal();
@@ -221,7 +221,7 @@ public final class Wiring implements AutoCloseable {
                 : config.repoUrl() == null ? "(the repository)" : config.repoUrl().replaceFirst("://[^@/]*@", "://");
         dev.assemblyline.mcp.AgentDesk agentDesk = new dev.assemblyline.mcp.AgentDesk(board, actions, why, SpecRules.bundled(),
                 name -> reconciler.trees().specAt(reconciler.head(), name, 256 * 1024), gitUrl,
-                config.servicesRoot(), source.trackedBranch(), wakeup::changed);
+                reconciler.trees()::layout, source.trackedBranch(), wakeup::changed);
         var mcpTransport = io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(dev.assemblyline.mcp.AssemblyMcp.JSON).mcpEndpoint("/mcp")
                 .contextExtractor(req -> io.modelcontextprotocol.common.McpTransportContext.create(

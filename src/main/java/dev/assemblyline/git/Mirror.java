@@ -127,7 +127,9 @@ public final class Mirror implements RepoSource {
         try (Git g = Git.wrap(repo.repository())) {
             org.eclipse.jgit.transport.RemoteRefUpdate u = null;
             for (org.eclipse.jgit.transport.PushResult r : g.push().setRemote(url).setCredentialsProvider(credentials).setForce(false)
-                    .setRefSpecs(new RefSpec(commit.name() + ":refs/heads/" + branch)).call()) {
+                    .setRefSpecs(new RefSpec(commit.name() + ":refs/heads/" + branch))
+                    // a lease: only if the remote branch is still at base (a person who reset it meanwhile is not undone)
+                    .setRefLeaseSpecs(new org.eclipse.jgit.transport.RefLeaseSpec("refs/heads/" + branch, base.name())).call()) {
                 u = r.getRemoteUpdate("refs/heads/" + branch);
             }
             if (u == null) {

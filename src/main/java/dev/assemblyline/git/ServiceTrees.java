@@ -64,7 +64,8 @@ public final class ServiceTrees implements AutoCloseable {
         if (r.endsWith("/")) {
             r = r.substring(0, r.length() - 1);
         }
-        if (r.startsWith("/") || Arrays.asList(r.split("/")).contains("..") || r.equals(".")) {
+        if (r.startsWith("/") || Arrays.asList(r.split("/")).contains("..") || r.equals(".")
+                || Arrays.stream(r.split("/")).anyMatch(x -> x.equalsIgnoreCase(".git"))) {
             throw new IllegalArgumentException("services root must be a folder inside the repository, not '" + root + "'");
         }
         return r;
@@ -255,7 +256,8 @@ public final class ServiceTrees implements AutoCloseable {
                 break;
             }
         }
-        String identity = readme != null && readme.isRegular() && StatusLine.has(readme.content()) ? identity(reader, tree) : tree.name();
+        String identity = readme != null && readme.isRegular() && StatusLine.has(readme.content())
+                ? identity(reader, tree, readme.truncated() ? null : readme.content()) : tree.name();
         return new ServiceSnapshot(name, identity, spec, readme, hasBuild, tests, production, buildFiles, tree.name(),
                 layout.withRoot(Layout.DEFAULT.root()).equals(Layout.DEFAULT) ? null : layout);
     }
@@ -467,12 +469,12 @@ public final class ServiceTrees implements AutoCloseable {
      * when nothing else is in it): the identity results are tied to, so the coordinator's own write-back
      * never makes a tested tree new. Hashed only; nothing is written to the repository.
      */
-    static String identity(ObjectReader reader, ObjectId tree) throws IOException {
+    static String identity(ObjectReader reader, ObjectId tree, byte[] readme) throws IOException {
         TreeFormatter f = new TreeFormatter();
         CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree);
         for (; !p.eof(); p.next()) {
             if (p.getEntryPathString().equals("README.md") && p.getEntryFileMode() != FileMode.TREE) {
-                byte[] whole = reader.open(p.getEntryObjectId(), Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE - 16);
+                byte[] whole = readme != null ? readme : reader.open(p.getEntryObjectId(), Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE - 16);
                 byte[] stripped = StatusLine.strip(whole);
                 if (stripped.length > 0) {
                     f.append(p.getEntryPathBuffer(), 0, p.getEntryPathLength(), p.getEntryFileMode(),

@@ -25,7 +25,8 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
  * A commit that changes a few files of a large tree, written without walking the tree: only the trees
  * on the changed paths are read and written again (a file in one of 10,000 service folders costs the
  * root folder's listing and that service's, not a walk of every file). Files keep their mode; a new file
- * is a regular one. No ref moves: {@link RepoSource#publish} does that.
+ * is a regular one. What is there under a name is never replaced by something of another kind (a folder,
+ * link or submodule stays what it is, and that edit is dropped). No ref moves: {@link RepoSource#publish} does that.
  */
 public final class TreeEdit {
     private final Map<String, byte[]> files = new LinkedHashMap<>();
@@ -90,13 +91,14 @@ public final class TreeEdit {
                 String name = p.getEntryPathString();
                 FileMode mode = p.getEntryFileMode();
                 byte[] raw = Arrays.copyOf(p.getEntryPathBuffer(), p.getEntryPathLength());
-                if (here.containsKey(name)) {
-                    seen.add(name);
-                    FileMode keep = mode == FileMode.EXECUTABLE_FILE ? mode : FileMode.REGULAR_FILE;
-                    entries.add(new Entry(raw, keep, ins.insert(Constants.OBJ_BLOB, here.get(name))));
-                } else if (below.containsKey(name)) {
-                    seen.add(name);
-                    ObjectId sub = edit(reader, ins, mode == FileMode.TREE ? p.getEntryObjectId() : null, below.get(name));
+                boolean plain = mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE;
+                if (here.containsKey(name) || below.containsKey(name)) {
+                    seen.add(name); // a name already there is never written a second time
+                }
+                if (here.containsKey(name) && plain) {
+                    entries.add(new Entry(raw, mode, ins.insert(Constants.OBJ_BLOB, here.get(name))));
+                } else if (below.containsKey(name) && mode == FileMode.TREE) {
+                    ObjectId sub = edit(reader, ins, p.getEntryObjectId(), below.get(name));
                     if (sub != null) {
                         entries.add(new Entry(raw, FileMode.TREE, sub));
                     }
@@ -147,20 +149,21 @@ public final class TreeEdit {
     }
 
     /**
-     * The file {@code file} in each of some folders under {@code parent} at a commit (folder name → its
-     * content; absent when there is no such file), read whole. The parent's listing is read once.
+     * A file looked for in a folder that exists: its content (null when there is no such file), and whether
+     * it may be written (absent, or a plain file: not a folder, a link or a submodule of that name).
      */
-    public static Map<String, byte[]> readEach(Repository repository, ObjectId commit, String parent, Set<String> folders, String file)
+    public record Found(byte[] content, boolean editable) {
+    }
+
+    /**
+     * The file {@code file} in each of some folders under {@code parent} at a commit, read whole, for the
+     * folders that exist (a folder that is not there is absent from the answer). The parent's listing is read once.
+     */
+    public static Map<String, Found> readEach(Repository repository, ObjectId commit, String parent, Set<String> folders, String file)
             throws IOException {
-        Map<String, byte[]> out = new LinkedHashMap<>();
+        Map<String, Found> out = new LinkedHashMap<>();
         try (ObjectReader reader = repository.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
-            ObjectId top = rw.parseCommit(commit).getTree();
-            ObjectId dir = top;
-            if (!parent.isEmpty()) {
-                try (org.eclipse.jgit.treewalk.TreeWalk tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader, parent, top)) {
-                    dir = tw == null || tw.getFileMode(0) != FileMode.TREE ? null : tw.getObjectId(0);
-                }
-            }
+            ObjectId dir = ServiceTrees.folderIn(reader, rw.parseCommit(commit).getTree(), parent);
             if (dir == null) {
                 return out;
             }
@@ -169,14 +172,17 @@ public final class TreeEdit {
                 if (p.getEntryFileMode() != FileMode.TREE || !folders.contains(p.getEntryPathString())) {
                     continue;
                 }
+                Found found = new Found(null, true);
                 CanonicalTreeParser f = new CanonicalTreeParser(null, reader, p.getEntryObjectId());
                 for (; !f.eof(); f.next()) {
-                    FileMode m = f.getEntryFileMode();
-                    if (f.getEntryPathString().equals(file) && (m == FileMode.REGULAR_FILE || m == FileMode.EXECUTABLE_FILE)) {
-                        out.put(p.getEntryPathString(), reader.open(f.getEntryObjectId(), Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE - 16));
+                    if (f.getEntryPathString().equals(file)) {
+                        FileMode m = f.getEntryFileMode();
+                        boolean plain = m == FileMode.REGULAR_FILE || m == FileMode.EXECUTABLE_FILE;
+                        found = new Found(plain ? reader.open(f.getEntryObjectId(), Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE - 16) : null, plain);
                         break;
                     }
                 }
+                out.put(p.getEntryPathString(), found);
             }
         }
         return out;

@@ -42,7 +42,7 @@ public final class AgentDesk {
     private final SpecRules rules;
     private final Function<String, byte[]> spec;
     private final java.util.function.Supplier<String> gitUrl;
-    private final String servicesRoot;
+    private final java.util.function.Supplier<dev.assemblyline.model.Layout> layout;
     private final String branch;
     private final Runnable changed;
 
@@ -52,7 +52,7 @@ public final class AgentDesk {
      * @param changed wakes the loop after an action went through
      */
     public AgentDesk(Board board, TicketActions actions, Why why, SpecRules rules, Function<String, byte[]> spec, java.util.function.Supplier<String> gitUrl,
-                     String servicesRoot, String branch, Runnable changed) {
+                     java.util.function.Supplier<dev.assemblyline.model.Layout> layout, String branch, Runnable changed) {
         this.changed = changed;
         this.board = board;
         this.actions = actions;
@@ -60,7 +60,7 @@ public final class AgentDesk {
         this.rules = rules;
         this.spec = spec;
         this.gitUrl = gitUrl;
-        this.servicesRoot = servicesRoot == null || servicesRoot.isBlank() ? "" : servicesRoot.replaceAll("/+$", "") + "/";
+        this.layout = layout; // where services and their build, tests and production evidence are (docs/layouts.md)
         this.branch = branch;
     }
 
@@ -174,7 +174,8 @@ public final class AgentDesk {
             return Reply.ok(text, Map.of("ticket", "none", "held", mine.stream().map(Ticket::id).toList()));
         }
         Ticket t = pick.get();
-        String folder = servicesRoot + t.service() + "/";
+        String root = layout.get().root();
+        String folder = (root.isEmpty() ? "" : root + "/") + t.service() + "/";
         byte[] specBytes = spec.apply(t.service());
         String specText = specBytes == null ? null : new String(specBytes, StandardCharsets.UTF_8);
         String done = doneMeans(t.kind(), folder);
@@ -208,15 +209,19 @@ public final class AgentDesk {
     }
 
     private String doneMeans(Ticket.Kind kind, String folder) {
+        dev.assemblyline.model.Layout l = layout.get();
+        String build = l.buildFolder() ? folder + l.build() + "/" : folder;
+        String tests = l.equals(dev.assemblyline.model.Layout.DEFAULT.withRoot(l.root())) ? folder + "BUILD/tests/"
+                : "tests in " + build + " (" + l.testsLabel() + ")";
         return switch (kind) {
-            case SPEC -> folder + "SPEC.md has every section the coordinator requires (" + String.join(", ", rules.required())
+            case SPEC -> folder + l.spec().get(0) + " has every section the coordinator requires (" + String.join(", ", rules.required())
                     + "), each with real content; check it first with assembly_check_spec.";
-            case BUILD -> folder + "BUILD/ holds the service's code and its build files (README, a Dockerfile or the files assembly.yml"
+            case BUILD -> build + " holds the service's code and its build files (README, a Dockerfile or the files assembly.yml"
                     + " asks for), pushed; the coordinator checks the build itself.";
-            case TESTS -> folder + "BUILD/tests/ holds tests that exercise the service, pushed; the coordinator runs them itself"
+            case TESTS -> tests + " exercise the service, pushed; the coordinator runs them itself"
                     + " (coverage gate included) and a failure opens a fix ticket.";
-            case FIX -> "the failing tests of " + folder + "BUILD/ pass: push the fix; the coordinator runs the suite again on the new tree.";
-            case DEPLOY -> "the tested tree runs in production and " + folder + "PRODUCTION/ records it (e.g. deploy.json with the"
+            case FIX -> "the failing tests of " + build + " pass: push the fix; the coordinator runs the suite again on the new tree.";
+            case DEPLOY -> "the tested tree runs in production and " + folder + l.productionLabel() + " records it (e.g. deploy.json with the"
                     + " health URL), pushed; the coordinator then checks health.";
             case RECOVER -> "the service answers its health checks again (restart or roll back); the coordinator sees it recover.";
         };

@@ -71,7 +71,7 @@ public record Layout(String root, List<String> spec, String build, List<String> 
                 if (s.isEmpty()) {
                     continue;
                 }
-                if (s.startsWith("/") || Arrays.asList(s.split("/")).contains("..")) {
+                if (s.startsWith("/") || Arrays.asList(s.split("/")).contains("..") || Arrays.stream(s.split("/")).anyMatch(x -> x.equalsIgnoreCase(".git"))) {
                     throw new IllegalArgumentException(key + ": '" + p.strip() + "' must be a path inside the service folder");
                 }
                 if (namesOnly && s.contains("/")) {

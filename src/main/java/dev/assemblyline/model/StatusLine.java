@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The one line of a service's README.md that the coordinator owns (docs/status-board.md):
  * <pre>Status: 🚧 BUILD IN PROGRESS by builder-2 (ticket #41) &lt;!-- assembly-line --&gt;</pre>
- * It is recognised by its mark at the end of the line, never by its words, so a person's own "BUILD IN
- * PROGRESS" line stays theirs. {@link #strip} gives back the file exactly as it was before the line was
+ * It is recognised as a line that starts with "Status: " and ends with the mark, outside fenced code
+ * blocks, never by its words, so a person's own "BUILD IN PROGRESS" line stays theirs. {@link #strip} gives back the file exactly as it was before the line was
  * put in ({@code strip(apply(f, line)) == f}): the service's tree identity is computed on the stripped
  * file, so writing the status line never invalidates a test result.
  */
@@ -50,14 +50,25 @@ public final class StatusLine {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < s.length() && sb.length() < 80; i++) {
             char c = s.charAt(i);
-            sb.append(Character.isLetterOrDigit(c) || " ._@#()-".indexOf(c) >= 0 ? c : '_');
+            sb.append(Character.isLetterOrDigit(c) || " ._@()-".indexOf(c) >= 0 ? c : '_'); // no '#': "closes #7" means something to a forge
         }
         return sb.toString().strip();
     }
 
     /** Whether the file has a status line. */
     public static boolean has(byte[] file) {
-        return file != null && indexOf(file, MARK_BYTES, 0) >= 0;
+        if (file == null || indexOf(file, MARK_BYTES, 0) < 0) {
+            return false; // the common case, decided without looking at lines
+        }
+        boolean[] fenced = {false};
+        for (int start = 0; start < file.length; ) {
+            int end = lineEnd(file, start);
+            if (isStatus(file, start, end, fenced)) {
+                return true;
+            }
+            start = end;
+        }
+        return false;
     }
 
     /** The status line in the file (without its line end), or null. */
@@ -65,9 +76,10 @@ public final class StatusLine {
         if (!has(file)) {
             return null;
         }
+        boolean[] fenced = {false};
         for (int start = 0; start < file.length; ) {
             int end = lineEnd(file, start);
-            if (isStatus(file, start, end)) {
+            if (isStatus(file, start, end, fenced)) {
                 return new String(file, start, contentEnd(file, start, end) - start, StandardCharsets.UTF_8);
             }
             start = end;
@@ -81,9 +93,10 @@ public final class StatusLine {
             return file;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(file.length);
+        boolean[] fenced = {false};
         for (int start = 0; start < file.length; ) {
             int end = lineEnd(file, start);
-            if (!isStatus(file, start, end)) {
+            if (!isStatus(file, start, end, fenced)) {
                 out.write(file, start, end - start);
             }
             start = end;
@@ -97,35 +110,38 @@ public final class StatusLine {
      * the line alone. Nothing else in the file changes.
      */
     public static byte[] apply(byte[] file, String line) {
-        byte[] l = (line + "\n").getBytes(StandardCharsets.UTF_8);
         if (file == null || file.length == 0) {
-            return l;
+            return (line + "\n").getBytes(StandardCharsets.UTF_8);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(file.length + l.length);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(file.length + line.length() + 8);
+        byte[] l = line.getBytes(StandardCharsets.UTF_8);
         if (has(file)) {
             boolean written = false;
+            boolean[] fenced = {false};
             for (int start = 0; start < file.length; ) {
                 int end = lineEnd(file, start);
-                if (!isStatus(file, start, end)) {
+                if (!isStatus(file, start, end, fenced)) {
                     out.write(file, start, end - start);
                 } else if (!written) {
                     written = true;
-                    out.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+                    out.writeBytes(l);
                     out.write(file, contentEnd(file, start, end), end - contentEnd(file, start, end)); // its own line end
                 }
                 start = end;
             }
             return out.toByteArray();
         }
-        int first = lineEnd(file, 0);
-        if (file[0] == '#' && file[first - 1] == '\n') {
-            out.write(file, 0, first);
-            out.writeBytes(l);
-            out.write(file, first, file.length - first);
-        } else {
-            out.writeBytes(l);
-            out.writeBytes(file);
-        }
+        // after a first-line title ("# name", past a byte-order mark), else at the top; with the file's own line end
+        int bom = file.length >= 3 && (file[0] & 0xff) == 0xEF && (file[1] & 0xff) == 0xBB && (file[2] & 0xff) == 0xBF ? 3 : 0;
+        int first = lineEnd(file, bom);
+        boolean crlf = first >= 2 && file[first - 1] == '\n' && file[first - 2] == '\r';
+        byte[] end = crlf ? new byte[] {'\r', '\n'} : new byte[] {'\n'};
+        boolean title = file.length > bom + 1 && file[bom] == '#' && file[bom + 1] == ' ' && file[first - 1] == '\n';
+        int at = title ? first : bom;
+        out.write(file, 0, at);
+        out.writeBytes(l);
+        out.writeBytes(end);
+        out.write(file, at, file.length - at);
         return out.toByteArray();
     }
 
@@ -134,12 +150,29 @@ public final class StatusLine {
         return text.contains(MARK) ? new String(strip(text.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8) : text;
     }
 
-    private static boolean isStatus(byte[] f, int start, int end) {
+    private static final byte[] PREFIX = "Status: ".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * Whether a line is a status line: it starts with "Status: " and ends with the mark, outside a fenced
+     * code block ({@code fenced} carries that from line to line: a README may show the format in one).
+     */
+    private static boolean isStatus(byte[] f, int start, int end, boolean[] fenced) {
+        int s = start;
+        while (s < end && (f[s] == ' ' || f[s] == '\t')) {
+            s++;
+        }
+        if (end - s >= 3 && (f[s] == '`' && f[s + 1] == '`' && f[s + 2] == '`' || f[s] == '~' && f[s + 1] == '~' && f[s + 2] == '~')) {
+            fenced[0] = !fenced[0];
+            return false;
+        }
+        if (fenced[0] || end - start < PREFIX.length || !region(f, start, PREFIX)) {
+            return false;
+        }
         int e = contentEnd(f, start, end);
         while (e > start && (f[e - 1] == ' ' || f[e - 1] == '\t')) {
             e--;
         }
-        return e - start >= MARK_BYTES.length && indexOf(f, MARK_BYTES, e - MARK_BYTES.length) == e - MARK_BYTES.length;
+        return e - start >= MARK_BYTES.length && region(f, e - MARK_BYTES.length, MARK_BYTES);
     }
 
     /** Where the line starting at {@code start} ends, its line end included. */
@@ -161,6 +194,18 @@ public final class StatusLine {
             }
         }
         return e;
+    }
+
+    private static boolean region(byte[] f, int at, byte[] part) {
+        if (at < 0 || at + part.length > f.length) {
+            return false;
+        }
+        for (int i = 0; i < part.length; i++) {
+            if (f[at + i] != part[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOf(byte[] hay, byte[] needle, int from) {

@@ -61,6 +61,7 @@ public final class PhaseDetector {
             return Phase.SPEC_INCOMPLETE;
         }
         Decoded text = decode(spec.content());
+        text = new Decoded(dev.assemblyline.model.StatusLine.strip(text.text), text.replaced); // README.md as the spec: the bot's line is not spec text
         List<String> problems = specRules.problems(text.text);
         if (spec.truncated()) {
             reasons.add("SPEC.md is " + spec.size() + " bytes; only the first " + spec.content().length + " were read");

@@ -172,7 +172,12 @@ final class HealthWatch {
                 LOG.debug("{}: {} is not JSON", service, file);
             }
         }
-        byte[] spec = repo.fileAt(head, base + l.spec().get(0), 1 << 20);
+        byte[] spec = null;
+        for (String name : l.spec()) { // the first spec file there, as the phase detector reads it
+            if ((spec = repo.fileAt(head, base + name, 1 << 20)) != null) {
+                break;
+            }
+        }
         if (spec != null) {
             Matcher m = PORT.matcher(new String(spec, StandardCharsets.UTF_8));
             if (m.find()) {

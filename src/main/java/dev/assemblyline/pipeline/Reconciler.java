@@ -206,6 +206,16 @@ public final class Reconciler {
 
     @SuppressWarnings("unchecked")
     private String reconcile(List<Long> events, boolean full, String why) {
+        dev.assemblyline.model.Layout layoutBefore = trees.layout();
+        try {
+            return reconcileOnce(events, full, why);
+        } catch (RuntimeException e) {
+            trees.layout(layoutBefore); // a layout is only taken with the reconcile that stored it: the retry switches again
+            throw e;
+        }
+    }
+
+    private String reconcileOnce(List<Long> events, boolean full, String why) {
         long started = System.nanoTime();
         try {
             source.refresh();
@@ -219,8 +229,12 @@ public final class Reconciler {
         ObjectId head = source.head();
         Instant now = clock.instant();
         List<LogEntry> log = new ArrayList<>();
+        dev.assemblyline.model.Layout before = trees.layout();
         if (head != null) {
-            dev.assemblyline.model.Layout layout = Verification.config(source.repo(), head).layout(configuredRoot);
+            dev.assemblyline.verify.RepoConfig atHead = Verification.config(source.repo(), head);
+            // a broken assembly.yml counts as empty, but its layout is not dropped with it: every service of an
+            // adopted repository would vanish until the file is fixed (the problem is logged below)
+            dev.assemblyline.model.Layout layout = atHead.problem() != null ? before : atHead.layout(configuredRoot);
             if (!layout.equals(trees.layout())) {
                 // assembly.yml moved the services or changed what counts as their evidence: everything is looked at again
                 if (store.head(branch).isPresent()) {
@@ -326,10 +340,11 @@ public final class Reconciler {
         List<String> rest = new ArrayList<>(queue.subList(n, queue.size()));
         // a service whose identity is the one its state was detected at needs no new look (its facts changing
         // brings a recheck of its own): the status write-back's commits change only what the identity leaves out
-        boolean diffed = !full && from != null;
+        // only a service this diff found changed: a full look's, or a large change's services left for later turns, are all looked at
+        Set<String> diffedNames = !full && from != null ? work : Set.of();
         java.util.function.Predicate<dev.assemblyline.model.ServiceSnapshot> unchanged = s -> {
             ServiceState old = states.get(s.name());
-            return diffed && old != null && s.treeId().equals(old.tree());
+            return diffedNames.contains(s.name()) && old != null && s.treeId().equals(old.tree());
         };
         for (Detection d : scanner.detect(head, thisTurn, facts, unchanged)) { // one read of the root for the whole slice
             StateChanges.compare(states.get(d.service()), d, now, why, upserts, log);

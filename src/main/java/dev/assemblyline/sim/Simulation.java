@@ -735,7 +735,7 @@ public final class Simulation {
                     // devops session deployed it instead, with a PRODUCTION/ commit: checked below)
                     List<String> got = platformDeploys.getOrDefault(d.getKey(), List.of());
                     deployed = got.isEmpty() ? null : "main.py blob " + got.get(got.size() - 1);
-                    String tested = tree == null ? null : team.blobIn(tree, "BUILD/src/main.py");
+                    String tested = tree == null ? null : team.blobIn(tree, "SERVICES/" + d.getKey(), "BUILD/src/main.py");
                     same = tested != null && !got.isEmpty() && got.get(got.size() - 1).equals(tested); // the newest deploy
                 } else {
                     String commit = deployCommits.get(d.getKey());

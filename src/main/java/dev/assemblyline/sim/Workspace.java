@@ -183,43 +183,94 @@ final class Workspace implements AutoCloseable {
         }
     }
 
-    /** The id of the blob at {@code path} inside a tree (its id, or a unique abbreviation), or null. */
-    String blobIn(String tree, String path) throws IOException {
+    /**
+     * The blob at {@code path} inside the service tree whose identity starts with {@code tree} (as the
+     * coordinator names trees: the folder with its README.md status line left out, docs/status-board.md),
+     * looked for in the service folder along main's history (newest first); null when not found.
+     */
+    String blobIn(String tree, String folder, String path) throws IOException {
         Repository r = git.getRepository();
-        ObjectId id = r.resolve(tree + "^{tree}");
-        if (id == null) {
+        ObjectId head = r.resolve("refs/heads/main");
+        if (head == null) {
+            head = r.resolve("HEAD");
+        }
+        if (head == null) {
             return null;
         }
-        try (TreeWalk tw = TreeWalk.forPath(r, path, id)) {
-            return tw == null ? null : tw.getObjectId(0).name();
+        try (RevWalk walk = new RevWalk(r)) {
+            walk.markStart(walk.parseCommit(head));
+            int seen = 0;
+            for (RevCommit c : walk) {
+                if (++seen > 5000) {
+                    return null;
+                }
+                try (TreeWalk at = TreeWalk.forPath(r, folder, c.getTree())) {
+                    if (at == null || !identity(r, at.getObjectId(0), false).startsWith(tree)) {
+                        continue;
+                    }
+                    try (TreeWalk file = TreeWalk.forPath(r, path, at.getObjectId(0))) {
+                        return file == null ? null : file.getObjectId(0).name();
+                    }
+                }
+            }
         }
+        return null;
     }
 
     /**
-     * The id of the service folder's tree at a commit without its {@code PRODUCTION} entry: the tree its
-     * tests ran on. Null when the commit has no such folder.
+     * The id of the service folder's tree at a commit without its {@code PRODUCTION} entry, as the
+     * coordinator identifies trees: the tree its tests ran on. Null when the commit has no such folder.
      */
     String treeWithoutProduction(String commit, String folder) throws IOException {
         Repository r = git.getRepository();
         try (RevWalk walk = new RevWalk(r)) {
             RevCommit c = walk.parseCommit(ObjectId.fromString(commit));
             try (TreeWalk at = TreeWalk.forPath(r, folder, c.getTree())) {
-                if (at == null) {
-                    return null;
+                return at == null ? null : identity(r, at.getObjectId(0), true);
+            }
+        }
+    }
+
+    /** The mark that makes a README line the coordinator's status line (docs/status-board.md). */
+    static final String STATUS_MARK = "<!-- assembly-line -->";
+
+    /**
+     * A service folder's identity, computed here from the documented rule rather than by the coordinator's
+     * code (the check is independent): the folder's tree with every README.md line ending in the status
+     * mark removed (the file left out when nothing else is in it), and without PRODUCTION when asked.
+     */
+    static String identity(Repository r, ObjectId folder, boolean withoutProduction) throws IOException {
+        TreeFormatter kept = new TreeFormatter();
+        try (TreeWalk entries = new TreeWalk(r)) {
+            entries.addTree(folder);
+            while (entries.next()) { // one level, in git's own order
+                String name = entries.getNameString();
+                if (withoutProduction && name.equals("PRODUCTION")) {
+                    continue;
                 }
-                TreeFormatter kept = new TreeFormatter();
-                try (TreeWalk entries = new TreeWalk(r)) {
-                    entries.addTree(at.getObjectId(0));
-                    while (entries.next()) { // one level, in git's own order
-                        if (!entries.getNameString().equals("PRODUCTION")) {
-                            kept.append(entries.getNameString(), entries.getFileMode(0), entries.getObjectId(0));
+                ObjectId id = entries.getObjectId(0);
+                if (name.equals("README.md") && entries.getFileMode(0) != FileMode.TREE) {
+                    String text = new String(r.open(id, Constants.OBJ_BLOB).getBytes(), StandardCharsets.UTF_8);
+                    if (text.contains(STATUS_MARK)) {
+                        StringBuilder out = new StringBuilder();
+                        for (String line : text.split("(?<=\n)")) {
+                            if (!line.stripTrailing().endsWith(STATUS_MARK)) {
+                                out.append(line);
+                            }
+                        }
+                        if (out.length() == 0) {
+                            continue;
+                        }
+                        try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {
+                            id = f.idFor(Constants.OBJ_BLOB, out.toString().getBytes(StandardCharsets.UTF_8));
                         }
                     }
                 }
-                try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {
-                    return f.idFor(kept).name();
-                }
+                kept.append(name, entries.getFileMode(0), id);
             }
+        }
+        try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {
+            return f.idFor(kept).name();
         }
     }
 

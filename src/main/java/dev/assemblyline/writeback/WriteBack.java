@@ -52,12 +52,21 @@ public final class WriteBack extends Worker {
         Map<String, String> health();
     }
 
-    /** Who commits (ASSEMBLY_BOT_NAME, ASSEMBLY_BOT_EMAIL), and how often at most. */
-    public record Settings(PersonIdent bot, Duration gap) {
+    /**
+     * Who commits (ASSEMBLY_BOT_NAME, ASSEMBLY_BOT_EMAIL), how often at most ({@code gap}), and how long the
+     * branch must have been still before the bot commits ({@code quiet}, ASSEMBLY_WRITEBACK_QUIET): a
+     * person who pushes, looks and pushes again is not made to pull in between. A change waits {@code
+     * maxWait} at most, so a branch that is never still still gets its status.
+     */
+    public record Settings(PersonIdent bot, Duration gap, Duration quiet, Duration maxWait) {
+        public Settings(PersonIdent bot, Duration gap) {
+            this(bot, gap, Duration.ZERO, Duration.ZERO);
+        }
     }
 
     private final RepoSource source;
     private final Supplier<String> root;
+    private final Supplier<ObjectId> processed;
     private final Supplier<Map<String, ServiceState>> states;
     private final Supplier<List<Ticket>> openTickets;
     private final Details details;
@@ -71,20 +80,30 @@ public final class WriteBack extends Worker {
     private List<String> sortedNames = List.of();
     /** The status line each service has in the repository, as far as this process knows; null before the first look. */
     private Map<String, String> written;
+    private String writtenRoot;
+    /** The head the bot last built on or published: pushes after it are looked at for READMEs changed by people. */
+    private ObjectId lastPublished;
     private volatile String off;
     private volatile long commits;
     private long lastCommit;
     private int failures;
+    private ObjectId seenHead;
+    private long headMovedAt;
+    private long pendingSince;
 
     /**
+     * @param processed the head the states are at (the loop's last processed head): nothing is written before
+     *                  the loop has read the branch's head, so states, layout and head agree
      * @param queue where the new head is reported, as a push (the loop reads it like any other)
      * @param log   the event log: a refusal, once
      */
-    public WriteBack(RepoSource source, Supplier<String> root, Supplier<Map<String, ServiceState>> states, Supplier<List<Ticket>> openTickets,
-                     Details details, Consumer<InboxEvent> queue, Consumer<LogEntry> log, Clock clock, Settings settings) {
+    public WriteBack(RepoSource source, Supplier<String> root, Supplier<ObjectId> processed, Supplier<Map<String, ServiceState>> states,
+                     Supplier<List<Ticket>> openTickets, Details details, Consumer<InboxEvent> queue, Consumer<LogEntry> log, Clock clock,
+                     Settings settings) {
         super("write-back", Duration.ofSeconds(30));
         this.source = source;
         this.root = root;
+        this.processed = processed;
         this.states = states;
         this.openTickets = openTickets;
         this.details = details;
@@ -114,7 +133,29 @@ public final class WriteBack extends Worker {
             return wait; // at most one commit a gap: a burst of changes is one commit
         }
         try {
+            long now = System.nanoTime();
+            ObjectId head = source.head();
+            if (!java.util.Objects.equals(head, seenHead)) {
+                seenHead = head;
+                headMovedAt = now;
+            }
+            if (!settings.quiet().isZero()) {
+                if (!pending()) {
+                    pendingSince = 0;
+                    return TimeUnit.SECONDS.toNanos(30); // or sooner, when the loop signals a change
+                }
+                pendingSince = pendingSince == 0 ? now : pendingSince;
+                long still = headMovedAt + settings.quiet().toNanos() - now;
+                long due = pendingSince + settings.maxWait().toNanos() - now;
+                if (still > 0 && due > 0) {
+                    return Math.min(still, due); // the branch moved a moment ago: someone may be about to push again
+                }
+            }
+            if (head != null && !head.equals(processed.get())) {
+                return TimeUnit.MILLISECONDS.toNanos(500); // the loop has not read the new head yet
+            }
             writeOnce();
+            pendingSince = 0;
             failures = 0;
             return TimeUnit.SECONDS.toNanos(30); // or sooner, when the loop signals a change
         } catch (RuntimeException e) {
@@ -124,14 +165,33 @@ public final class WriteBack extends Worker {
         }
     }
 
-    /** The status line every service should have now. */
-    Map<String, String> desired() {
+    /** Whether some service's status line differs from what the repository has, as far as this process knows. */
+    synchronized boolean pending() {
+        Map<String, String> want = desired(held());
+        if (written == null) {
+            return !want.isEmpty();
+        }
+        for (Map.Entry<String, String> e : want.entrySet()) {
+            if (!e.getValue().equals(written.get(e.getKey()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The claimed ticket of each service that has one (the oldest, if several): its holder is on the status line. */
+    private Map<String, Ticket> held() {
         Map<String, Ticket> held = new HashMap<>();
         for (Ticket t : openTickets.get()) {
             if (t.state() == Ticket.State.CLAIMED && t.assignee() != null) {
                 held.merge(t.service(), t, (a, b) -> a.id() <= b.id() ? a : b);
             }
         }
+        return held;
+    }
+
+    /** The status line every service should have now. */
+    private Map<String, String> desired(Map<String, Ticket> held) {
         Map<String, String> out = new HashMap<>();
         for (ServiceState s : states.get().values()) {
             if (s.phase() == Phase.SKIPPED) {
@@ -144,24 +204,44 @@ public final class WriteBack extends Worker {
     }
 
     /**
-     * Writes one commit if anything changed; false when there was nothing to write. Runs on the worker's
-     * thread (tests call it directly).
+     * Writes one commit if anything changed; false when there was nothing to write (or the loop has not yet
+     * read the branch's head: the states are then of an older commit). Runs on the worker's thread (tests
+     * call it directly).
      */
     public synchronized boolean writeOnce() {
         if (off != null) {
             return false;
         }
-        Map<String, String> want = desired();
+        ObjectId first = source.head();
+        if (first == null || !first.equals(processed.get())) {
+            return false; // the loop reads the new head first; it signals again when it has
+        }
+        Map<String, Ticket> held = held();
+        Map<String, String> want = desired(held);
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             ObjectId head = source.head();
             if (head == null || want.isEmpty()) {
                 return false;
             }
             String r = root.get();
+            if (!r.equals(writtenRoot)) {
+                written = null; // another layout: what was written under the old root says nothing
+                writtenRoot = r;
+            }
             if (written == null) {
                 written = new HashMap<>();
-                read(head, r, want.keySet()).forEach((service, readme) -> written.put(service, StatusLine.current(readme)));
+                read(head, r, want.keySet()).forEach((service, readme) -> written.put(service, StatusLine.current(readme.content())));
+            } else if (lastPublished != null && !head.equals(lastPublished)) {
+                // others pushed since the bot's last commit: their READMEs are read again (a merge may have dropped a line)
+                try {
+                    for (dev.assemblyline.git.ServiceChange c : new dev.assemblyline.git.ChangedServices(source.repo(), r).between(lastPublished, head)) {
+                        written.remove(c.service());
+                    }
+                } catch (RuntimeException e) {
+                    written.clear();
+                }
             }
+            lastPublished = head;
             Map<String, String> changed = new TreeMap<>();
             want.forEach((service, line) -> {
                 if (!line.equals(written.get(service))) {
@@ -171,15 +251,25 @@ public final class WriteBack extends Worker {
             if (changed.isEmpty()) {
                 return false;
             }
-            Map<String, byte[]> readmes = read(head, r, changed.keySet());
+            Map<String, TreeEdit.Found> readmes = read(head, r, changed.keySet());
             TreeEdit edit = new TreeEdit();
-            changed.forEach((service, line) -> {
-                byte[] now = readmes.get(service);
-                if (!line.equals(StatusLine.current(now))) {
-                    edit.put(path(r, service), StatusLine.apply(now, line));
+            for (Map.Entry<String, String> e : new ArrayList<>(changed.entrySet())) {
+                TreeEdit.Found now = readmes.get(e.getKey());
+                // never a folder of its own making (a service deleted or renamed meanwhile), never over a README.md
+                // that is not a plain file, never into an empty one (its status line alone would leave the identity)
+                if (now == null || !now.editable() || now.content() != null && now.content().length == 0) {
+                    changed.remove(e.getKey());
+                    if (now != null) {
+                        written.put(e.getKey(), e.getValue()); // not to be tried again and again
+                    }
+                } else if (!e.getValue().equals(StatusLine.current(now.content()))) {
+                    edit.put(path(r, e.getKey()), StatusLine.apply(now.content(), e.getValue()));
                 }
-            });
-            edit.put(Registry.PATH, registry.renderCached(rows(want)));
+            }
+            if (changed.isEmpty()) {
+                return false;
+            }
+            edit.put(Registry.PATH, registry.renderCached(rows(want, held)));
             ObjectId commit;
             try {
                 PersonIdent bot = new PersonIdent(settings.bot(), clock.instant(), java.time.ZoneOffset.UTC);
@@ -195,6 +285,7 @@ public final class WriteBack extends Worker {
             switch (p.outcome()) {
                 case PUBLISHED -> {
                     written.putAll(changed);
+                    lastPublished = commit;
                     commits++;
                     failures = 0;
                     lastCommit = System.nanoTime();
@@ -231,7 +322,7 @@ public final class WriteBack extends Worker {
         return false;
     }
 
-    private Map<String, byte[]> read(ObjectId head, String root, Set<String> services) {
+    private Map<String, TreeEdit.Found> read(ObjectId head, String root, Set<String> services) {
         try {
             return TreeEdit.readEach(source.repo().repository(), head, root, services, "README.md");
         } catch (java.io.IOException e) {
@@ -243,14 +334,8 @@ public final class WriteBack extends Worker {
         return (root.isEmpty() ? "" : root + "/") + service + "/README.md";
     }
 
-    private List<Registry.Row> rows(Map<String, String> want) {
+    private List<Registry.Row> rows(Map<String, String> want, Map<String, Ticket> held) {
         Map<String, ServiceState> all = states.get();
-        Map<String, Ticket> held = new HashMap<>();
-        for (Ticket t : openTickets.get()) {
-            if (t.state() == Ticket.State.CLAIMED && t.assignee() != null) {
-                held.merge(t.service(), t, (a, b) -> a.id() <= b.id() ? a : b);
-            }
-        }
         Map<String, Registry.Tests> tests = details.tests();
         Map<String, Registry.Deploy> deploys = details.deploys();
         Map<String, String> health = details.health();

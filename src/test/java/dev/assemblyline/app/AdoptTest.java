@@ -182,7 +182,12 @@ class AdoptTest {
     void newWritesASpecFromTheTemplateAndCheckSaysWhatItLacks() throws Exception {
         Path w = tmp.resolve("work");
         Files.createDirectories(w);
-        CommandLineTest.Run made = run("new", "billing", "--repo", w.toString());
+        CommandLineTest.Run outside = run("new", "billing", "--repo", w.toString());
+        assertThat(outside.exit()).isEqualTo(2);
+        assertThat(outside.err()).contains("is not in a git work tree");
+        Tools.ok(w, "git", "init", "-q");
+        Files.createDirectories(w.resolve("deep/er"));
+        CommandLineTest.Run made = run("new", "billing", "--repo", w.resolve("deep/er").toString()); // from a subfolder: the work tree's top
         assertThat(made.exit()).as(made.err()).isZero();
         assertThat(made.out()).contains("Wrote SERVICES/billing/SPEC.md and SERVICES/billing/README.md").contains("git push");
         assertThat(Files.readString(w.resolve("SERVICES/billing/SPEC.md"))).startsWith("# billing\n").contains("## Purpose");
@@ -204,9 +209,13 @@ class AdoptTest {
         assertThat(bad.err()).contains("cannot be a service name");
         assertThat(run("new", "--check", "nothing", "--repo", w.toString()).exit()).isEqualTo(2);
 
-        // in an adopted repository, new writes where assembly.yml says services live
+        // in an adopted repository, new writes where assembly.yml says services live, and never into .git
         Files.writeString(w.resolve("assembly.yml"), "root: src\nbuild: \".\"\n");
         assertThat(run("new", "ledger", "--repo", w.toString()).exit()).isZero();
         assertThat(w.resolve("src/ledger/SPEC.md")).exists();
+        Files.writeString(w.resolve("assembly.yml"), "root: .git/hooks\n");
+        CommandLineTest.Run intoGit = run("new", "evil", "--repo", w.toString());
+        assertThat(intoGit.exit()).isEqualTo(2);
+        assertThat(w.resolve(".git/hooks/evil")).doesNotExist();
     }
 }

@@ -92,6 +92,7 @@ class WriteBackTest {
         env.put("ASSEMBLY_DATA_DIR", tmp.resolve("data").toString());
         env.put("ASSEMBLY_SESSIONS_FILE", tmp.resolve("sessions.json").toString());
         env.put("ASSEMBLY_TEST_PARALLELISM", "0");
+        env.put("ASSEMBLY_WRITEBACK_QUIET", "1s");
         env.putAll(extra);
         server = new Wiring(Config.fromEnv(env), Clock.systemUTC(), true, recorder);
     }
@@ -205,7 +206,7 @@ class WriteBackTest {
                 person[0] = Tools.ok(work, "git", "rev-parse", "HEAD").strip();
             }
         });
-        WriteBack wb = new WriteBack(racing, () -> "SERVICES", server.reconciler::states, server.board::openTickets, NO_DETAILS, e -> { },
+        WriteBack wb = new WriteBack(racing, () -> "SERVICES", server.reconciler::head, server.reconciler::states, server.board::openTickets, NO_DETAILS, e -> { },
                 e -> { }, Clock.systemUTC(), new WriteBack.Settings(new org.eclipse.jgit.lib.PersonIdent("Bot", "bot@example.invalid"), Duration.ZERO));
         assertThat(wb.writeOnce()).isTrue();
         assertThat(offers.get()).as("the first offer lost the race, the second landed").isEqualTo(2);
@@ -216,6 +217,55 @@ class WriteBackTest {
         assertThat(file(repo, "SERVICES/hello/NOTES.md")).isEqualTo("mine\n");
         assertThat(file(repo, "SERVICES/hello/README.md")).isEqualTo("Status: \uD83D\uDCE6 READY FOR BUILD " + StatusLine.MARK + "\n");
         assertThat(file(repo, "SERVICES/hello/SPEC.md")).isEqualTo(TestRepos.completeSpec());
+    }
+
+    /** The bot edits only plain README files of folders that exist, and puts back a line a person's push took out. */
+    @Test
+    void theBotNeverMakesAFolderNorWritesOverWhatIsNotAPlainReadmeAndRepairsWhatAPersonRemoved() throws Exception {
+        start(Map.of("ASSEMBLY_WRITEBACK", "0"));
+        Repository repo = server.source.repo().repository();
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        for (String s : List.of("plain", "linked", "folder")) {
+            Files.createDirectories(work.resolve("SERVICES/" + s));
+            Files.writeString(work.resolve("SERVICES/" + s + "/SPEC.md"), TestRepos.completeSpec());
+        }
+        Files.writeString(work.resolve("SERVICES/plain/README.md"), "# plain\n");
+        Files.createSymbolicLink(work.resolve("SERVICES/linked/README.md"), Path.of("SPEC.md"));
+        Files.createDirectories(work.resolve("SERVICES/folder/README.md"));
+        Files.writeString(work.resolve("SERVICES/folder/README.md/notes.txt"), "keep\n");
+        Tools.ok(work, "git", "add", ".");
+        Tools.ok(work, "git", "-c", "user.name=P", "-c", "user.email=p@example.invalid", "commit", "-qm", "three");
+        Tools.ok(work, "git", "push", "-q", "origin", "HEAD:main");
+        await().atMost(Duration.ofSeconds(15)).until(() -> server.reconciler.states().size() == 3);
+        java.util.function.Supplier<Map<String, dev.assemblyline.model.ServiceState>> withGone = () -> {
+            Map<String, dev.assemblyline.model.ServiceState> m = new HashMap<>(server.reconciler.states());
+            m.put("gone", new dev.assemblyline.model.ServiceState("gone", Phase.READY_FOR_BUILD, List.of(), "0".repeat(40), java.time.Instant.now()));
+            return m;
+        };
+        WriteBack wb = new WriteBack(server.source, () -> "SERVICES", server.reconciler::head, withGone, server.board::openTickets, NO_DETAILS,
+                e -> { }, e -> { }, Clock.systemUTC(), new WriteBack.Settings(new org.eclipse.jgit.lib.PersonIdent("Bot", "bot@example.invalid"),
+                Duration.ZERO));
+        assertThat(wb.writeOnce()).isTrue();
+        assertThat(file(repo, "SERVICES/plain/README.md")).contains(StatusLine.MARK);
+        assertThat(file(repo, "SERVICES/gone/README.md")).as("no folder made for a service that is not there").isNull();
+        assertThat(file(repo, "SERVICES/folder/README.md/notes.txt")).isEqualTo("keep\n");
+        assertThat(repo.resolve("refs/heads/main:SERVICES/linked/README.md")).isNotNull();
+        try (org.eclipse.jgit.treewalk.TreeWalk tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(repo, "SERVICES/linked/README.md",
+                headCommit(repo).getTree())) {
+            assertThat(tw.getFileMode(0)).isEqualTo(org.eclipse.jgit.lib.FileMode.SYMLINK);
+        }
+        assertThat(wb.writeOnce()).as("nothing more to write").isFalse();
+
+        // a person's push takes the line out (an old README kept in a merge): the next write puts it back
+        Tools.ok(work, "git", "pull", "-q", "--rebase", "origin", "main");
+        Files.writeString(work.resolve("SERVICES/plain/README.md"), "# plain\n\nmore words\n");
+        Tools.ok(work, "git", "-c", "user.name=P", "-c", "user.email=p@example.invalid", "commit", "-qam", "readme");
+        Tools.ok(work, "git", "push", "-q", "origin", "HEAD:main");
+        ObjectId pushed = repo.resolve("refs/heads/main");
+        await().atMost(Duration.ofSeconds(15)).until(() -> pushed.name().equals(server.store.head("main").orElse(null)));
+        assertThat(wb.writeOnce()).isTrue();
+        assertThat(file(repo, "SERVICES/plain/README.md")).isEqualTo("# plain\n" + StatusLine.render(Phase.READY_FOR_BUILD, null, null) + "\n\nmore words\n");
     }
 
     static final WriteBack.Details NO_DETAILS = new WriteBack.Details() {
