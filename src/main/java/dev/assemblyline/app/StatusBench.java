@@ -96,7 +96,8 @@ final class StatusBench {
                         new dev.assemblyline.phase.PhaseDetector(dev.assemblyline.phase.SpecRules.bundled()), clock,
                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), (session, service, text) -> { }, 20, FactSources.NONE);
                 reconciler.resync();
-                WriteBack wb = new WriteBack(hosted, reconciler.trees()::root, reconciler::head, reconciler::states, List::of, NO_DETAILS, store::accept, e -> { },
+                WriteBack wb = new WriteBack(hosted, reconciler.trees()::root, reconciler::head, reconciler::states, List::of, WriteBack.Details.NONE,
+                        store::accept, e -> { },
                         clock, new WriteBack.Settings(new PersonIdent("bot", "bot@localhost"), Duration.ZERO));
                 long t0 = System.nanoTime();
                 wb.writeOnce(); // every service's first status line: one commit
@@ -153,23 +154,6 @@ final class StatusBench {
             return String.format("svc-%05d", i);
         }
     }
-
-    static final WriteBack.Details NO_DETAILS = new WriteBack.Details() {
-        @Override
-        public Map<String, Registry.Tests> tests() {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, Registry.Deploy> deploys() {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, String> health() {
-            return Map.of();
-        }
-    };
 
     @Command(name = "init", mixinStandardHelpOptions = true,
             description = {"assembly init's look at a repository (find the services, propose the layout, read every phase under it),",

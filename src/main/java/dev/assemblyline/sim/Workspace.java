@@ -186,14 +186,11 @@ final class Workspace implements AutoCloseable {
     /**
      * The blob at {@code path} inside the service tree whose identity starts with {@code tree} (as the
      * coordinator names trees: the folder with its README.md status line left out, docs/status-board.md),
-     * looked for in the service folder along main's history (newest first); null when not found.
+     * looked for in the service folder along the fetched main's history (newest first); null when not found.
      */
     String blobIn(String tree, String folder, String path) throws IOException {
         Repository r = git.getRepository();
-        ObjectId head = r.resolve("refs/heads/main");
-        if (head == null) {
-            head = r.resolve("HEAD");
-        }
+        ObjectId head = r.resolve(REMOTE_MAIN); // the fetched head (sync first)
         if (head == null) {
             return null;
         }

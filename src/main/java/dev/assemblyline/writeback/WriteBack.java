@@ -50,6 +50,24 @@ public final class WriteBack extends Worker {
         Map<String, Registry.Deploy> deploys();
 
         Map<String, String> health();
+
+        /** Nothing known besides phase and holder (a benchmark, a test). */
+        Details NONE = new Details() {
+            @Override
+            public Map<String, Registry.Tests> tests() {
+                return Map.of();
+            }
+
+            @Override
+            public Map<String, Registry.Deploy> deploys() {
+                return Map.of();
+            }
+
+            @Override
+            public Map<String, String> health() {
+                return Map.of();
+            }
+        };
     }
 
     /**

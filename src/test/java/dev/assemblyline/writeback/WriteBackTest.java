@@ -206,7 +206,8 @@ class WriteBackTest {
                 person[0] = Tools.ok(work, "git", "rev-parse", "HEAD").strip();
             }
         });
-        WriteBack wb = new WriteBack(racing, () -> "SERVICES", server.reconciler::head, server.reconciler::states, server.board::openTickets, NO_DETAILS, e -> { },
+        WriteBack wb = new WriteBack(racing, () -> "SERVICES", server.reconciler::head, server.reconciler::states, server.board::openTickets,
+                WriteBack.Details.NONE, e -> { },
                 e -> { }, Clock.systemUTC(), new WriteBack.Settings(new org.eclipse.jgit.lib.PersonIdent("Bot", "bot@example.invalid"), Duration.ZERO));
         assertThat(wb.writeOnce()).isTrue();
         assertThat(offers.get()).as("the first offer lost the race, the second landed").isEqualTo(2);
@@ -243,7 +244,7 @@ class WriteBackTest {
             m.put("gone", new dev.assemblyline.model.ServiceState("gone", Phase.READY_FOR_BUILD, List.of(), "0".repeat(40), java.time.Instant.now()));
             return m;
         };
-        WriteBack wb = new WriteBack(server.source, () -> "SERVICES", server.reconciler::head, withGone, server.board::openTickets, NO_DETAILS,
+        WriteBack wb = new WriteBack(server.source, () -> "SERVICES", server.reconciler::head, withGone, server.board::openTickets, WriteBack.Details.NONE,
                 e -> { }, e -> { }, Clock.systemUTC(), new WriteBack.Settings(new org.eclipse.jgit.lib.PersonIdent("Bot", "bot@example.invalid"),
                 Duration.ZERO));
         assertThat(wb.writeOnce()).isTrue();
@@ -267,23 +268,6 @@ class WriteBackTest {
         assertThat(wb.writeOnce()).isTrue();
         assertThat(file(repo, "SERVICES/plain/README.md")).isEqualTo("# plain\n" + StatusLine.render(Phase.READY_FOR_BUILD, null, null) + "\n\nmore words\n");
     }
-
-    static final WriteBack.Details NO_DETAILS = new WriteBack.Details() {
-        @Override
-        public Map<String, Registry.Tests> tests() {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, Registry.Deploy> deploys() {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, String> health() {
-            return Map.of();
-        }
-    };
 
     interface Step {
         void run() throws Exception;
