@@ -172,9 +172,12 @@ public final class WriteBack extends Worker {
             if (head != null && !head.equals(processed.get())) {
                 return TimeUnit.MILLISECONDS.toNanos(500); // the loop has not read the new head yet
             }
-            writeOnce();
-            pendingSince = 0;
+            boolean wrote = writeOnce();
             failures = 0;
+            if (!wrote && pending()) {
+                return TimeUnit.SECONDS.toNanos(2); // the branch kept moving, or its ref was locked (a repack): soon again
+            }
+            pendingSince = 0;
             return TimeUnit.SECONDS.toNanos(30); // or sooner, when the loop signals a change
         } catch (RuntimeException e) {
             failures++;
