@@ -187,15 +187,4 @@ public final class TreeEdit {
         }
         return out;
     }
-
-    /** The content of a file at a commit (null when it is not there), read whole. */
-    public static byte[] read(Repository repository, ObjectId commit, String path) throws IOException {
-        try (ObjectReader reader = repository.newObjectReader(); RevWalk rw = new RevWalk(reader);
-             org.eclipse.jgit.treewalk.TreeWalk tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader, path, rw.parseCommit(commit).getTree())) {
-            if (tw == null || tw.getFileMode(0) != FileMode.REGULAR_FILE && tw.getFileMode(0) != FileMode.EXECUTABLE_FILE) {
-                return null;
-            }
-            return reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE - 16);
-        }
-    }
 }

@@ -110,7 +110,7 @@ class WriteBackTest {
 
     static String file(Repository r, String path) throws Exception {
         ObjectId head = r.resolve("refs/heads/main");
-        byte[] b = dev.assemblyline.git.TreeEdit.read(r, head, path);
+        byte[] b = dev.assemblyline.git.GitRepo.wrap(r).fileAt(head, path, Integer.MAX_VALUE);
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
