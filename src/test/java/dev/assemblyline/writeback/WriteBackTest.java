@@ -312,6 +312,11 @@ class WriteBackTest {
 
     /** A followed repository served over smart HTTP; {@code hook} decides about each push to main. */
     Repository serveRemote(PreReceiveHook hook) throws Exception {
+        return serveRemote(hook, false);
+    }
+
+    /** @param readOnly pushes are refused before any hook, as for a token that may only read (HTTP 403) */
+    Repository serveRemote(PreReceiveHook hook, boolean readOnly) throws Exception {
         Repository bare = TestRepos.bare(tmp.resolve("remote.git"));
         GitServlet git = new GitServlet();
         git.setRepositoryResolver((req, name) -> {
@@ -319,6 +324,9 @@ class WriteBackTest {
             return bare;
         });
         ReceivePackFactory<jakarta.servlet.http.HttpServletRequest> receive = (req, db) -> {
+            if (readOnly) {
+                throw new org.eclipse.jgit.transport.resolver.ServiceNotEnabledException("this token may only read");
+            }
             ReceivePack rp = new ReceivePack(db);
             rp.setPreReceiveHook(hook);
             return rp;
@@ -355,6 +363,19 @@ class WriteBackTest {
         long said = server.board.eventsSince(java.time.Instant.EPOCH, 1000).stream().filter(e -> e.kind().equals("writeback")).count();
         assertThat(said).isEqualTo(1);
         assertThat(file(bare, "SERVICES/hello/README.md")).isNull();
+    }
+
+    @Test
+    void aReadOnlyTokenIsReportedOnceAndTheLineGoesOn() throws Exception {
+        Repository bare = serveRemote((rp, commands) -> { }, true);
+        new CommitWriter(bare, "main").put("SERVICES/hello/SPEC.md", TestRepos.completeSpec()).commit("spec");
+        start(Map.of("ASSEMBLY_REPO_URL", remoteUrl(), "ASSEMBLY_WRITEBACK", "1", "ASSEMBLY_RESYNC_SECONDS", "1"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> get("/health").path("writeback").asText().startsWith("off: "));
+        assertThat(get("/health").get("status").asText()).isEqualTo("ok");
+        new CommitWriter(bare, "main").put("SERVICES/world/SPEC.md", TestRepos.completeSpec()).commit("another");
+        await().atMost(Duration.ofSeconds(15)).until(() -> get("/api/services/world").path("phase").asText().equals("READY_FOR_BUILD"));
+        assertThat(server.board.eventsSince(java.time.Instant.EPOCH, 1000).stream().filter(e -> e.kind().equals("writeback")).count()).isEqualTo(1);
+        assertThat(file(bare, Registry.PATH)).isNull();
     }
 
     @Test
