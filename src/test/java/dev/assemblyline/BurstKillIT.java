@@ -49,11 +49,7 @@ class BurstKillIT {
     @TempDir
     Path tmp;
     Process coordinator;
-    HttpServer slack;
-    final List<ObjectNode> posted = new ArrayList<>();
-    final Random faults = new Random(Long.getLong("chaos.seed", 7) + 1);
-    final int faultPercent = Integer.getInteger("chaos.slack-faults", 15);
-    final Map<String, Integer> faultCounts = new TreeMap<>();
+    FakeSlack slack;
     Map<String, String> store = Map.of();
 
     @AfterEach
@@ -62,7 +58,7 @@ class BurstKillIT {
             coordinator.destroyForcibly();
         }
         if (slack != null) {
-            slack.stop(0);
+            slack.close();
         }
         if (System.getProperty("chaos.keep") != null) { // -Dchaos.keep=DIR keeps the data and log to look at
             try {
@@ -70,89 +66,6 @@ class BurstKillIT {
             } catch (Exception e) {
                 // only for looking at a failure
             }
-        }
-    }
-
-    static Map<String, String> form(HttpExchange ex) throws java.io.IOException {
-        Map<String, String> out = new HashMap<>();
-        for (String pair : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return out;
-    }
-
-    static void answer(HttpExchange ex, Object body) throws java.io.IOException {
-        answer(ex, 200, body);
-    }
-
-    static void answer(HttpExchange ex, int status, Object body) throws java.io.IOException {
-        byte[] b = JSON.writeValueAsBytes(body);
-        ex.getResponseHeaders().add("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, b.length);
-        ex.getResponseBody().write(b);
-        ex.close();
-    }
-
-    void fakeSlack() throws Exception {
-        slack = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        slack.createContext("/api/chat.postMessage", ex -> {
-            Map<String, String> f = form(ex);
-            int roll;
-            synchronized (faults) {
-                roll = faults.nextInt(100 * 3);
-            }
-            if (roll < faultPercent) { // 500 before posting: nothing landed
-                fault("500 before posting");
-                answer(ex, 500, Map.of("ok", false, "error", "internal_error"));
-                return;
-            }
-            if (roll < 2 * faultPercent) {
-                fault("429");
-                ex.getResponseHeaders().add("Retry-After", "1");
-                answer(ex, 429, Map.of("ok", false, "error", "ratelimited"));
-                return;
-            }
-            ObjectNode m = JSON.createObjectNode();
-            synchronized (posted) {
-                m.put("type", "message").put("ts", "1700000000." + String.format("%06d", posted.size() + 1)).put("text", f.get("text"));
-                m.put("channel", f.get("channel"));
-                if (f.get("metadata") != null) {
-                    m.set("metadata", JSON.readTree(f.get("metadata")));
-                }
-                posted.add(m);
-            }
-            if (roll < 3 * faultPercent) { // posted, yet the answer says it failed
-                fault("500 after posting");
-                answer(ex, 500, Map.of("ok", false, "error", "internal_error"));
-                return;
-            }
-            answer(ex, Map.of("ok", true, "channel", f.getOrDefault("channel", ""), "ts", m.get("ts").asText()));
-        });
-        slack.createContext("/api/conversations.history", ex -> {
-            Map<String, String> f = form(ex);
-            ArrayNode messages = JSON.createArrayNode();
-            synchronized (posted) {
-                for (int i = posted.size() - 1; i >= 0 && messages.size() < 50; i--) {
-                    if (posted.get(i).get("channel").asText().equals(f.get("channel"))) {
-                        messages.add(posted.get(i));
-                    }
-                }
-            }
-            answer(ex, Map.of("ok", true, "messages", messages));
-        });
-        slack.createContext("/api/", ex -> {
-            form(ex);
-            answer(ex, Map.of("ok", true, "channel", "C0BURST", "ts", "1", "messages", List.of()));
-        });
-        slack.start();
-    }
-
-    void fault(String kind) {
-        synchronized (faultCounts) {
-            faultCounts.merge(kind, 1, Integer::sum);
         }
     }
 
@@ -166,7 +79,7 @@ class BurstKillIT {
         pb.environment().put("ASSEMBLY_TEST_PARALLELISM", "0");
         pb.environment().put("SLACK_BOT_TOKEN", "xoxb-burst");
         pb.environment().put("ASSEMBLY_SLACK_CHANNEL", "C0BURST");
-        pb.environment().put("ASSEMBLY_SLACK_API_URL", "http://127.0.0.1:" + slack.getAddress().getPort() + "/api/");
+        pb.environment().put("ASSEMBLY_SLACK_API_URL", slack.apiUrl());
         pb.environment().put("ASSEMBLY_SLACK_CHANNEL_INTERVAL", "100ms");
         pb.environment().put("ASSEMBLY_SLACK_DIGEST", "1000"); // one announcement per service: 200 to keep exactly once
         pb.environment().putAll(store);
@@ -183,16 +96,7 @@ class BurstKillIT {
     }
 
     Map<String, Integer> announcedPerService() {
-        Map<String, Integer> count = new TreeMap<>();
-        synchronized (posted) {
-            for (ObjectNode m : posted) {
-                Matcher x = SERVICE.matcher(m.get("text").asText());
-                if (x.find()) {
-                    count.merge(x.group(1), 1, Integer::sum);
-                }
-            }
-        }
-        return count;
+        return slack.perService(SERVICE);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -200,7 +104,7 @@ class BurstKillIT {
     void killsDuringAnAnnouncementBurstEndWithEachChangeAnnouncedOnce(String kind) throws Exception {
         int kills = Integer.getInteger("chaos.kills", 20);
         store = kind.equals("h2") ? Map.of() : Map.of("ASSEMBLY_DB_URL", Postgres.get().newDatabase());
-        fakeSlack();
+        slack = new FakeSlack(Long.getLong("chaos.seed", 7) + 1, Integer.getInteger("chaos.slack-faults", 15));
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
@@ -218,14 +122,8 @@ class BurstKillIT {
         for (int k = 0; k < kills; k++) {
             // SIGKILL at a random point of the burst: after 1 to 6 more messages have landed in Slack
             int landed;
-            synchronized (posted) {
-                landed = posted.size() + 1 + random.nextInt(6);
-            }
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                synchronized (posted) {
-                    return posted.size() >= landed;
-                }
-            });
+            landed = slack.postedCount() + 1 + random.nextInt(6);
+            await().atMost(Duration.ofSeconds(60)).until(() -> slack.postedCount() >= landed);
             coordinator.destroyForcibly();
             coordinator.waitFor();
             coordinator = serve(port);
@@ -236,9 +134,9 @@ class BurstKillIT {
         Map<String, Integer> counts = announcedPerService();
         List<String> twice = counts.entrySet().stream().filter(e -> e.getValue() != 1).map(Map.Entry::getKey).toList();
         System.out.printf("burst-kill %s: %d kills, Slack faults %s, %d of 200 services announced, %d more than once %s%n",
-                kind, kills, faultCounts, counts.size(), twice.size(), twice);
+                kind, kills, slack.faultCounts, counts.size(), twice.size(), twice);
         assertThat(counts).hasSize(200);
         assertThat(twice).as("announced more than once").isEmpty();
-        assertThat(faultCounts).as("the fake Slack failed some posts each way").hasSize(3);
+        assertThat(slack.faultCounts).as("the fake Slack failed some posts each way").hasSize(3);
     }
 }

@@ -179,6 +179,21 @@ public record Config(
         if (wb != null && !wb.equals("0") && !wb.equals("1")) {
             errors.add("ASSEMBLY_WRITEBACK must be 0 (off) or 1 (on), not '" + wb + "'");
         }
+        String replica = blank(env.get("ASSEMBLY_REPLICA_ID"));
+        if (replica != null && !replica.matches("[A-Za-z0-9._:-]{1,50}")) {
+            errors.add("ASSEMBLY_REPLICA_ID must be 1 to 50 letters, digits, '.', '_', ':' or '-'");
+        }
+        String leaderLease = blank(env.get("ASSEMBLY_LEADER_LEASE"));
+        if (leaderLease != null) {
+            try {
+                Duration d = duration(leaderLease);
+                if (d.compareTo(Duration.ofSeconds(2)) < 0 || d.compareTo(Duration.ofMinutes(1)) > 0) {
+                    errors.add("ASSEMBLY_LEADER_LEASE must be from 2 s to 60 s");
+                }
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                errors.add("ASSEMBLY_LEADER_LEASE: " + e.getMessage());
+            }
+        }
         if (!errors.isEmpty()) {
             throw new Invalid(String.join("; ", errors));
         }
@@ -258,6 +273,36 @@ public record Config(
 
     public boolean followMode() {
         return repoUrl != null;
+    }
+
+    /**
+     * Whether this process is one of possibly many replicas (docs/SCALING.md): PostgreSQL and a followed
+     * repository. The leader among them runs the loop; every one answers requests.
+     */
+    public boolean replicas() {
+        return followMode() && dbUrl != null && dbUrl.startsWith("jdbc:postgresql:");
+    }
+
+    /** This replica's name (ASSEMBLY_REPLICA_ID; the host name and process id by default). */
+    public String replicaId() {
+        String id = blank(environment.get("ASSEMBLY_REPLICA_ID"));
+        if (id != null) {
+            return id;
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        host = host.replaceAll("[^A-Za-z0-9._-]", "-");
+        return (host.length() > 40 ? host.substring(0, 40) : host) + "-" + ProcessHandle.current().pid();
+    }
+
+    /** How long a leader may go without renewing before a follower takes over (ASSEMBLY_LEADER_LEASE, 5 s). */
+    public Duration leaderLease() {
+        String l = blank(environment.get("ASSEMBLY_LEADER_LEASE"));
+        return l == null ? Duration.ofSeconds(5) : duration(l);
     }
 
     public String effectiveDbUrl() {

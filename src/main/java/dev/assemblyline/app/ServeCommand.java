@@ -25,6 +25,13 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown"));
         System.err.println();
+        if (config.followMode()) {
+            System.err.println("Next: push a SERVICES/<name>/SPEC.md to the followed repository; its webhook (docs/webhooks-github.md)"
+                    + " or the resync every " + config.resyncEvery().toSeconds() + " s brings it here");
+            System.err.println("      curl http://localhost:" + w.port() + "/api/services");
+            stopped.await();
+            return 0;
+        }
         String token = config.adminToken() != null ? "$ASSEMBLY_ADMIN_TOKEN" : "$(cat " + config.dataDir().resolve("admin-token") + ")";
         System.err.println("Next (README): git clone \"http://admin:" + token + "@localhost:" + w.port() + "/git/services.git\" && cd services");
         System.err.println("      mkdir -p SERVICES/hello && cp ../templates/SPEC.md SERVICES/hello/SPEC.md");

@@ -75,6 +75,7 @@ public final class Wiring implements AutoCloseable {
     public final dev.assemblyline.pipeline.FlowMetrics flow;
     public final dev.assemblyline.web.LiveFeed liveFeed;
     public final Javalin app;
+    private final Wakeup wakeup;
     private final DataDirLock dataLock;
     private final dev.assemblyline.store.StoreMetrics storeMetrics;
     private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gcMetrics;
@@ -82,6 +83,11 @@ public final class Wiring implements AutoCloseable {
     /** The status board written back to the repository; null when off. */
     public final dev.assemblyline.writeback.WriteBack writeBack;
     private final io.modelcontextprotocol.server.McpSyncServer mcp;
+    /** Which replica leads, with PostgreSQL and a followed repository (docs/SCALING.md); null for one process. */
+    public final dev.assemblyline.pipeline.Leadership leadership;
+    private final dev.assemblyline.pipeline.ReplicaView replicaView;
+    /** The hosted repository on PostgreSQL holds the database's lock for good: one process only. */
+    private final java.sql.Connection exclusive;
 
     /**
      * @param startLoop false leaves accepted events in the inbox, unprocessed (a server that "crashes"
@@ -98,8 +104,13 @@ public final class Wiring implements AutoCloseable {
         Clock clock = dev.assemblyline.model.MicrosClock.of(baseClock);
         this.config = config;
         this.dataLock = DataDirLock.acquire(config.dataDir(), config.port());
-        this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword());
+        String replica = config.replicas() ? config.replicaId() : null;
+        this.database = Database.open(config.effectiveDbUrl(), config.dbUser(), config.dbPassword(), replica);
         this.store = new Store(database.jdbc());
+        store.epoch(database.fence()::epoch);
+        // the hosted repository lives in this process's data folder: a second process on the same database would
+        // decide from another repository. Refused at start, saying so (docs/SCALING.md)
+        this.exclusive = database.isPostgres() && !config.followMode() ? exclusiveOrClose(database) : null;
         this.source = config.followMode()
                 ? Mirror.open(config.dataDir().resolve("repos/mirror.git"), config.repoUrl(), config.gitToken(), config.branch())
                 : HostedRepo.open(config.dataDir().resolve("repos/" + HostedRepo.NAME), config.branch() == null ? "main" : config.branch());
@@ -135,6 +146,7 @@ public final class Wiring implements AutoCloseable {
         notifiers.add(mcpNotices);
         Notifier notifier = Notifiers.of(notifiers);
         Wakeup wakeup = new Wakeup(); // how everything below tells the loop that something changed
+        this.wakeup = wakeup;
         this.sandbox = config.sandbox();
         Reconciler[] built = new Reconciler[1]; // made next; deploys only run once the loop does
         this.operations = new Operations(source.repo(), () -> built[0].trees().layout(), opsStore, store, clock, config.healthInterval(),
@@ -161,6 +173,28 @@ public final class Wiring implements AutoCloseable {
         this.loop = new ReconcileLoop(reconciler, desk, sessions, config.testParallelism() > 0 ? tests : null, operations, wakeup,
                 config.resyncEvery());
         sessions.reloadIfChanged(); // sessions are there before the first request, not a tick later
+        if (replica != null) {
+            this.replicaView = new dev.assemblyline.pipeline.ReplicaView(reconciler, store, source.trackedBranch());
+            this.leadership = new dev.assemblyline.pipeline.Leadership(database, replica, config.leaderLease(), new LeaderRole(), wakeup::heard);
+            wakeup.relay(news -> {
+                if (!leadership.leads()) { // news for the leader's loop: NOTIFY reaches it wherever it runs
+                    try {
+                        database.jdbc().first("telling the leader", "SELECT pg_notify(?, ?)", rs -> 1,
+                                dev.assemblyline.pipeline.Leadership.CHANNEL, news);
+                    } catch (RuntimeException e) {
+                        LOG.debug("could not tell the leader ({}); it looks each second anyway", e.getMessage());
+                    }
+                }
+            });
+            io.micrometer.core.instrument.Gauge.builder("assembly_leader", leadership, l -> l.leads() ? 1 : 0)
+                    .description("1 on the replica that leads (runs the loop, the outbox, tests and health checks), 0 on the others")
+                    .tag("replica", replica).register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("assembly_leader_epoch", leadership, l -> l.lease().epoch())
+                    .description("the fencing number of the leader, as this replica last read it").register(metrics);
+        } else {
+            this.replicaView = null;
+            this.leadership = null;
+        }
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock, config.followMode());
         Intake intake = new Intake(store, wakeup::inbox, metrics);
@@ -206,6 +240,14 @@ public final class Wiring implements AutoCloseable {
                 }, intake::accept, e -> store.log(List.of(e), e.at()), clock,
                 new dev.assemblyline.writeback.WriteBack.Settings(config.bot(), Duration.ofSeconds(1), config.writeBackQuiet(), Duration.ofSeconds(30)));
         var wb = writeBack;
+        if (leadership != null) {
+            if (outboxWorker != null) {
+                outboxWorker.onlyWhile(leadership::sure);
+            }
+            if (writeBack != null) {
+                writeBack.onlyWhile(leadership::sure);
+            }
+        }
         store.onLogged(() -> {
             liveFeed.signal();
             if (wb != null) {
@@ -237,19 +279,28 @@ public final class Wiring implements AutoCloseable {
                 new SlackRoutes(slack),
                 new dev.assemblyline.web.DashboardRoutes(dashboard, flow, board, liveFeed, dashAuth, guard),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter(),
-                        () -> wb == null ? "off (ASSEMBLY_WRITEBACK)" : wb.off() == null ? "on: " + wb.commits() + " status commits" : "off: " + wb.off()),
+                        () -> wb == null ? "off (ASSEMBLY_WRITEBACK)" : wb.off() == null ? "on: " + wb.commits() + " status commits" : "off: " + wb.off())
+                        .withReplicas(leadership),
                 config.maxConnectionsPerAddress()).withMcp(new dev.assemblyline.mcp.McpGate(mcpTransport, sessions, guard));
         this.app = server.create();
         app.start(config.port());
         liveFeed.start();
-        if (startLoop) {
-            loop.start();
-        }
-        if (outboxWorker != null) {
-            outboxWorker.start();
-        }
-        if (writeBack != null && startLoop) {
-            writeBack.start();
+        if (leadership != null) {
+            // one of possibly many: the loop, the outbox and the write-back run while this replica leads
+            replicaView.start();
+            if (startLoop) {
+                leadership.start();
+            }
+        } else {
+            if (startLoop) {
+                loop.start();
+            }
+            if (outboxWorker != null) {
+                outboxWorker.start();
+            }
+            if (writeBack != null && startLoop) {
+                writeBack.start();
+            }
         }
         if (socketMode != null) {
             socketMode.start();
@@ -259,6 +310,13 @@ public final class Wiring implements AutoCloseable {
                 + (socketMode == null ? "" : "; Socket Mode on") + (slack == null ? "; requests off (set SLACK_SIGNING_SECRET or SLACK_APP_TOKEN)" : ""));
         LOG.info("Assembly Line on http://localhost:{} ({})", app.port(), Database.redact(config.effectiveDbUrl()));
         LOG.info("watching the {}", source.describe());
+        if (leadership != null) {
+            LOG.info("replica {} of possibly many on this PostgreSQL database: it answers requests, and runs the loop, the outbox,"
+                    + " tests and health checks while it leads (lease {} s; docs/SCALING.md)", replica, config.leaderLease().toSeconds());
+        } else if (database.isPostgres()) {
+            LOG.info("the only coordinator on this PostgreSQL database: the hosted repository is a single-process feature"
+                    + " (replicas need a followed repository, ASSEMBLY_REPO_URL; docs/SCALING.md)");
+        }
         if (source instanceof HostedRepo) {
             LOG.info("hosted repository: push with a session's id and token, or as admin with {} (HTTP Basic);"
                     + " fetch {}; only admin may force-push or delete {}",
@@ -302,8 +360,62 @@ public final class Wiring implements AutoCloseable {
         return app.port();
     }
 
+    /** Takes the database's lock for good, or closes the database and says why it cannot. */
+    private static java.sql.Connection exclusiveOrClose(Database database) {
+        try {
+            return dev.assemblyline.pipeline.Leadership.exclusive(database);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /** What this process starts and stops as it leads and follows (docs/SCALING.md). */
+    private final class LeaderRole implements dev.assemblyline.pipeline.Leadership.Role {
+        @Override
+        public void lead(long epoch) {
+            database.fence().set(epoch); // before anything it decides is written
+            replicaView.close();
+            reconciler.follow(); // where the last leader left it; the loop's first turn looks at everything
+            loop.start();
+            if (outboxWorker != null) {
+                outboxWorker.start();
+            }
+            if (writeBack != null) {
+                writeBack.start();
+            }
+            wakeup.changed();
+        }
+
+        @Override
+        public boolean follow(String why) {
+            loop.close();
+            if (outboxWorker != null) {
+                outboxWorker.close();
+            }
+            if (writeBack != null) {
+                writeBack.close();
+            }
+            tests.cancelAll();
+            boolean stopped = !loop.alive() && (outboxWorker == null || !outboxWorker.alive()) && (writeBack == null || !writeBack.alive());
+            if (!stopped) {
+                LOG.warn("leader work is still stopping; this replica keeps its old epoch meanwhile, so the database refuses its writes");
+                return false;
+            }
+            database.fence().set(0);
+            if (!replicaView.alive()) {
+                replicaView.start();
+            }
+            return true;
+        }
+    }
+
     @Override
     public void close() {
+        if (leadership != null) {
+            leadership.close(); // stops the loop, the outbox and the write-back if it led
+            replicaView.close();
+        }
         mcp.closeGracefully();
         liveFeed.close();
         if (socketMode != null) {
@@ -321,6 +433,13 @@ public final class Wiring implements AutoCloseable {
         operations.close();
         app.stop();
         source.close();
+        if (exclusive != null) {
+            try {
+                exclusive.close();
+            } catch (java.sql.SQLException ignored) {
+                // the lock goes with the connection either way
+            }
+        }
         database.close();
         gcMetrics.close();
         dataLock.close();

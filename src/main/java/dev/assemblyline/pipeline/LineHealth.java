@@ -43,8 +43,20 @@ public final class LineHealth {
         this.clock = clock;
     }
 
+    private Leadership replicas;
+
+    /** Says which replica leads, and skips the loop's age on a replica that follows (it runs no loop). */
+    public LineHealth withReplicas(Leadership leadership) {
+        this.replicas = leadership;
+        return this;
+    }
+
     /** The answer: each part's state, and whether the whole is healthy. */
     public record Report(Map<String, Object> body, boolean ok) {
+    }
+
+    private static String lease(Leadership l) {
+        return l.lease().replica();
     }
 
     public Report check() {
@@ -76,7 +88,22 @@ public final class LineHealth {
         body.put("tracked_branch", source.trackedBranch() + ": " + branch);
         ok &= git;
         long last = loop.lastPassMillis();
-        if (last == 0) {
+        Leadership l = replicas;
+        if (l != null) {
+            Leadership.Lease lease = l.lease();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("this", l.replica());
+            r.put("leads", l.leads());
+            r.put("leader", lease.replica());
+            r.put("epoch", lease.epoch());
+            if (!l.leads() && lease.replica() != null) {
+                r.put("leader_renewed_s_ago", Math.round(lease.ageSeconds() * 10) / 10.0);
+            }
+            body.put("replica", r);
+        }
+        if (l != null && !l.leads()) {
+            body.put("reconcile_loop", "follows: " + (lease(l) == null ? "no leader yet" : lease(l) + " runs it"));
+        } else if (last == 0) {
             body.put("reconcile_loop", "not started");
         } else {
             long age = Math.max(0, clock.millis() - last);

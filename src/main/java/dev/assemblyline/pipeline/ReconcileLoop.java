@@ -85,6 +85,17 @@ public final class ReconcileLoop extends Worker {
     /** Whether the last turn failed a step: the wait is then a back-off that only close cuts short. */
     private boolean failed;
 
+    /** A new run (the first, or a replica leading again): a pass counts from now, and everything is looked at first. */
+    @Override
+    protected void starting() {
+        lastPass = 0;
+        lastTurn = 0;
+        failing = null;
+        failed = false;
+        nextResync = System.nanoTime();
+        wakeup.changed();
+    }
+
     @Override
     protected long round() {
         if (lastPass == 0) {

@@ -384,6 +384,43 @@ public final class Reconciler {
         gauges.count(states.values());
     }
 
+    /**
+     * Takes the states, head and layout the leader stored (a replica that follows, or one about to lead:
+     * docs/SCALING.md), fetching the stored head when this copy of the repository lacks it. Not while the
+     * loop runs. Returns the head.
+     */
+    public ObjectId follow() {
+        bulk = null;
+        workingHead = null;
+        ObjectId head = store.head(source.trackedBranch()).map(ObjectId::fromString).orElse(null);
+        if (head != null && !present(head)) {
+            try {
+                source.refresh();
+            } catch (GitException e) {
+                LOG.warn("could not fetch {} as the leader has it: {}", shortId(head.name()), e.getMessage());
+            }
+        }
+        if (head != null && present(head)) {
+            dev.assemblyline.verify.RepoConfig atHead = Verification.config(source.repo(), head);
+            if (atHead.problem() == null) {
+                trees.layout(atHead.layout(configuredRoot));
+            }
+        }
+        Map<String, ServiceState> stored = store.services();
+        states.keySet().retainAll(stored.keySet());
+        states.putAll(stored);
+        gauges.count(states.values());
+        return head;
+    }
+
+    private boolean present(ObjectId commit) {
+        try {
+            return source.repo().repository().getObjectDatabase().has(commit);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** The last reconciled state of every service, from memory. */
     public Map<String, ServiceState> states() {
         return states;

@@ -132,6 +132,11 @@ public final class TestScheduler implements AutoCloseable {
         }
     }
 
+    /** Cancels every run under way (a replica that stops leading: the new leader runs them again). */
+    public void cancelAll() {
+        running.values().forEach(r -> r.cancelled().set(true));
+    }
+
     @Override
     public void close() {
         running.values().forEach(r -> r.cancelled().set(true));

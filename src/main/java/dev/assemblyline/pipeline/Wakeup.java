@@ -15,22 +15,56 @@ public final class Wakeup {
     private final Semaphore wake = new Semaphore(0);
     private final Set<String> recheck = ConcurrentHashMap.newKeySet();
     private volatile boolean choresDue = true;
+    private volatile java.util.function.Consumer<String> relay;
+
+    /**
+     * Where news goes when the loop that needs it runs in another process (a replica that follows passes it
+     * to the leader, docs/SCALING.md): "inbox", "changed" or "recheck:" and a service; null for none.
+     */
+    public void relay(java.util.function.Consumer<String> to) {
+        this.relay = to;
+    }
 
     /** A session or ticket changed: tickets, tests and operations are looked at on the next turn. */
     public void changed() {
         choresDue = true;
         wake.release();
+        tell("changed");
     }
 
     /** Something new is in the inbox: the next turn drains it (and does the rest only if that changed a phase). */
     public void inbox() {
         wake.release();
+        tell("inbox");
     }
 
     /** Looks at a service again on the next turn (its facts changed: a test run finished, a build was claimed). */
     public void recheck(String service) {
         recheck.add(service);
-        changed();
+        choresDue = true;
+        wake.release();
+        tell("recheck:" + service);
+    }
+
+    /** News from another replica (see {@link #relay}), acted on here and not passed on again. */
+    public void heard(String news) {
+        if (news == null) {
+            return;
+        }
+        if (news.startsWith("recheck:")) {
+            recheck.add(news.substring("recheck:".length()));
+        }
+        if (!news.equals("inbox")) {
+            choresDue = true;
+        }
+        wake.release();
+    }
+
+    private void tell(String news) {
+        var r = relay;
+        if (r != null) {
+            r.accept(news);
+        }
     }
 
     // ---- the loop's side ----------------------------------------------------------------------------

@@ -12,20 +12,37 @@ import java.util.concurrent.TimeUnit;
  * "Threads".
  */
 public abstract class Worker implements AutoCloseable {
-    private final Thread thread;
+    private final String name;
     private final Duration joinFor;
     private final Semaphore wake = new Semaphore(0);
-    private volatile boolean running = true;
+    private volatile Thread thread;
+    private volatile boolean running;
 
     /** @param joinFor how long {@link #close} waits for the round in progress to finish */
     protected Worker(String name, Duration joinFor) {
+        this.name = name;
         this.joinFor = joinFor;
-        this.thread = new Thread(this::run, name);
-        this.thread.setDaemon(true);
     }
 
-    public final void start() {
-        thread.start();
+    /**
+     * Starts the thread; a closed worker may be started again (a replica that leads again, see
+     * docs/SCALING.md), once its last thread has ended.
+     */
+    public final synchronized void start() {
+        if (thread != null && thread.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        starting();
+        running = true;
+        wake.drainPermits();
+        Thread t = new Thread(this::run, name);
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    /** Called on the starting thread before each start (state of a previous run is reset here). */
+    protected void starting() {
     }
 
     /** Ends the current wait: something may be ready. */
@@ -35,7 +52,8 @@ public abstract class Worker implements AutoCloseable {
 
     /** Whether the thread runs (a coordinator may be built without starting it). */
     public final boolean alive() {
-        return thread.isAlive();
+        Thread t = thread;
+        return t != null && t.isAlive();
     }
 
     /** One round; returns nanoseconds to wait before the next (a signal may cut it short). */
@@ -67,8 +85,12 @@ public abstract class Worker implements AutoCloseable {
     public void close() {
         running = false;
         signal();
+        Thread t = thread;
+        if (t == null) {
+            return;
+        }
         try {
-            thread.join(joinFor.toMillis());
+            t.join(joinFor.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -64,8 +64,29 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
         this.perChannel = perChannel;
     }
 
+    private volatile java.util.function.BooleanSupplier mayAct = () -> true;
+
+    /**
+     * Posts only while {@code check} says so (a replica that leads and is sure of it, docs/SCALING.md): a
+     * leader that was paused past its lease wakes up and posts nothing a new leader may post too.
+     */
+    public OutboxWorker onlyWhile(java.util.function.BooleanSupplier check) {
+        this.mayAct = check;
+        return this;
+    }
+
+    /** A new run (a replica leading again): every channel's last attempts are looked up again first. */
+    @Override
+    protected void starting() {
+        checkedSinceStart.clear();
+        nextPost.clear();
+    }
+
     @Override
     protected long round() {
+        if (!mayAct.getAsBoolean()) {
+            return TimeUnit.MILLISECONDS.toNanos(200);
+        }
         long wait = 1000;
         try {
             wait = drainOnce();
@@ -131,6 +152,9 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
             LOG.warn("message {} to {} gave up after {} attempts: {}", m.id(), m.channel(), m.attempts(), m.lastError());
             outbox.failed(m.id(), "gave up after " + m.attempts() + " attempts: " + m.lastError());
             return;
+        }
+        if (!mayAct.getAsBoolean()) {
+            return; // no longer sure to lead: the next leader sends it
         }
         outbox.attempting(m.id());
         try {

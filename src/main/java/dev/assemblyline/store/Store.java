@@ -31,6 +31,7 @@ public final class Store {
     private final String upsertState;
     private final String upsertBranch;
     private volatile Runnable onLogged = () -> { };
+    private volatile java.util.function.LongSupplier epoch = () -> 0;
 
     public Store(Jdbc db) {
         this.db = db;
@@ -172,6 +173,11 @@ public final class Store {
         this.onLogged = listener;
     }
 
+    /** The fencing number each log entry is written with (docs/SCALING.md); 0 (stored as none) on a single process. */
+    public void epoch(java.util.function.LongSupplier epoch) {
+        this.epoch = epoch;
+    }
+
     /** The newest event id, 0 for an empty log. */
     public long lastEventId() {
         return db.first("reading the event log", "SELECT MAX(id) FROM event_log", rs -> rs.getLong(1)).orElse(0L);
@@ -205,10 +211,12 @@ public final class Store {
             }
             del.executeBatch();
         }
-        try (PreparedStatement log = c.prepareStatement("INSERT INTO event_log (at, service, kind, message, inbox_id) VALUES (?,?,?,?,?)")) {
+        try (PreparedStatement log = c.prepareStatement("INSERT INTO event_log (at, service, kind, message, inbox_id, epoch) VALUES (?,?,?,?,?,?)")) {
             Long inboxId = b.processed().isEmpty() ? null : b.processed().get(b.processed().size() - 1);
+            long at = epoch.getAsLong();
+            Jdbc.Typed fencing = new Jdbc.Typed(at == 0 ? null : at, java.sql.Types.BIGINT);
             for (LogEntry e : b.log()) {
-                Jdbc.bind(log, e.at(), e.service(), e.kind(), Jdbc.head(e.message(), 4000), new Jdbc.Typed(inboxId, java.sql.Types.BIGINT));
+                Jdbc.bind(log, e.at(), e.service(), e.kind(), Jdbc.head(e.message(), 4000), new Jdbc.Typed(inboxId, java.sql.Types.BIGINT), fencing);
                 log.addBatch();
             }
             log.executeBatch();

@@ -141,6 +141,14 @@ public final class WriteBack extends Worker {
         return commits;
     }
 
+    private volatile java.util.function.BooleanSupplier mayAct = () -> true;
+
+    /** Pushes only while {@code check} says so (a replica sure that it leads, docs/SCALING.md). */
+    public WriteBack onlyWhile(java.util.function.BooleanSupplier check) {
+        this.mayAct = check;
+        return this;
+    }
+
     @Override
     protected long round() {
         if (off != null) {
@@ -301,6 +309,9 @@ public final class WriteBack extends Worker {
             if (commit == null) { // the repository already says so
                 written.putAll(changed);
                 return false;
+            }
+            if (!mayAct.getAsBoolean()) {
+                return false; // no longer sure to lead (docs/SCALING.md): the next leader writes it
             }
             RepoSource.Publication p = source.publish(head, commit);
             switch (p.outcome()) {
