@@ -197,7 +197,9 @@ public final class Wiring implements AutoCloseable {
         }
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock, config.followMode());
-        Intake intake = new Intake(store, wakeup::inbox, metrics);
+        dev.assemblyline.store.CiStore ciStore = new dev.assemblyline.store.CiStore(database.jdbc());
+        loop.withCi(new dev.assemblyline.pipeline.CiVerdicts(ciStore, results, reconciler.trees(), clock, wakeup::recheck));
+        Intake intake = new Intake(store, wakeup::inbox, metrics).withVerdicts(ciStore, wakeup::changed);
         this.board = new Board(store, ticketStore, sessionStore, results, opsStore, reconciler::states, clock);
         AuthGuard guard = new AuthGuard(clock, metrics);
         HttpServlet git = source instanceof HostedRepo hosted

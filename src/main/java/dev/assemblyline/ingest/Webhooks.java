@@ -1,5 +1,9 @@
 package dev.assemblyline.ingest;
 
+import dev.assemblyline.model.CiVerdict;
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.assemblyline.model.InboxEvent;
@@ -43,7 +47,11 @@ public final class Webhooks {
      * What to answer, and the event to store when there is one. {@code status} is final unless an event
      * is present: then 202 once stored, or 200 {"duplicate":true} when the delivery was seen before.
      */
-    public record Outcome(int status, Map<String, Object> body, InboxEvent event) {
+    public record Outcome(int status, Map<String, Object> body, InboxEvent event, List<CiVerdict> verdicts) {
+        public Outcome(int status, Map<String, Object> body, InboxEvent event) {
+            this(status, body, event, List.of());
+        }
+
         static Outcome answer(int status, String key, Object value) {
             return new Outcome(status, Map.of(key, value), null);
         }
@@ -119,7 +127,8 @@ public final class Webhooks {
         if (event.equals("ping")) {
             return Outcome.answer(200, "pong", true);
         }
-        if (!event.equals("push")) {
+        boolean ci = event.equals("check_run") || event.equals("check_suite") || event.equals("status");
+        if (!event.equals("push") && !ci) {
             return Outcome.answer(202, "ignored", "event " + event + " is not handled");
         }
         // GitHub's and Gitea's "form" content type: the same JSON, URL-encoded in a payload field. The
@@ -129,8 +138,132 @@ public final class Webhooks {
         if (json == null) {
             return Outcome.answer(400, "error", form ? "form body has no JSON payload field" : "body is not JSON");
         }
+        if (ci) {
+            return verdicts(source.equals("github") ? githubVerdict(event, json) : giteaVerdict(json));
+        }
         return push(source, delivery, body, json.path("ref").asText(null), json.path("before").asText(null),
                 json.path("after").asText(null));
+    }
+
+    /** Test verdicts from CI (docs/ci.md): stored by the caller, applied by the leader to the service trees at the commit. */
+    private Outcome verdicts(List<CiVerdict> verdicts) {
+        if (!following) {
+            return Outcome.answer(409, "error", HOSTED_MODE);
+        }
+        for (CiVerdict v : verdicts) {
+            if (v.commit() == null || !SHA.matcher(v.commit()).matches()) {
+                return Outcome.answer(400, "error", "the check names no commit id");
+            }
+            if (v.context() == null || v.context().isBlank() || v.context().length() > 300) {
+                return Outcome.answer(400, "error", "the check has no name, or one longer than 300 characters");
+            }
+        }
+        if (verdicts.isEmpty()) {
+            return Outcome.answer(202, "ignored", "no verdict in this event (queued, running or cancelled)");
+        }
+        return new Outcome(202, Map.of("accepted", true, "verdicts", verdicts.size()), null, verdicts);
+    }
+
+    /** GitHub's check_run, check_suite and status events; an event with no verdict yet (queued, in progress) gives none. */
+    private static List<CiVerdict> githubVerdict(String event, JsonNode json) {
+        switch (event) {
+            case "check_run" -> {
+                JsonNode run = json.path("check_run");
+                String state = "completed".equals(run.path("status").asText()) ? conclusion(run.path("conclusion").asText(null)) : CiVerdict.PENDING;
+                if (state == null) {
+                    return List.of();
+                }
+                JsonNode out = run.path("output");
+                return List.of(CiVerdict.of("github", run.path("head_sha").asText(null), run.path("name").asText(null), state,
+                        run.path("html_url").asText(null), join(out.path("title").asText(null), out.path("summary").asText(null), out.path("text").asText(null))));
+            }
+            case "check_suite" -> {
+                JsonNode suite = json.path("check_suite");
+                String state = "completed".equals(suite.path("status").asText()) ? conclusion(suite.path("conclusion").asText(null)) : CiVerdict.PENDING;
+                if (state == null) {
+                    return List.of();
+                }
+                String sha = suite.path("head_sha").asText(null);
+                String repo = json.path("repository").path("html_url").asText(null);
+                return List.of(CiVerdict.of("github", sha, "suite: " + suite.path("app").path("name").asText("checks"), state,
+                        repo == null || sha == null ? null : repo + "/commit/" + sha + "/checks", "check suite " + suite.path("conclusion").asText("")));
+            }
+            default -> {
+                return List.of(status("github", json));
+            }
+        }
+    }
+
+    private static List<CiVerdict> giteaVerdict(JsonNode json) {
+        return List.of(status("gitea", json));
+    }
+
+    /** A commit status (GitHub, Gitea, Forgejo): pending, success, failure or error (and Gitea's warning). */
+    private static CiVerdict status(String forge, JsonNode json) {
+        String state = switch (json.path("state").asText("")) {
+            case "success" -> CiVerdict.SUCCESS;
+            case "failure", "error" -> CiVerdict.FAILURE;
+            case "warning" -> CiVerdict.SUCCESS;
+            default -> CiVerdict.PENDING;
+        };
+        return CiVerdict.of(forge, json.path("sha").asText(null), json.path("context").asText(null), state, json.path("target_url").asText(null),
+                json.path("description").asText(null));
+    }
+
+    /** A check's conclusion as a verdict; null for one that says nothing about the code (cancelled, skipped, stale). */
+    private static String conclusion(String c) {
+        if (c == null) {
+            return null;
+        }
+        return switch (c) {
+            case "success", "neutral" -> CiVerdict.SUCCESS;
+            case "failure", "timed_out", "action_required", "startup_failure" -> CiVerdict.FAILURE;
+            default -> null;
+        };
+    }
+
+    private static String join(String... parts) {
+        StringBuilder b = new StringBuilder();
+        for (String p : parts) {
+            if (p != null && !p.isBlank()) {
+                b.append(b.length() == 0 ? "" : "\n").append(p.strip());
+            }
+        }
+        return b.toString();
+    }
+
+    /** A GitLab pipeline event: the pipeline as a whole ("pipeline") and each of its finished jobs, by job name. */
+    private static List<CiVerdict> gitlabVerdicts(JsonNode json) {
+        JsonNode p = json.path("object_attributes");
+        String sha = p.path("sha").asText(null);
+        String url = p.path("url").asText(null);
+        if (url == null && json.path("project").path("web_url").isTextual() && p.path("id").canConvertToLong()) {
+            url = json.path("project").path("web_url").asText() + "/-/pipelines/" + p.path("id").asLong();
+        }
+        List<CiVerdict> out = new ArrayList<>();
+        String overall = gitlabState(p.path("status").asText(""));
+        if (overall != null) {
+            out.add(CiVerdict.of("gitlab", sha, "pipeline", overall, url, "pipeline " + p.path("status").asText("")));
+        }
+        for (JsonNode job : json.path("builds")) {
+            String state = gitlabState(job.path("status").asText(""));
+            if (state != null && job.path("name").isTextual()) {
+                String jobUrl = json.path("project").path("web_url").isTextual() && job.path("id").canConvertToLong()
+                        ? json.path("project").path("web_url").asText() + "/-/jobs/" + job.path("id").asLong() : url;
+                out.add(CiVerdict.of("gitlab", sha, job.path("name").asText(), state, jobUrl, "job " + job.path("status").asText("")
+                        + (job.path("failure_reason").isTextual() ? ": " + job.path("failure_reason").asText() : "")));
+            }
+        }
+        return out;
+    }
+
+    private static String gitlabState(String status) {
+        return switch (status) {
+            case "success" -> CiVerdict.SUCCESS;
+            case "failed" -> CiVerdict.FAILURE;
+            case "created", "waiting_for_resource", "preparing", "pending", "running", "scheduled" -> CiVerdict.PENDING;
+            default -> null; // canceled, skipped, manual: nothing about the code
+        };
     }
 
     private Outcome gitlab(Function<String, String> header, byte[] body) {
@@ -141,6 +274,9 @@ public final class Webhooks {
         JsonNode json = parse(body);
         if (json == null) {
             return Outcome.answer(400, "error", "body is not JSON");
+        }
+        if (event.equals("Pipeline Hook") && "pipeline".equals(json.path("object_kind").asText())) {
+            return verdicts(gitlabVerdicts(json));
         }
         if (!event.equals("Push Hook") || !"push".equals(json.path("object_kind").asText())) {
             return Outcome.answer(202, "ignored", "event " + event + " is not handled");

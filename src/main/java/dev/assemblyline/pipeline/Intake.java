@@ -53,6 +53,23 @@ public final class Intake {
         return a;
     }
 
+    private dev.assemblyline.store.CiStore ci;
+    private Runnable onVerdict = () -> { };
+
+    /** Where CI verdicts are kept (docs/ci.md), and what wakes the leader to apply them. */
+    public Intake withVerdicts(dev.assemblyline.store.CiStore ci, Runnable onVerdict) {
+        this.ci = ci;
+        this.onVerdict = onVerdict;
+        return this;
+    }
+
+    /** Stores verified CI verdicts (a check, a status, a pipeline) durably, then wakes the leader. */
+    public void acceptVerdicts(String countAs, List<dev.assemblyline.model.CiVerdict> verdicts, java.time.Instant now) {
+        ci.record(verdicts, now);
+        count(countAs, "verdict");
+        onVerdict.run();
+    }
+
     /** Records an event handled on the spot (a Slack event); a duplicate means it was acted on before. */
     public Store.Accepted acceptHandled(InboxEvent e) {
         return store.acceptHandled(e, "accepted");

@@ -175,6 +175,10 @@ public final class ReconcileLoop extends Worker {
         if (o != null) {
             ok &= step("deploys and health checks", () -> o.turn(reconciler.states(), reconciler.head(), reconciler.config()));
         }
+        CiVerdicts ci = this.ci;
+        if (ci != null) {
+            ok &= step("applying CI verdicts", () -> ci.apply(reconciler.states(), reconciler.config()));
+        }
         ok &= step("leases and offers", desk::tick);
         if (desk.syncPending() || reconciler.busy()) {
             wakeup.choresDue(true); // a bulk change: the next slice of tickets after the inbox has been looked at again
@@ -183,6 +187,13 @@ public final class ReconcileLoop extends Worker {
     }
 
     private String failedStep;
+    private volatile CiVerdicts ci;
+
+    /** Applies the team's CI verdicts each turn (docs/ci.md). */
+    public ReconcileLoop withCi(CiVerdicts verdicts) {
+        this.ci = verdicts;
+        return this;
+    }
 
     private boolean step(String what, Runnable r) {
         try {

@@ -82,8 +82,8 @@ public final class TestScheduler implements AutoCloseable {
             }
         });
         for (ServiceState s : states.values()) {
-            if (s.phase() != Phase.TESTING || s.tree() == null) {
-                continue;
+            if (s.phase() != Phase.TESTING || s.tree() == null || config.testsByCi(s.service())) {
+                continue; // tests: ci waits for the forge's verdict (CiVerdicts)
             }
             Running r = running.get(s.service());
             if (r != null && r.tree().equals(s.tree()) || results.has(s.service(), s.tree())) {

@@ -39,12 +39,33 @@ import java.util.stream.Collectors;
  * that is not one of these, counts as empty and says why in {@link #problem} (with the key and the
  * line); the coordinator logs that to the event log for the commit that brought it.
  */
-public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, Service> services, String problem, Layout layoutAsWritten) {
+public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, Service> services, String problem, Layout layoutAsWritten, Ci ci) {
+
+    /**
+     * Test verdicts from the team's CI instead of runs here (docs/ci.md): {@code tests: ci} at the top (every
+     * service) or in a service's entry ({@code ci}, or {@code run} to run one here anyway), and
+     * {@code ci_context}: the check or status that counts, {@code {service}} standing for the name.
+     */
+    public record Ci(boolean all, String context, Map<String, Boolean> services, Map<String, String> contexts) {
+        static final Ci NONE = new Ci(false, null, Map.of(), Map.of());
+    }
+
+    /** Whether the forge's CI, not the coordinator, tests this service. */
+    public boolean testsByCi(String service) {
+        Boolean b = ci.services().get(service);
+        return b != null ? b : ci.all();
+    }
+
+    /** The check or status whose verdict counts for this service; null: every check reported on the commit. */
+    public String ciContext(String service) {
+        String c = ci.contexts().getOrDefault(service, ci.context());
+        return c == null ? null : c.replace("{service}", service);
+    }
 
     /** The coordinator's own layout with the root left to ASSEMBLY_SERVICES_ROOT (a null root: not written). */
     private static final Layout UNSAID = Layout.DEFAULT.withRoot(null);
 
-    public static final RepoConfig DEFAULT = new RepoConfig(80, Duration.ofMinutes(15), Map.of(), null, UNSAID);
+    public static final RepoConfig DEFAULT = new RepoConfig(80, Duration.ofMinutes(15), Map.of(), null, UNSAID, Ci.NONE);
 
     /**
      * Where services live and what each phase's evidence is (docs/layouts.md): as written, the root
@@ -56,7 +77,7 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
 
     /** The same settings with another layout. */
     public RepoConfig withLayout(Layout l) {
-        return new RepoConfig(coverageMin, testTimeout, services, problem, l);
+        return new RepoConfig(coverageMin, testTimeout, services, problem, l, ci);
     }
 
     /**
@@ -79,12 +100,12 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
 
     /** The file as written. */
     private record File(Double coverageMin, String testTimeout, Map<String, ServiceEntry> services, String root, List<String> spec, String build,
-                        List<String> tests, List<String> production) {
+                        List<String> tests, List<String> production, String ciContext) {
     }
 
     /** One service's entry as written. */
     private record ServiceEntry(List<String> buildFiles, String test, Double coverageMin, String deploy, List<String> deploySecrets,
-                                String health, String restart, Boolean network) {
+                                String health, String restart, Boolean network, String tests, String ciContext) {
     }
 
     /** One service's settings; null fields fall back to the defaults. */
@@ -148,24 +169,48 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
         if (timeout.compareTo(Duration.ofSeconds(10)) < 0 || timeout.compareTo(Duration.ofHours(24)) > 0) {
             timeout = DEFAULT.testTimeout(); // out of 10 s .. 24 h: the default, not a run killed at once or never
         }
+        // "tests: ci": verdicts from the forge's CI; any other value lists where tests live (a folder named ci is "ci/")
+        boolean ciAll = f.tests() != null && f.tests().size() == 1 && f.tests().get(0) != null && f.tests().get(0).strip().equals("ci");
+        List<String> testPaths = ciAll ? null : f.tests();
         Layout layout;
         try {
             String root = f.root() == null ? null : f.root().strip().equals(".") ? "" : dev.assemblyline.git.ServiceTrees.normaliseRoot(f.root());
             String build = f.build() == null ? "BUILD" : f.build().strip().equals(".") || f.build().isBlank() ? ""
                     : Layout.paths("build", List.of(f.build()), false).get(0).replaceAll("/+$", "");
             layout = new Layout(root, f.spec() == null ? UNSAID.spec() : Layout.paths("spec", f.spec(), true), build,
-                    f.tests() == null ? UNSAID.tests() : Layout.paths("tests", f.tests(), false),
+                    testPaths == null ? UNSAID.tests() : Layout.paths("tests", testPaths, false),
                     f.production() == null ? UNSAID.production() : Layout.paths("production", f.production(), false));
         } catch (IllegalArgumentException e) {
             return ignored(0, e.getMessage().replace("services root", "root"));
         }
         Map<String, Service> services = new HashMap<>();
+        Map<String, Boolean> ciServices = new HashMap<>();
+        Map<String, String> ciContexts = new HashMap<>();
         if (f.services() != null) {
+            for (var e : f.services().entrySet()) {
+                ServiceEntry se = e.getValue();
+                if (se == null) {
+                    continue;
+                }
+                if (se.tests() != null) {
+                    switch (se.tests().strip()) {
+                        case "ci" -> ciServices.put(e.getKey(), true);
+                        case "run" -> ciServices.put(e.getKey(), false);
+                        default -> {
+                            return ignored(0, "services." + e.getKey() + ".tests must be 'ci' (the forge's CI tests it) or 'run' (the coordinator does)");
+                        }
+                    }
+                }
+                if (se.ciContext() != null && !se.ciContext().isBlank()) {
+                    ciContexts.put(e.getKey(), se.ciContext().strip());
+                }
+            }
             f.services().forEach((name, e) -> services.put(name, e == null ? Service.NONE : new Service(e.buildFiles() == null ? null
                     : List.copyOf(e.buildFiles()), e.test(), e.coverageMin(), e.deploy(), e.deploySecrets() == null ? List.of()
                     : List.copyOf(e.deploySecrets()), e.health(), e.restart(), Boolean.TRUE.equals(e.network()))));
         }
-        return new RepoConfig(f.coverageMin() == null ? DEFAULT.coverageMin() : f.coverageMin(), timeout, Map.copyOf(services), null, layout); // shared: see #last
+        Ci ci = new Ci(ciAll, f.ciContext() == null || f.ciContext().isBlank() ? null : f.ciContext().strip(), Map.copyOf(ciServices), Map.copyOf(ciContexts));
+        return new RepoConfig(f.coverageMin() == null ? DEFAULT.coverageMin() : f.coverageMin(), timeout, Map.copyOf(services), null, layout, ci); // shared: see #last
     }
 
     private static RepoConfig ignored(JsonLocation at, String what) {
@@ -175,7 +220,7 @@ public record RepoConfig(double coverageMin, Duration testTimeout, Map<String, S
     private static RepoConfig ignored(int lineNr, String what) {
         String line = lineNr < 1 ? "" : " line " + lineNr;
         return new RepoConfig(DEFAULT.coverageMin(), DEFAULT.testTimeout(), Map.of(), "assembly.yml" + line + ": " + what
-                + "; the whole file is ignored until it is fixed", UNSAID);
+                + "; the whole file is ignored until it is fixed", UNSAID, Ci.NONE);
     }
 
     /**

@@ -134,6 +134,11 @@ public final class Server {
             return;
         }
         Webhooks.Outcome o = webhooks.handle(provider, ctx::header, body);
+        if (!o.verdicts().isEmpty()) {
+            intake.acceptVerdicts(provider, o.verdicts(), java.time.Instant.now());
+            json(ctx, 202, o.body());
+            return;
+        }
         if (o.event() == null) {
             intake.count(provider, switch (o.status()) {
                 case 401 -> "unauthorized";

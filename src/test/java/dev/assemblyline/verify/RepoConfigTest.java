@@ -45,7 +45,7 @@ class RepoConfigTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "coverge_min: 60                                   | assembly.yml line 1: unknown key 'coverge_min' (known: build, coverage_min, production, root, services, spec, test_timeout, tests)",
+        "coverge_min: 60                                   | assembly.yml line 1: unknown key 'coverge_min' (known: build, ci_context, coverage_min, production, root, services, spec, test_timeout, tests)",
         "services:\\n  billing:\\n    deploy: x\\n    helth: y | assembly.yml line 4: unknown key 'helth' in services.billing (known: build_files",
         "coverage_min: lots                                | assembly.yml line 1: wrong type in coverage_min",
         "services: [a, b]                                  | assembly.yml line 1: wrong type in services",
@@ -74,5 +74,31 @@ class RepoConfigTest {
         RepoConfig c = parse(yaml);
         assertThat(c.problem()).isNull();
         assertThat(c.testTimeout()).isEqualTo(Duration.parse(expected));
+    }
+
+    @Test
+    void testsCiHandsVerdictsToTheForgesCiGloballyOrPerService() {
+        RepoConfig c = RepoConfig.parse("""
+                tests: ci
+                ci_context: "test ({service})"
+                services:
+                  billing:
+                    ci_context: unit
+                  local:
+                    tests: run
+                """.getBytes());
+        assertThat(c.problem()).isNull();
+        assertThat(c.testsByCi("auth")).isTrue();
+        assertThat(c.testsByCi("local")).isFalse();
+        assertThat(c.ciContext("auth")).isEqualTo("test (auth)");
+        assertThat(c.ciContext("billing")).isEqualTo("unit");
+        assertThat(c.layout("SERVICES").tests()).as("'ci' is not a folder of tests").isEqualTo(RepoConfig.DEFAULT.layout("SERVICES").tests());
+        RepoConfig one = RepoConfig.parse("services:\n  billing:\n    tests: ci\n".getBytes());
+        assertThat(one.testsByCi("billing")).isTrue();
+        assertThat(one.testsByCi("auth")).isFalse();
+        assertThat(one.ciContext("billing")).isNull();
+        assertThat(RepoConfig.parse("services:\n  billing:\n    tests: sometimes\n".getBytes()).problem())
+                .contains("services.billing.tests must be 'ci'");
+        assertThat(RepoConfig.parse("tests: [ci/]\n".getBytes()).testsByCi("billing")).as("a folder named ci").isFalse();
     }
 }
