@@ -179,6 +179,7 @@ public record Config(
         if (wb != null && !wb.equals("0") && !wb.equals("1")) {
             errors.add("ASSEMBLY_WRITEBACK must be 0 (off) or 1 (on), not '" + wb + "'");
         }
+        dev.assemblyline.forge.Forge.fromEnv(env, blank(env.get("ASSEMBLY_REPO_URL")), errors);
         String replica = blank(env.get("ASSEMBLY_REPLICA_ID"));
         if (replica != null && !replica.matches("[A-Za-z0-9._:-]{1,50}")) {
             errors.add("ASSEMBLY_REPLICA_ID must be 1 to 50 letters, digits, '.', '_', ':' or '-'");
@@ -281,6 +282,11 @@ public record Config(
      */
     public boolean replicas() {
         return followMode() && dbUrl != null && dbUrl.startsWith("jdbc:postgresql:");
+    }
+
+    /** The forges commit statuses are reported to (ASSEMBLY_GITHUB_TOKEN, _GITLAB_, _GITEA_; docs/ci.md); none in hosted mode. */
+    public List<dev.assemblyline.forge.Forge> forges() {
+        return followMode() ? dev.assemblyline.forge.Forge.fromEnv(environment, repoUrl, new ArrayList<>()) : List.of();
     }
 
     /** This replica's name (ASSEMBLY_REPLICA_ID; the host name and process id by default). */

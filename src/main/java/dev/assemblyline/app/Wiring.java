@@ -76,6 +76,8 @@ public final class Wiring implements AutoCloseable {
     public final dev.assemblyline.web.LiveFeed liveFeed;
     public final Javalin app;
     private final Wakeup wakeup;
+    /** Sends commit statuses to the forges; null when no forge token is set. */
+    public final dev.assemblyline.forge.StatusWorker forgeStatuses;
     private final DataDirLock dataLock;
     private final dev.assemblyline.store.StoreMetrics storeMetrics;
     private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gcMetrics;
@@ -197,6 +199,12 @@ public final class Wiring implements AutoCloseable {
         }
         Webhooks webhooks = new Webhooks(new Webhooks.Secrets(config.githubSecret(), config.gitlabSecret(), config.giteaSecret(),
                 config.hookSecret(), config.insecureWebhooks()), source::trackedBranch, clock, config.followMode());
+        // commit statuses back to the forge (docs/ci.md): drafted with each change, sent from the outbox by the leader
+        List<dev.assemblyline.forge.Forge> forges = config.forges();
+        this.forgeStatuses = forges.isEmpty() ? null : new dev.assemblyline.forge.StatusWorker(outbox, forges, clock);
+        if (!forges.isEmpty()) {
+            reconciler.reportTo(new dev.assemblyline.forge.ForgeStatuses(forges, base + "/services/{service}"));
+        }
         dev.assemblyline.store.CiStore ciStore = new dev.assemblyline.store.CiStore(database.jdbc());
         loop.withCi(new dev.assemblyline.pipeline.CiVerdicts(ciStore, results, reconciler.trees(), clock, wakeup::recheck));
         Intake intake = new Intake(store, wakeup::inbox, metrics).withVerdicts(ciStore, wakeup::changed);
@@ -245,6 +253,9 @@ public final class Wiring implements AutoCloseable {
         if (leadership != null) {
             if (outboxWorker != null) {
                 outboxWorker.onlyWhile(leadership::sure);
+            }
+            if (forgeStatuses != null) {
+                forgeStatuses.onlyWhile(leadership::sure);
             }
             if (writeBack != null) {
                 writeBack.onlyWhile(leadership::sure);
@@ -300,6 +311,9 @@ public final class Wiring implements AutoCloseable {
             if (outboxWorker != null) {
                 outboxWorker.start();
             }
+            if (forgeStatuses != null) {
+                forgeStatuses.start();
+            }
             if (writeBack != null && startLoop) {
                 writeBack.start();
             }
@@ -333,6 +347,12 @@ public final class Wiring implements AutoCloseable {
         if (writeBack != null) {
             LOG.info("status board: each change of phase or holder is committed to README.md status lines and {} as {} (ASSEMBLY_WRITEBACK=0 turns it off)",
                     dev.assemblyline.writeback.Registry.PATH, config.bot().getName() + " <" + config.bot().getEmailAddress() + ">");
+        }
+        if (!forges.isEmpty()) {
+            LOG.info("commit statuses assembly/<service> go to {} (docs/ci.md)", forges);
+        } else if (!config.followMode() && (config.environment().containsKey("ASSEMBLY_GITHUB_TOKEN")
+                || config.environment().containsKey("ASSEMBLY_GITLAB_TOKEN") || config.environment().containsKey("ASSEMBLY_GITEA_TOKEN"))) {
+            LOG.warn("a forge token is set, but this coordinator hosts its own repository: commit statuses go only to a followed one (ASSEMBLY_REPO_URL)");
         }
         if (sandbox.sandboxed()) {
             LOG.info("repository commands (tests, deploys, restarts) run in {}", sandbox.describe());
@@ -383,6 +403,9 @@ public final class Wiring implements AutoCloseable {
             if (outboxWorker != null) {
                 outboxWorker.start();
             }
+            if (forgeStatuses != null) {
+                forgeStatuses.start();
+            }
             if (writeBack != null) {
                 writeBack.start();
             }
@@ -398,8 +421,12 @@ public final class Wiring implements AutoCloseable {
             if (writeBack != null) {
                 writeBack.close();
             }
+            if (forgeStatuses != null) {
+                forgeStatuses.close();
+            }
             tests.cancelAll();
-            boolean stopped = !loop.alive() && (outboxWorker == null || !outboxWorker.alive()) && (writeBack == null || !writeBack.alive());
+            boolean stopped = !loop.alive() && (outboxWorker == null || !outboxWorker.alive()) && (writeBack == null || !writeBack.alive())
+                    && (forgeStatuses == null || !forgeStatuses.alive());
             if (!stopped) {
                 LOG.warn("leader work is still stopping; this replica keeps its old epoch meanwhile, so the database refuses its writes");
                 return false;
@@ -425,6 +452,9 @@ public final class Wiring implements AutoCloseable {
         }
         if (outboxWorker != null) {
             outboxWorker.close();
+        }
+        if (forgeStatuses != null) {
+            forgeStatuses.close();
         }
         loop.close();
         if (writeBack != null) {

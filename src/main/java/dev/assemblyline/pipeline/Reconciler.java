@@ -374,7 +374,21 @@ public final class Reconciler {
     private void commit(List<ServiceState> upserts, List<String> removals, List<LogEntry> log, String branch, String head,
                         List<Long> events, String outcome, Instant now) {
         Map<String, Phase> before = phasesOf(upserts);
-        store.apply(new Store.Batch(upserts, removals, log, branch, head, events, outcome, announcer.drafts(upserts, before)), now);
+        List<dev.assemblyline.store.OutboxStore.Draft> drafts = announcer.drafts(upserts, before);
+        dev.assemblyline.forge.ForgeStatuses forge = statuses;
+        if (forge != null && !upserts.isEmpty()) {
+            Map<String, ServiceState> was = new HashMap<>();
+            upserts.forEach(u -> {
+                ServiceState old = states.get(u.service());
+                if (old != null) {
+                    was.put(u.service(), old);
+                }
+            });
+            ObjectId at = head != null ? ObjectId.fromString(head) : head();
+            drafts = new ArrayList<>(drafts);
+            drafts.addAll(forge.drafts(upserts, was, at == null ? null : at.name()));
+        }
+        store.apply(new Store.Batch(upserts, removals, log, branch, head, events, outcome, drafts), now);
         if (upserts.stream().anyMatch(u -> before.get(u.service()) != u.phase())) {
             Crashpoint.hit("after-phase-commit");
         }
@@ -419,6 +433,13 @@ public final class Reconciler {
         } catch (java.io.IOException e) {
             return false;
         }
+    }
+
+    private volatile dev.assemblyline.forge.ForgeStatuses statuses;
+
+    /** Reports each change of phase or tree as a commit status to the forges (docs/ci.md), with the change itself. */
+    public void reportTo(dev.assemblyline.forge.ForgeStatuses statuses) {
+        this.statuses = statuses;
     }
 
     /** The last reconciled state of every service, from memory. */

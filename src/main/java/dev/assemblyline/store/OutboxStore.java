@@ -70,13 +70,19 @@ public final class OutboxStore {
     /** The oldest pending message of each channel (order per channel: nothing else may go first), oldest first. */
     public List<Message> pending(int limit) {
         // two steps: H2 ran "id IN (subquery)" as a scan of the whole outbox, sent messages too, every round
-        List<Long> ids = db.list("reading the outbox", "SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY channel ORDER BY 1"
+        List<Long> ids = db.list("reading the outbox", "SELECT MIN(id) FROM outbox WHERE state = 'pending' AND op <> 'status' GROUP BY channel ORDER BY 1"
                 + " FETCH FIRST " + limit + " ROWS ONLY", rs -> rs.getLong(1));
         if (ids.isEmpty()) {
             return List.of();
         }
         return query("SELECT " + COLS + " FROM outbox WHERE id IN (" + String.join(",", java.util.Collections.nCopies(ids.size(), "?"))
                 + ") ORDER BY id", ids.toArray());
+    }
+
+    /** Commit statuses for the forges (docs/ci.md) due by {@code now}, oldest first: they wait in the same outbox as Slack's messages. */
+    public List<Message> pendingStatuses(Instant now, int limit) {
+        return query("SELECT " + COLS + " FROM outbox WHERE state = 'pending' AND op = 'status' AND next_attempt <= ? ORDER BY id"
+                + " FETCH FIRST " + limit + " ROWS ONLY", now);
     }
 
     /** Whether a later update of the same message waits in the outbox (this one's text is then out of date). */
