@@ -2,7 +2,8 @@
 -- whatever migration made it, checks the writer's fencing number. A connection of a replica that leads carries
 -- its epoch in the setting assembly.epoch; a statement from it fails (SQLSTATE AL001) once another replica has
 -- raised leader_fence.epoch. FOR KEY SHARE holds the row until the writer commits, and a new leader raises the
--- epoch under FOR UPDATE, so a write is either wholly before the takeover or refused. Followers (no setting)
+-- epoch under FOR UPDATE, so a write is either wholly before the takeover or refused. Checked once per transaction:
+-- the lock taken by the first write holds the epoch still for the rest of it. Followers (no setting)
 -- write as always: webhooks, claims and Slack requests are answered by every replica.
 SELECT pg_advisory_xact_lock(4242000001);
 
@@ -11,13 +12,14 @@ DECLARE
     mine TEXT := current_setting('assembly.epoch', true);
     now_leading BIGINT;
 BEGIN
-    IF mine IS NULL OR mine = '' THEN
-        RETURN NULL;
+    IF mine IS NULL OR mine = '' OR current_setting('assembly.checked', true) = mine THEN
+        RETURN NULL; -- not leading, or checked already in this transaction (the row stays locked until it ends)
     END IF;
     SELECT epoch INTO now_leading FROM leader_fence WHERE id = 1 FOR KEY SHARE;
     IF now_leading IS DISTINCT FROM mine::BIGINT THEN
         RAISE EXCEPTION 'fenced: this replica led at epoch % and epoch % leads now', mine, now_leading USING ERRCODE = 'AL001';
     END IF;
+    PERFORM set_config('assembly.checked', mine, true);
     RETURN NULL;
 END $$;
 

@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time an operation in-process: warm-up runs, then timed runs; prints one JSON line.",
         subcommands = {BenchCommand.Scan.class, BenchCommand.Changed.class, BenchCommand.Resync.class, AssignBench.class, OutboxBench.class, SandboxBench.class,
-                StatusBench.WriteBackRun.class, StatusBench.InitRun.class})
+                StatusBench.WriteBackRun.class, StatusBench.InitRun.class, FencingBench.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
