@@ -11,11 +11,17 @@ import java.util.List;
  * @param health         the health of the production deployment
  * @param requiredBuildFiles build files required instead of the stack's (assembly.yml), or null
  * @param deployedTree   the tree the configured deploy command deployed, or null
+ * @param testsBy        who gives the test verdict when not the coordinator ("CI check 'test (billing)'", docs/ci.md), or null
  */
 public record Facts(String buildClaimedBy, TestVerdict tests, Health health, String healthDetail, List<String> requiredBuildFiles,
-                    String deployedTree) {
+                    String deployedTree, String testsBy) {
 
-    public static final Facts NONE = new Facts(null, null, Health.UNKNOWN, null, null, null);
+    public static final Facts NONE = new Facts(null, null, Health.UNKNOWN, null, null, null, null);
+
+    /** The verdicts come from elsewhere (the team's CI), said so while waiting for one. */
+    public Facts withTestsBy(String who) {
+        return new Facts(buildClaimedBy, tests, health, healthDetail, requiredBuildFiles, deployedTree, who);
+    }
 
     /** Health of a deployed service, from the last probes. */
     public enum Health { UNKNOWN, HEALTHY, UNHEALTHY }
@@ -29,24 +35,24 @@ public record Facts(String buildClaimedBy, TestVerdict tests, Health health, Str
     }
 
     public Facts withBuildClaimedBy(String session) {
-        return new Facts(session, tests, health, healthDetail, requiredBuildFiles, deployedTree);
+        return new Facts(session, tests, health, healthDetail, requiredBuildFiles, deployedTree, testsBy);
     }
 
     public Facts withTests(TestVerdict verdict) {
-        return new Facts(buildClaimedBy, verdict, health, healthDetail, requiredBuildFiles, deployedTree);
+        return new Facts(buildClaimedBy, verdict, health, healthDetail, requiredBuildFiles, deployedTree, testsBy);
     }
 
     public Facts withHealth(Health h, String detail) {
-        return new Facts(buildClaimedBy, tests, h, detail, requiredBuildFiles, deployedTree);
+        return new Facts(buildClaimedBy, tests, h, detail, requiredBuildFiles, deployedTree, testsBy);
     }
 
     /** The tree the deploy command last deployed successfully, or null. */
     public Facts withDeployedTree(String tree) {
-        return new Facts(buildClaimedBy, tests, health, healthDetail, requiredBuildFiles, tree);
+        return new Facts(buildClaimedBy, tests, health, healthDetail, requiredBuildFiles, tree, testsBy);
     }
 
     /** The build files this service must have ({@code a|b} for either), from assembly.yml; null means by stack. */
     public Facts withRequiredBuildFiles(List<String> files) {
-        return new Facts(buildClaimedBy, tests, health, healthDetail, files, deployedTree);
+        return new Facts(buildClaimedBy, tests, health, healthDetail, files, deployedTree, testsBy);
     }
 }

@@ -116,7 +116,9 @@ public final class PhaseDetector {
         Facts.TestVerdict verdict = facts.tests();
         String tree = shortId(s.treeId());
         if (verdict == null || !verdict.treeId().equals(s.treeId())) {
-            reasons.add(0, verdict == null
+            reasons.add(0, facts.testsBy() != null && (verdict == null || !verdict.treeId().equals(s.treeId()))
+                    ? "tests exist, waiting for " + facts.testsBy() + " on tree " + tree
+                    : verdict == null
                     ? "tests exist, no result yet for tree " + tree
                     : "tests exist; the last result was for tree " + shortId(verdict.treeId()) + ", not for tree " + tree);
             return Phase.TESTING;

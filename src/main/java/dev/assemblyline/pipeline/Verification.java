@@ -54,7 +54,12 @@ public final class Verification {
 
     /** Facts from assembly.yml alone (required build files). */
     public static Facts facts(RepoConfig config, String service) {
-        return Facts.NONE.withRequiredBuildFiles(config.requiredBuildFiles(service));
+        Facts f = Facts.NONE.withRequiredBuildFiles(config.requiredBuildFiles(service));
+        if (config.testsByCi(service)) {
+            String context = config.ciContext(service);
+            f = f.withTestsBy(context == null ? "the checks of its commit in CI" : "CI check '" + context + "'");
+        }
+        return f;
     }
 
     public static Outcome verify(Sandbox sandbox, ServiceTrees trees, PhaseDetector detector, ObjectId commit, String service, RepoConfig config,

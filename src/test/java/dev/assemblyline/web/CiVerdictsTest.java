@@ -140,6 +140,7 @@ class CiVerdictsTest {
         server = new Wiring(Config.fromEnv(env), Clock.systemUTC(), true);
         String c1 = Tools.ok(work, "git", "rev-parse", "HEAD").trim();
         await().atMost(Duration.ofSeconds(20)).until(() -> "TESTING".equals(phase("gh-check")) && "TESTING".equals(phase("gt")));
+        assertThat(service("gl").get("reasons").get(0).asText()).startsWith("tests exist, waiting for CI check 'unit' on tree ");
 
         // a check still running says nothing yet
         assertThat(github("check_run", checkRun(c1, "test (gh-check)", "in_progress", null, "running"))).isEqualTo(202);
