@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Kill -9 at {@code -Dchaos.kills} (20) random points while 200 phase changes are being announced one by one
- * (digest off), against a fake Slack that keeps what was posted and answers conversations.history with it,
+ * (digest off), against Slack on WireMock (FakeSlack) that keeps what was posted and answers conversations.history with it,
  * as Slack does: after the last restart every service is announced exactly once, on H2 and PostgreSQL.
  * The fake Slack also fails {@code -Dchaos.slack-faults} (15) percent of posts, a third each way: 500 before
  * posting, 429 with Retry-After, and 500 after posting (the message is in the channel, the answer says it

@@ -1,12 +1,20 @@
 package dev.assemblyline;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,48 +27,64 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Slack Web API that keeps what was posted and answers {@code conversations.history} with it, as Slack
- * does, for tests that count announcements across kills of the coordinator. It fails {@code faultPercent}
- * percent of posts, a third each way: 500 before posting, 429 with Retry-After, and 500 after posting (the
- * message is in the channel, the answer says it failed: only the history lookup keeps it from being
- * posted twice).
+ * Slack's Web API on WireMock, keeping what was posted and answering {@code conversations.history} with it,
+ * as Slack does, for tests that count announcements across kills of the coordinator. The stateful part is
+ * a WireMock response transformer. It fails {@code faultPercent} percent of posts, a third each way: 500
+ * before posting, 429 with Retry-After, and 500 after posting (the message is in the channel, the answer
+ * says it failed: only the history lookup keeps it from being posted twice).
  */
 final class FakeSlack implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpServer server;
+    private final WireMockServer server;
     final List<ObjectNode> posted = new ArrayList<>();
     final Map<String, Integer> faultCounts = new TreeMap<>();
     private final Random faults;
     private final int faultPercent;
 
-    FakeSlack(long seed, int faultPercent) throws IOException {
+    FakeSlack(long seed, int faultPercent) {
         this.faults = new Random(seed);
         this.faultPercent = faultPercent;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/api/chat.postMessage", this::post);
-        server.createContext("/api/conversations.history", ex -> {
-            Map<String, String> f = form(ex);
-            ArrayNode messages = JSON.createArrayNode();
-            synchronized (posted) {
-                for (int i = posted.size() - 1; i >= 0 && messages.size() < 50; i--) {
-                    if (posted.get(i).get("channel").asText().equals(f.get("channel"))) {
-                        messages.add(posted.get(i));
+        server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort()
+                .extensions(new Channel()));
+        server.start();
+        server.stubFor(post(urlPathMatching("/api/.*")).willReturn(aResponse().withStatus(200)));
+    }
+
+    /** Answers every Web API call from the posted messages (WireMock's journal would only say what was asked). */
+    private final class Channel implements ResponseDefinitionTransformerV2 {
+        @Override
+        public String getName() {
+            return "slack-channel";
+        }
+
+        @Override
+        public ResponseDefinition transform(ServeEvent event) {
+            String path = event.getRequest().getUrl();
+            int q = path.indexOf('?');
+            path = q < 0 ? path : path.substring(0, q);
+            Map<String, String> f = form(event.getRequest().getBodyAsString());
+            if (path.equals("/api/chat.postMessage")) {
+                return postMessage(f);
+            }
+            if (path.equals("/api/conversations.history")) {
+                ArrayNode messages = JSON.createArrayNode();
+                synchronized (posted) {
+                    for (int i = posted.size() - 1; i >= 0 && messages.size() < 50; i--) {
+                        if (posted.get(i).get("channel").asText().equals(f.get("channel"))) {
+                            messages.add(posted.get(i));
+                        }
                     }
                 }
+                return answer(200, Map.of("ok", true, "messages", messages));
             }
-            answer(ex, 200, Map.of("ok", true, "messages", messages));
-        });
-        server.createContext("/api/", ex -> {
-            form(ex);
-            answer(ex, 200, Map.of("ok", true, "channel", "C0FAKE", "ts", "1", "messages", List.of()));
-        });
-        server.start();
+            return answer(200, Map.of("ok", true, "channel", "C0FAKE", "ts", "1", "messages", List.of()));
+        }
     }
 
     /** The Web API's base URL, for ASSEMBLY_SLACK_API_URL. */
     String apiUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/api/";
+        return "http://127.0.0.1:" + server.port() + "/api/";
     }
 
     int postedCount() {
@@ -83,38 +107,37 @@ final class FakeSlack implements AutoCloseable {
         return count;
     }
 
-    private void post(HttpExchange ex) throws IOException {
-        Map<String, String> f = form(ex);
+    private ResponseDefinition postMessage(Map<String, String> f) {
         int roll;
         synchronized (faults) {
             roll = faults.nextInt(100 * 3);
         }
         if (roll < faultPercent) { // 500 before posting: nothing landed
             fault("500 before posting");
-            answer(ex, 500, Map.of("ok", false, "error", "internal_error"));
-            return;
+            return answer(500, Map.of("ok", false, "error", "internal_error"));
         }
         if (roll < 2 * faultPercent) {
             fault("429");
-            ex.getResponseHeaders().add("Retry-After", "1");
-            answer(ex, 429, Map.of("ok", false, "error", "ratelimited"));
-            return;
+            return answer(429, Map.of("ok", false, "error", "ratelimited"), "Retry-After", "1");
         }
         ObjectNode m = JSON.createObjectNode();
         synchronized (posted) {
             m.put("type", "message").put("ts", "1700000000." + String.format("%06d", posted.size() + 1)).put("text", f.get("text"));
             m.put("channel", f.get("channel"));
             if (f.get("metadata") != null) {
-                m.set("metadata", JSON.readTree(f.get("metadata")));
+                try {
+                    m.set("metadata", JSON.readTree(f.get("metadata")));
+                } catch (JsonProcessingException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
             posted.add(m);
         }
         if (roll < 3 * faultPercent) { // posted, yet the answer says it failed
             fault("500 after posting");
-            answer(ex, 500, Map.of("ok", false, "error", "internal_error"));
-            return;
+            return answer(500, Map.of("ok", false, "error", "internal_error"));
         }
-        answer(ex, 200, Map.of("ok", true, "channel", f.getOrDefault("channel", ""), "ts", m.get("ts").asText()));
+        return answer(200, Map.of("ok", true, "channel", f.getOrDefault("channel", ""), "ts", m.get("ts").asText()));
     }
 
     private void fault(String kind) {
@@ -123,9 +146,9 @@ final class FakeSlack implements AutoCloseable {
         }
     }
 
-    static Map<String, String> form(HttpExchange ex) throws IOException {
+    static Map<String, String> form(String body) {
         Map<String, String> out = new HashMap<>();
-        for (String pair : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
+        for (String pair : body.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
                 out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
@@ -134,16 +157,20 @@ final class FakeSlack implements AutoCloseable {
         return out;
     }
 
-    static void answer(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] b = JSON.writeValueAsBytes(body);
-        ex.getResponseHeaders().add("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, b.length);
-        ex.getResponseBody().write(b);
-        ex.close();
+    private static ResponseDefinition answer(int status, Object body, String... headers) {
+        ResponseDefinitionBuilder r = new ResponseDefinitionBuilder().withStatus(status).withHeader("Content-Type", "application/json");
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            r.withHeader(headers[i], headers[i + 1]);
+        }
+        try {
+            return r.withBody(JSON.writeValueAsString(body)).build();
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        server.stop();
     }
 }

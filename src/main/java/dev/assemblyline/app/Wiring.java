@@ -260,6 +260,8 @@ public final class Wiring implements AutoCloseable {
             if (writeBack != null) {
                 writeBack.onlyWhile(leadership::sure);
             }
+            operations.onlyWhile(leadership::sure);
+            tests.onlyWhile(leadership::sure);
         }
         store.onLogged(() -> {
             liveFeed.signal();
@@ -425,8 +427,9 @@ public final class Wiring implements AutoCloseable {
                 forgeStatuses.close();
             }
             tests.cancelAll();
+            // deploys, health checks and test runs already under way finish (or end, cancelled) at the old epoch
             boolean stopped = !loop.alive() && (outboxWorker == null || !outboxWorker.alive()) && (writeBack == null || !writeBack.alive())
-                    && (forgeStatuses == null || !forgeStatuses.alive());
+                    && (forgeStatuses == null || !forgeStatuses.alive()) && operations.idle() && tests.idle();
             if (!stopped) {
                 LOG.warn("leader work is still stopping; this replica keeps its old epoch meanwhile, so the database refuses its writes");
                 return false;

@@ -74,7 +74,7 @@ public final class ForgeStatuses {
                 throw new IllegalStateException(e);
             }
             for (Forge f : forges) {
-                out.add(new OutboxStore.Draft(f.channel(), "status", "status/" + f.kind() + "/" + head + "/" + s.service() + "/" + s.phase(),
+                out.add(new OutboxStore.Draft(f.channel(), "status", "status/" + f.kind() + "/" + head + "/" + s.service() + "/" + s.phase() + "/" + s.since().toEpochMilli(),
                         null, s.service(), null, body.get("description"), json));
             }
         }

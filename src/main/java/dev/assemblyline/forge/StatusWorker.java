@@ -103,6 +103,10 @@ public final class StatusWorker extends Worker {
             outbox.failed(m.id(), "unreadable status: " + e.getMessage());
             return;
         }
+        if (outbox.newerStatus(m)) { // a retry after a newer status went or waits: it would show an old phase
+            outbox.superseded(m.id());
+            return;
+        }
         outbox.attempting(m.id());
         Instant now = clock.instant();
         HttpResponse<String> r;

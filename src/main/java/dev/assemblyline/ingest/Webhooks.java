@@ -25,6 +25,8 @@ public final class Webhooks {
     public static final String ZERO = "0000000000000000000000000000000000000000";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+    /** The context of the commit statuses the coordinator itself reports (forge.ForgeStatuses). */
+    public static final String OWN_CONTEXT = "assembly/";
 
     /** A provider's secret, or null when its endpoint is off. */
     public record Secrets(String github, String gitlab, String gitea, String hook, boolean insecure) {
@@ -150,9 +152,14 @@ public final class Webhooks {
         if (!following) {
             return Outcome.answer(409, "error", HOSTED_MODE);
         }
+        // the coordinator's own commit statuses (assembly/<service>, docs/ci.md) come back as status events: never a verdict
+        verdicts = verdicts.stream().filter(v -> v.context() == null || !v.context().startsWith(OWN_CONTEXT)).toList();
         for (CiVerdict v : verdicts) {
             if (v.commit() == null || !SHA.matcher(v.commit()).matches()) {
                 return Outcome.answer(400, "error", "the check names no commit id");
+            }
+            if (v.commit().length() != 40) {
+                return Outcome.answer(400, "error", "the check names a SHA-256 commit id; the coordinator reads SHA-1 repositories only");
             }
             if (v.context() == null || v.context().isBlank() || v.context().length() > 300) {
                 return Outcome.answer(400, "error", "the check has no name, or one longer than 300 characters");

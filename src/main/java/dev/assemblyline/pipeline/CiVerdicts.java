@@ -59,11 +59,17 @@ public final class CiVerdicts {
         Map<String, List<CiStore.Check>> onCommit = new HashMap<>();
         for (CiStore.Check check : pending) {
             CiVerdict v = check.verdict();
+            if (!ObjectId.isId(v.commit()) || v.context().startsWith(dev.assemblyline.ingest.Webhooks.OWN_CONTEXT)) {
+                // stored before intake refused these (a SHA-256 id, the coordinator's own status): settled, never applied
+                LOG.info("CI verdict '{}' on {} dropped: not a check of a commit this coordinator can read", v.context(), v.commit());
+                checks.applied(check, now);
+                continue;
+            }
             ObjectId commit = ObjectId.fromString(v.commit());
             if (!present(commit)) {
                 if (Duration.between(check.receivedAt(), now).compareTo(WAIT_FOR_COMMIT) > 0) {
                     LOG.info("CI verdict '{}' on {} dropped: the commit never reached the tracked branch here", v.context(), v.commit());
-                    checks.applied(check.id(), now);
+                    checks.applied(check, now);
                 }
                 continue;
             }
@@ -87,7 +93,7 @@ public final class CiVerdicts {
                     recorded++;
                 }
             }
-            checks.applied(check.id(), now);
+            checks.applied(check, now);
         }
         return recorded;
     }
@@ -107,6 +113,9 @@ public final class CiVerdicts {
         CiVerdict any = null;
         for (CiStore.Check c : all) {
             CiVerdict v = c.verdict();
+            if (v.context().startsWith(dev.assemblyline.ingest.Webhooks.OWN_CONTEXT)) {
+                continue; // the coordinator's own status, not a check of the team's CI
+            }
             any = v;
             if (CiVerdict.PENDING.equals(v.state())) {
                 return null;

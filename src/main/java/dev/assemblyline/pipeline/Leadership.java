@@ -163,7 +163,9 @@ public final class Leadership extends Worker {
                 }
             }
         } catch (SQLException e) {
-            closeConnection(); // the next round reconnects, or steps down if it cannot
+            // the dedicated connection held the lock: without it this replica no longer leads
+            lost("the connection holding the lock failed: " + e.getMessage());
+            closeConnection(); // the next round reconnects and tries to lead again
         }
     }
 

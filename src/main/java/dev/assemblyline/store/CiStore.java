@@ -38,10 +38,23 @@ public final class CiStore {
         });
     }
 
-    /** Verdicts not applied yet, oldest first. */
+    /**
+     * Verdicts not applied yet, oldest first: the newest {@code limit} and the oldest tenth of that, so verdicts
+     * waiting for a commit that has not come (a fork's) neither hide newer ones nor are kept past their hour.
+     */
     public List<Check> pending(int limit) {
-        return db.list("reading CI verdicts", "SELECT " + COLS + " FROM ci_checks WHERE applied_at IS NULL ORDER BY id FETCH FIRST " + limit
-                + " ROWS ONLY", CiStore::check);
+        java.util.TreeMap<Long, Check> out = new java.util.TreeMap<>();
+        for (Check c : db.list("reading CI verdicts", "SELECT " + COLS + " FROM ci_checks WHERE applied_at IS NULL ORDER BY id DESC FETCH FIRST "
+                + limit + " ROWS ONLY", CiStore::check)) {
+            out.put(c.id(), c);
+        }
+        if (out.size() == limit) {
+            for (Check c : db.list("reading CI verdicts", "SELECT " + COLS + " FROM ci_checks WHERE applied_at IS NULL ORDER BY id FETCH FIRST "
+                    + Math.max(1, limit / 10) + " ROWS ONLY", CiStore::check)) {
+                out.put(c.id(), c);
+            }
+        }
+        return List.copyOf(out.values());
     }
 
     /** Every check reported on a commit. */
@@ -49,8 +62,9 @@ public final class CiStore {
         return db.list("reading CI verdicts", "SELECT " + COLS + " FROM ci_checks WHERE commit_sha = ? ORDER BY id", CiStore::check, commit);
     }
 
-    public void applied(long id, Instant now) {
-        db.update("settling a CI verdict", "UPDATE ci_checks SET applied_at = ? WHERE id = ?", now, id);
+    /** Settles a verdict as read: a newer state of the same check that came meanwhile stays to be applied. */
+    public void applied(Check check, Instant now) {
+        db.update("settling a CI verdict", "UPDATE ci_checks SET applied_at = ? WHERE id = ? AND received_at = ?", now, check.id(), check.receivedAt());
     }
 
     private static final String COLS = "id, forge, commit_sha, context, state, url, summary, tests, failed, skipped, coverage, received_at";

@@ -91,6 +91,19 @@ public final class OutboxStore {
                 + " AND id > ?", update.parentId(), update.id()) > 0;
     }
 
+    /**
+     * Whether a later commit status of the same service on the same commit for the same forge is queued or sent
+     * (the dedup key up to the phase: {@code status/<forge>/<sha>/<service>/}): sending this one would undo it.
+     */
+    public boolean newerStatus(Message status) {
+        String key = status.dedupKey();
+        int phase = key.lastIndexOf('/', key.lastIndexOf('/') - 1);
+        String prefix = key.substring(0, phase + 1);
+        return db.count("reading the outbox", "SELECT COUNT(*) FROM outbox WHERE service = ? AND id > ? AND op = 'status'"
+                + " AND state IN ('pending', 'sent') AND dedup_key LIKE ?", status.service(), status.id(),
+                prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%") > 0;
+    }
+
     /** An update left out because a newer one replaces it. */
     public void superseded(long id) {
         db.update("skipping an out-of-date Slack update", "UPDATE outbox SET state = 'superseded', sent_at = NULL WHERE id = ?", id);

@@ -33,6 +33,35 @@ class StoresTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
+    void aCommitStatusWithANewerOneForTheSameCommitIsOutOfDateAndACheckUpdatedMeanwhileStaysToApply(String kind) {
+        try (Database db = open(kind)) {
+            OutboxStore outbox = new OutboxStore(db.jdbc());
+            String sha = "c".repeat(40);
+            outbox.add("github", "status", "status/github/" + sha + "/pay_1/TESTING/1", null, "pay_1", null, "t", "{}", T0);
+            outbox.add("github", "status", "status/github/" + sha + "/pay_1/TESTS_FAILING/2", null, "pay_1", null, "t", "{}", T0);
+            outbox.add("github", "status", "status/github/" + sha + "/pay_10/TESTING/3", null, "pay_10", null, "t", "{}", T0);
+            outbox.add("github", "status", "status/github/" + "d".repeat(40) + "/pay_1/TESTING/4", null, "pay_1", null, "t", "{}", T0);
+            List<OutboxStore.Message> all = outbox.pendingStatuses(T0, 10);
+            assertThat(all).hasSize(4);
+            assertThat(outbox.newerStatus(all.get(0))).as("a later phase of pay_1 on that commit waits").isTrue();
+            assertThat(outbox.newerStatus(all.get(1))).isFalse();
+            assertThat(outbox.newerStatus(all.get(2))).as("pay_10 is another service; '_' matches itself only").isFalse();
+            assertThat(outbox.newerStatus(all.get(3))).as("another commit").isFalse();
+
+            CiStore ci = new CiStore(db.jdbc());
+            ci.record(List.of(new dev.assemblyline.model.CiVerdict("github", sha, "unit", "pending", null, null, null, null, null, null)), T0);
+            CiStore.Check read = ci.pending(10).get(0);
+            ci.record(List.of(new dev.assemblyline.model.CiVerdict("github", sha, "unit", "success", null, null, 3, 0, 0, null)), T0.plusSeconds(1));
+            ci.applied(read, T0.plusSeconds(2));
+            assertThat(ci.pending(10)).as("the newer state, stored between the read and the settling, is still to apply")
+                    .singleElement().satisfies(c -> assertThat(c.verdict().state()).isEqualTo("success"));
+            ci.applied(ci.pending(10).get(0), T0.plusSeconds(3));
+            assertThat(ci.pending(10)).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgres"})
     void aSessionIsOneUpsertThatKeepsItsTokenAndItsSlackUserIsItsOwn(String kind) {
         try (Database db = open(kind)) {
             SessionStore sessions = new SessionStore(db.jdbc());

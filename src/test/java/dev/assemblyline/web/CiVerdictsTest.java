@@ -142,6 +142,14 @@ class CiVerdictsTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> "TESTING".equals(phase("gh-check")) && "TESTING".equals(phase("gt")));
         assertThat(service("gl").get("reasons").get(0).asText()).startsWith("tests exist, waiting for CI check 'unit' on tree ");
 
+        // the coordinator's own commit status coming back is never a verdict; a SHA-256 commit id is refused at intake
+        String own = """
+                {"id":5,"sha":"%s","context":"assembly/gh-status","description":"TESTING","state":"failure","commit":{"sha":"%s"},
+                 "repository":{"full_name":"team/services"},"sender":{"login":"assembly-bot"}}
+                """.formatted(c1, c1);
+        assertThat(github("status", own)).isEqualTo(202);
+        assertThat(new dev.assemblyline.store.CiStore(server.database.jdbc()).onCommit(c1)).as("the coordinator's own status is not stored").isEmpty();
+        assertThat(github("status", own.replace(c1, "ab".repeat(32)).replace("assembly/gh-status", "test (gh-status)"))).isEqualTo(400);
         // a check still running says nothing yet
         assertThat(github("check_run", checkRun(c1, "test (gh-check)", "in_progress", null, "running"))).isEqualTo(202);
         // GitHub check run, with counts and coverage in its output
@@ -172,6 +180,9 @@ class CiVerdictsTest {
         assertThat(service("gh-check").get("reasons").get(0).asText()).contains("CI check 'test (gh-check)' passed (13 tests, 1 skipped); coverage 91.5%");
         String failing = service("gh-status").get("reasons").get(0).asText();
         assertThat(failing).contains("CI check 'test (gh-status)' failed").contains("https://ci.example.com/builds/77").contains("5 tests, 2 failed");
+        await("a failing check opens a fix ticket").atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(HTTP.send(
+                HttpRequest.newBuilder(URI.create(base() + "/api/tickets?service=gh-status")).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .findValuesAsText("kind").contains("fix"));
         JsonNode tests = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/api/services/gh-check/tests")).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
         assertThat(tests.toString()).contains("\"tests\":13");
