@@ -400,6 +400,10 @@ public final class Wiring implements AutoCloseable {
         public void lead(long epoch) {
             database.fence().set(epoch); // before anything it decides is written
             replicaView.close();
+            while (replicaView.alive()) { // its follow() and the loop must never change the reconciler at once
+                LOG.warn("the replica view is still reading what the last leader stored; leading once it has stopped");
+                replicaView.close();
+            }
             reconciler.follow(); // where the last leader left it; the loop's first turn looks at everything
             loop.start();
             if (outboxWorker != null) {

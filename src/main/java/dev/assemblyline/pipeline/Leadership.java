@@ -264,16 +264,30 @@ public final class Leadership extends Worker {
     }
 
     /**
-     * With the lock held: ends the previous leader's sessions (one paused inside a transaction would hold
-     * up the fence), raises the epoch under FOR UPDATE (it waits for writes in flight under the old epoch to
-     * end) and names this replica in the lease. Returns the new epoch.
+     * With the lock held: raises the epoch under FOR UPDATE (it waits for writes in flight under the old
+     * epoch to end) and names this replica in the lease. A previous leader paused inside a transaction
+     * would hold up the fence: when the fence stays locked for 2 s, that replica's sessions are ended and
+     * it is tried again (a replica that left cleanly, or came back as a follower, keeps its sessions).
+     * Returns the new epoch.
      */
     private long takeOver(Lease previous) throws SQLException {
-        endSessionsOf(previous.replica());
+        try {
+            return raiseEpoch("2s");
+        } catch (SQLException e) {
+            if (!"55P03".equals(e.getSQLState()) || previous.replica() == null) { // lock_not_available
+                throw e;
+            }
+            LOG.warn("the fence is held by a transaction of {}: ending its database sessions", previous.replica());
+            endSessionsOf(previous.replica());
+            return raiseEpoch("5s");
+        }
+    }
+
+    private long raiseEpoch(String lockTimeout) throws SQLException {
         conn.setAutoCommit(false);
         try (Statement s = conn.createStatement()) {
             s.setQueryTimeout(10);
-            s.execute("SET LOCAL lock_timeout = '5s'");
+            s.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
             s.executeQuery("SELECT epoch FROM leader_fence WHERE id = 1 FOR UPDATE").close();
             long next;
             try (ResultSet rs = s.executeQuery("UPDATE leader_fence SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch")) {

@@ -102,7 +102,12 @@ public final class LineHealth {
             body.put("replica", r);
         }
         if (l != null && !l.leads()) {
-            body.put("reconcile_loop", "follows: " + (lease(l) == null ? "no leader yet" : lease(l) + " runs it"));
+            Leadership.Lease lease = l.lease();
+            // the lease as last read: a leader that stopped renewing long ago means nobody runs the line
+            boolean leaderless = lease.replica() != null && lease.ageSeconds() * 1000 > stuckAfter.toMillis();
+            body.put("reconcile_loop", leaderless ? "follows, but no replica has led for " + Math.round(lease.ageSeconds()) + " s"
+                    : "follows: " + (lease(l) == null ? "no leader yet" : lease(l) + " runs it"));
+            ok &= !leaderless;
         } else if (last == 0) {
             body.put("reconcile_loop", "not started");
         } else {
