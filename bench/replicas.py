@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--intake", default="20s", help="wrk duration per intake run")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="replicas-bench-")
+    os.chmod(tmp, 0o755)  # PostgreSQL runs as its own user (bench/chaos/pg.sh) and must reach its folder
     pg_port = free_port()
     url = subprocess.check_output(["sh", os.path.join(HERE, "chaos", "pg.sh"), "start", tmp + "/pg", str(pg_port)], text=True).strip()
     procs = {}

@@ -71,7 +71,7 @@ final class FencingBench implements Callable<Integer> {
             line.put("fenced_median_ms", Math.round(medOn * 1000) / 1000.0);
             line.put("unfenced_median_ms", Math.round(medOff * 1000) / 1000.0);
             line.put("added_ms", Math.round((medOn - medOff) * 1000) / 1000.0);
-            spec.commandLine().getOut().println(line);
+            spec.commandLine().getOut().println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(line));
             spec.commandLine().getOut().flush();
             return 0;
         }
