@@ -249,6 +249,15 @@ public final class Webhooks {
         }
         List<CiVerdict> out = new ArrayList<>();
         String overall = gitlabState(p.path("status").asText(""));
+        boolean ownJobs = false;
+        for (JsonNode job : json.path("builds")) {
+            ownJobs |= job.path("name").asText("").startsWith(OWN_CONTEXT);
+        }
+        if (ownJobs) {
+            // GitLab makes the coordinator's commit statuses external jobs of the pipeline, and counts them in its
+            // status: the pipeline's verdict is then taken from the team's own jobs
+            overall = teamJobsState(json.path("builds"));
+        }
         if (overall != null) {
             out.add(CiVerdict.of("gitlab", sha, "pipeline", overall, url, "pipeline " + p.path("status").asText("")));
         }
@@ -262,6 +271,23 @@ public final class Webhooks {
             }
         }
         return out;
+    }
+
+    /** The team's jobs as one state: pending while one is unfinished, failed if one failed (unless allowed to), else success. */
+    private static String teamJobsState(JsonNode builds) {
+        boolean pending = false;
+        boolean failed = false;
+        boolean passed = false;
+        for (JsonNode job : builds) {
+            if (job.path("name").asText("").startsWith(OWN_CONTEXT)) {
+                continue;
+            }
+            String state = gitlabState(job.path("status").asText(""));
+            pending |= CiVerdict.PENDING.equals(state);
+            failed |= CiVerdict.FAILURE.equals(state) && !job.path("allow_failure").asBoolean(false);
+            passed |= CiVerdict.SUCCESS.equals(state);
+        }
+        return pending ? CiVerdict.PENDING : failed ? CiVerdict.FAILURE : passed ? CiVerdict.SUCCESS : null;
     }
 
     private static String gitlabState(String status) {

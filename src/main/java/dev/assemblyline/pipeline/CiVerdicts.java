@@ -110,6 +110,7 @@ public final class CiVerdicts {
         int failed = 0;
         int skipped = 0;
         boolean counted = false;
+        int checks = 0;
         CiVerdict any = null;
         for (CiStore.Check c : all) {
             CiVerdict v = c.verdict();
@@ -117,6 +118,7 @@ public final class CiVerdicts {
                 continue; // the coordinator's own status, not a check of the team's CI
             }
             any = v;
+            checks++;
             if (CiVerdict.PENDING.equals(v.state())) {
                 return null;
             }
@@ -138,7 +140,7 @@ public final class CiVerdicts {
             return new CiVerdict(f.forge(), f.commit(), f.context() + (failing.size() > 1 ? " and " + (failing.size() - 1) + " more" : ""),
                     CiVerdict.FAILURE, f.url(), f.summary(), counted ? tests : null, counted ? failed : null, counted ? skipped : null, null);
         }
-        return new CiVerdict(any.forge(), any.commit(), all.size() == 1 ? any.context() : all.size() + " checks", CiVerdict.SUCCESS,
+        return new CiVerdict(any.forge(), any.commit(), checks == 1 ? any.context() : checks + " checks", CiVerdict.SUCCESS,
                 any.url(), any.summary(), counted ? tests : null, counted ? failed : null, counted ? skipped : null, null);
     }
 

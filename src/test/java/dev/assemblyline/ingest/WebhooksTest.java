@@ -32,6 +32,58 @@ class WebhooksTest {
         assertThat(o.status()).isEqualTo(200);
     }
 
+    final Webhooks ci = new Webhooks(new Webhooks.Secrets("gh", "gl", null, "h", false), () -> "main", Clock.systemUTC(), true);
+
+    Webhooks.Outcome github(String event, String body) {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        return ci.handle("github", headers("X-GitHub-Event", event, "X-GitHub-Delivery", "d-" + body.hashCode(),
+                "X-Hub-Signature-256", "sha256=" + Hmac.sha256Hex("gh", b))::get, b);
+    }
+
+    @Test
+    void checkSuitesAreVerdictsAndTheCoordinatorsOwnStatusesAndSha256IdsAreNot() {
+        String sha = "a".repeat(40);
+        Webhooks.Outcome suite = github("check_suite", """
+                {"action":"completed","check_suite":{"id":5,"head_branch":"main","head_sha":"%s","status":"completed","conclusion":"failure",
+                 "app":{"id":15368,"slug":"github-actions","name":"GitHub Actions"}},
+                 "repository":{"full_name":"team/services","html_url":"https://github.com/team/services"}}
+                """.formatted(sha));
+        assertThat(suite.status()).isEqualTo(202);
+        assertThat(suite.verdicts()).singleElement().satisfies(v -> {
+            assertThat(v.context()).isEqualTo("suite: GitHub Actions");
+            assertThat(v.state()).isEqualTo("failure");
+            assertThat(v.url()).isEqualTo("https://github.com/team/services/commit/" + sha + "/checks");
+        });
+        String own = """
+                {"id":1,"sha":"%s","context":"assembly/billing","state":"failure","description":"TESTS_FAILING","repository":{"full_name":"t/s"}}
+                """.formatted(sha);
+        assertThat(github("status", own).verdicts()).as("the coordinator's own status").isNullOrEmpty();
+        assertThat(github("status", own.replace(sha, "b".repeat(64)).replace("assembly/billing", "unit")).status()).isEqualTo(400);
+    }
+
+    @Test
+    void aGitlabPipelineCountingTheCoordinatorsStatusesIsJudgedByTheTeamsJobs() {
+        String body = """
+                {"object_kind":"pipeline","object_attributes":{"id":31,"sha":"%s","status":"failed","url":"https://gl.example.com/t/s/-/pipelines/31"},
+                 "project":{"id":1,"web_url":"https://gl.example.com/t/s"},
+                 "builds":[{"id":380,"stage":"test","name":"unit","status":"success","allow_failure":false},
+                           {"id":381,"stage":"lint","name":"lint","status":"failed","allow_failure":true},
+                           {"id":382,"stage":"external","name":"assembly/billing","status":"failed","allow_failure":false}]}
+                """.formatted("c".repeat(40));
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        Webhooks.Outcome o = ci.handle("gitlab", headers("X-Gitlab-Event", "Pipeline Hook", "X-Gitlab-Token", "gl")::get, b);
+        assertThat(o.status()).isEqualTo(202);
+        Map<String, String> states = new TreeMap<>();
+        o.verdicts().forEach(v -> states.put(v.context(), v.state()));
+        assertThat(states).isEqualTo(Map.of("pipeline", "success", "unit", "success", "lint", "failure"));
+        String plain = body.replace(",\n           {\"id\":382,\"stage\":\"external\",\"name\":\"assembly/billing\",\"status\":\"failed\",\"allow_failure\":false}", "");
+        assertThat(plain).doesNotContain("assembly/");
+        byte[] p = plain.getBytes(StandardCharsets.UTF_8);
+        assertThat(ci.handle("gitlab", headers("X-Gitlab-Event", "Pipeline Hook", "X-Gitlab-Token", "gl")::get, p).verdicts())
+                .filteredOn(v -> v.context().equals("pipeline")).singleElement()
+                .satisfies(v -> assertThat(v.state()).as("without the coordinator's jobs GitLab's own status stands").isEqualTo("failure"));
+    }
+
     @Test
     void theSignatureIsCheckedBeforeTheBodyIsRead() {
         Webhooks.Outcome o = hooks.handle("github", headers("X-GitHub-Event", "push", "X-Hub-Signature-256", "sha256=00")::get,
