@@ -231,6 +231,24 @@ class ReplicasIT {
         assertThat(leads(first)).isFalse();
         assertThat(health(first).path("replica").path("leader").asText()).isEqualTo(other);
         assertThat(webhook(first, "1".repeat(40))).isEqualTo(202);
+        // a dashboard connected to the follower gets the leader's decisions live
+        HttpResponse<java.io.InputStream> live = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(first) + "/api/stream"))
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(live.statusCode()).isEqualTo(200);
+        java.util.concurrent.CompletableFuture<String> seen = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(live.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (line.startsWith("data:") && line.contains("svc-200")) {
+                        return line;
+                    }
+                }
+                return null;
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        });
+        assertThat(webhook(other, pushService(200))).isEqualTo(202);
+        assertThat(seen.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("svc-200's change on the follower's live feed").contains("READY_FOR_BUILD");
         assertThat(sql("SELECT COUNT(DISTINCT epoch) FROM event_log WHERE kind = 'phase'")).as("decisions carry the epoch they were made at")
                 .isGreaterThanOrEqualTo(2);
     }
