@@ -48,8 +48,9 @@ public final class ChangedServices {
             }
             try (TreeWalk tw = new TreeWalk(reader)) {
                 tw.setRecursive(false);
-                tw.addTree(iterator(reader, a));
-                tw.addTree(iterator(reader, b));
+                AbstractTreeIterator[] differing = a != null && b != null ? differing(reader, a, b) : null;
+                tw.addTree(differing != null ? differing[0] : iterator(reader, a));
+                tw.addTree(differing != null ? differing[1] : iterator(reader, b));
                 tw.setFilter(TreeFilter.ANY_DIFF);
                 List<ServiceChange> changes = new ArrayList<>();
                 while (tw.next()) {
@@ -105,6 +106,52 @@ public final class ChangedServices {
             }
         }
         return out;
+    }
+
+    /**
+     * The two listings cut to the entries between their common start and their common end: a push that
+     * changes a few services of thousands compares those few, not every entry (the bytes before and after
+     * are equal, so their entries are too). Null when the part that differs is most of the listing.
+     */
+    static AbstractTreeIterator[] differing(ObjectReader reader, ObjectId a, ObjectId b) throws IOException {
+        byte[] ra = RawTree.read(reader, a);
+        byte[] rb = RawTree.read(reader, b);
+        int m = java.util.Arrays.mismatch(ra, rb);
+        if (m < 0) {
+            return null;
+        }
+        int start = 0; // the first entry that is not wholly in the common start
+        for (int next; start < ra.length && (next = RawTree.next(ra, start)) <= m; start = next) {
+        }
+        int common = 0; // the common end's length, never reaching into the common start's entries
+        int limit = Math.min(ra.length, rb.length) - start;
+        while (common < limit && ra[ra.length - 1 - common] == rb[rb.length - 1 - common]) {
+            common++;
+        }
+        java.util.Set<Integer> boundsB = new java.util.HashSet<>();
+        for (int p = start; p < rb.length; p = RawTree.next(rb, p)) {
+            if (p >= rb.length - common) {
+                boundsB.add(p);
+            }
+        }
+        boundsB.add(rb.length);
+        int delta = rb.length - ra.length;
+        int endA = ra.length;
+        for (int p = start; p < ra.length; p = RawTree.next(ra, p)) {
+            if (p >= ra.length - common && boundsB.contains(p + delta)) {
+                endA = p;
+                break;
+            }
+        }
+        int endB = endA + delta;
+        if ((endA - start) * 2 > ra.length || (endB - start) * 2 > rb.length) {
+            return null;
+        }
+        CanonicalTreeParser pa = new CanonicalTreeParser();
+        pa.reset(java.util.Arrays.copyOfRange(ra, start, endA));
+        CanonicalTreeParser pb = new CanonicalTreeParser();
+        pb.reset(java.util.Arrays.copyOfRange(rb, start, endB));
+        return new AbstractTreeIterator[] {pa, pb};
     }
 
     private static AbstractTreeIterator iterator(ObjectReader reader, ObjectId tree) throws IOException {

@@ -122,21 +122,57 @@ public final class ServiceTrees implements AutoCloseable {
         }
     }
 
+    /**
+     * The entries named {@code names} (those that are there), in the folder's order. A few names of a large
+     * folder are found in the listing's bytes: a one-service change costs a scan, not an entry per service.
+     */
+    public List<ServiceEntry> entries(ObjectId commit, java.util.Set<String> names) {
+        if (names.size() > 64) {
+            List<ServiceEntry> out = new ArrayList<>();
+            for (ServiceEntry e : entries(commit)) {
+                if (names.contains(e.name())) {
+                    out.add(e);
+                }
+            }
+            return out;
+        }
+        String root = layout.root();
+        try (ObjectReader reader = repo.repository().newObjectReader()) {
+            ObjectId tree = repo.folderAt(reader, commit, root);
+            if (tree == null) {
+                return List.of();
+            }
+            byte[] raw = RawTree.read(reader, tree);
+            java.util.TreeMap<Integer, ServiceEntry> found = new java.util.TreeMap<>();
+            for (String name : names) {
+                int p = RawTree.find(raw, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                if (p >= 0) {
+                    found.put(p, entry(name, RawTree.mode(raw, p), RawTree.id(raw, p)));
+                }
+            }
+            return new ArrayList<>(found.values());
+        } catch (IOException e) {
+            throw new GitException("listing " + root + "/ at " + commit.name(), e);
+        }
+    }
+
+    private static ServiceEntry entry(String name, FileMode mode, ObjectId id) {
+        boolean folder = mode == FileMode.TREE;
+        String skip;
+        if (!folder) {
+            skip = mode == FileMode.SYMLINK ? "symbolic link, not a folder"
+                    : mode == FileMode.GITLINK ? "submodule, not a folder" : "file, not a folder";
+        } else {
+            skip = ServiceName.problem(name);
+        }
+        return new ServiceEntry(name, id, folder, skip);
+    }
+
     static List<ServiceEntry> entriesOfTree(ObjectReader reader, ObjectId tree) throws IOException {
         List<ServiceEntry> out = new ArrayList<>();
         CanonicalTreeParser p = new CanonicalTreeParser(null, reader, tree);
         for (; !p.eof(); p.next()) {
-            String name = p.getEntryPathString();
-            FileMode mode = p.getEntryFileMode();
-            boolean folder = mode == FileMode.TREE;
-            String skip;
-            if (!folder) {
-                skip = mode == FileMode.SYMLINK ? "symbolic link, not a folder"
-                        : mode == FileMode.GITLINK ? "submodule, not a folder" : "file, not a folder";
-            } else {
-                skip = ServiceName.problem(name);
-            }
-            out.add(new ServiceEntry(name, p.getEntryObjectId(), folder, skip));
+            out.add(entry(p.getEntryPathString(), p.getEntryFileMode(), p.getEntryObjectId()));
         }
         return out;
     }

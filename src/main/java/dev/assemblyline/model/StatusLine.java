@@ -21,6 +21,21 @@ public final class StatusLine {
 
     /** The line for a phase and its holder (null: nobody holds the service's work), without a line end. */
     public static String render(Phase phase, String holder, Long ticket) {
+        if (holder == null && ticket == null) {
+            return UNHELD.get(phase); // most services: one string per phase, not one per service and write
+        }
+        return build(phase, holder, ticket);
+    }
+
+    private static final java.util.Map<Phase, String> UNHELD = new java.util.EnumMap<>(Phase.class);
+
+    static {
+        for (Phase p : Phase.values()) {
+            UNHELD.put(p, build(p, null, null));
+        }
+    }
+
+    private static String build(Phase phase, String holder, Long ticket) {
         StringBuilder sb = new StringBuilder("Status: ").append(emoji(phase)).append(' ').append(phase.name().replace('_', ' '));
         if (holder != null) {
             sb.append(" by ").append(safe(holder));

@@ -67,8 +67,8 @@ public final class Scanner {
         }
         java.util.Set<String> wanted = names instanceof java.util.Set<String> set ? set : new java.util.HashSet<>(names);
         List<ServiceEntry> services = new ArrayList<>(wanted.size());
-        for (ServiceEntry e : trees.entries(commit)) {
-            if (e.isService() && wanted.contains(e.name())) {
+        for (ServiceEntry e : trees.entries(commit, wanted)) {
+            if (e.isService()) {
                 services.add(e);
             }
         }
