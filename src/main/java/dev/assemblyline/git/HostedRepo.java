@@ -60,9 +60,10 @@ public final class HostedRepo implements RepoSource {
             // a repack replaces the packs it merged at once (JGit's default keeps them an hour); readers that
             // still hold one go on reading it, and a lookup that misses a removed pack searches again
             c.setString("gc", null, "prunePackExpire", "now");
-            // loose objects (the status write-back's commits; pushes arrive as packs) at zlib's fastest level: its
-            // registry is megabytes at 10,000 services; packs keep git's default, and a repack recompresses them
-            c.setInt("core", null, "compression", 1);
+            // loose objects (the status write-back's commits; pushes arrive as packs) are stored, not compressed:
+            // its registry is megabytes at 10,000 services and each commit writes it anew; the repack every 40
+            // pushes compresses them at git's default (pack.compression), and a fetch re-deflates them either way
+            c.setInt("core", null, "compression", 0);
             c.setInt("pack", null, "compression", -1);
             c.save();
             return new HostedRepo(GitRepo.wrap(r), branch);

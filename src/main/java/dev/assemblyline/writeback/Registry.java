@@ -19,6 +19,7 @@ public final class Registry {
     /** Each service's line as last written, with the row it came from: a change of one service renders one line. */
     private final java.util.Map<String, Map.Entry<Row, byte[]>> lines = new java.util.HashMap<>();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private int lastSize;
 
     /** A registry writer that remembers each service's line (one per {@link WriteBack}). */
     public Registry() {
@@ -39,12 +40,12 @@ public final class Registry {
 
     /** The file for these rows (already in name order), rendering only the rows that changed since the last call. */
     public synchronized byte[] renderCached(List<Row> rows) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + rows.size() * 320);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(lastSize > 0 ? lastSize + 4096 : 64 + rows.size() * 320);
         out.writeBytes(HEAD);
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             Map.Entry<Row, byte[]> cached = lines.get(r.service());
-            if (cached == null || !cached.getKey().equals(r)) {
+            if (cached == null || cached.getKey() != r && !cached.getKey().equals(r)) {
                 cached = Map.entry(r, line(r));
                 lines.put(r.service(), cached);
             }
@@ -57,6 +58,7 @@ public final class Registry {
             lines.keySet().retainAll(now);
         }
         out.writeBytes(rows.isEmpty() ? EMPTY_END : END);
+        lastSize = out.size();
         return out.toByteArray();
     }
 
