@@ -223,7 +223,9 @@ public final class Wiring implements AutoCloseable {
         this.flow = new dev.assemblyline.pipeline.FlowMetrics(store, ticketStore, reconciler::states, clock, metrics);
         this.liveFeed = new dev.assemblyline.web.LiveFeed(board, dashboard, tests::runningProgress);
         // the status board in the repository (docs/status-board.md): woken by every change the event log records
-        this.writeBack = !config.writeBack() ? null : new dev.assemblyline.writeback.WriteBack(source, reconciler.trees()::root, reconciler::head, reconciler::states,
+        this.writeBack = !config.writeBack() ? null : new dev.assemblyline.writeback.WriteBack(source, reconciler.trees()::root,
+                // a large change under way is written once it is wholly looked at, not slice by slice
+                () -> reconciler.busy() ? null : reconciler.head(), reconciler::states,
                 ticketStore::openTickets, new dev.assemblyline.writeback.WriteBack.Details() {
                     @Override
                     public java.util.Map<String, dev.assemblyline.writeback.Registry.Tests> tests() {

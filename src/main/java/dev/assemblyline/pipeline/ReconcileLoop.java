@@ -144,6 +144,7 @@ public final class ReconcileLoop extends Worker {
         boolean busy = reconciler.busy();
         if (busy) {
             ok &= step("looking at the next slice of a large change", reconciler::continueBulk);
+            ok &= drainAgain(drained); // a push made during the slice goes before the chores the slice brought
         }
         boolean due = wakeup.choresDue() || drained[0] > 0 || wakeup.rechecksPending() || resync || busy;
         if (wakeup.rechecksPending()) {
@@ -167,6 +168,9 @@ public final class ReconcileLoop extends Worker {
         lastChores = System.nanoTime();
         chores.incrementAndGet();
         ok &= step("syncing tickets with phases", () -> desk.sync(reconciler.states()));
+        if (desk.syncPending()) {
+            ok &= drainAgain(drained); // between slices of a bulk change's tickets, as between its slices of services
+        }
         TestScheduler t = tests;
         if (t != null) {
             ok &= step("scheduling test runs", () -> t.schedule(reconciler.states(), reconciler.head(), reconciler.config()));
@@ -186,6 +190,11 @@ public final class ReconcileLoop extends Worker {
         return ok;
     }
 
+    /** The inbox once more, in a long turn: what came meanwhile (one query when nothing did). */
+    private boolean drainAgain(int[] drained) {
+        return step("processing the inbox (events stay pending and are retried)", () -> drained[0] += reconciler.drain());
+    }
+
     private String failedStep;
     private volatile CiVerdicts ci;
 
@@ -197,7 +206,12 @@ public final class ReconcileLoop extends Worker {
 
     private boolean step(String what, Runnable r) {
         try {
+            long started = System.nanoTime();
             r.run();
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            if (ms >= 500) { // what held the loop (a push waits for it): visible without a profiler
+                LOG.info("{} took {} ms", what.length() > 120 ? what.substring(0, 119) + "…" : what, ms);
+            }
             return true;
         } catch (Throwable e) {
             LOG.error("{} failed: {}", what, e.getMessage(), e);

@@ -199,7 +199,7 @@ public final class TicketDesk {
     }
 
     /** New tickets opened per {@link #sync}: a bulk change is worked through in slices, not in one long turn. */
-    static final int SYNC_SLICE = 2000;
+    static final int SYNC_SLICE = 1000;
     /** Waiting announcements made per assign pass, for the same reason. */
     static final int ANNOUNCE_SLICE = 500;
     private volatile boolean syncPending;
