@@ -96,7 +96,7 @@ final class StatusBench {
                         new dev.assemblyline.phase.PhaseDetector(dev.assemblyline.phase.SpecRules.bundled()), clock,
                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), (session, service, text) -> { }, 20, FactSources.NONE);
                 reconciler.resync();
-                WriteBack wb = new WriteBack(hosted, reconciler.trees()::root, reconciler::head, reconciler::states, List::of, WriteBack.Details.NONE,
+                WriteBack wb = new WriteBack(hosted, reconciler.trees()::root, reconciler::settledHead, reconciler::states, List::of, WriteBack.Details.NONE,
                         store::accept, e -> { },
                         clock, new WriteBack.Settings(new PersonIdent("bot", "bot@localhost"), Duration.ZERO));
                 long t0 = System.nanoTime();

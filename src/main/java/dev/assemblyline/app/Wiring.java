@@ -224,8 +224,7 @@ public final class Wiring implements AutoCloseable {
         this.liveFeed = new dev.assemblyline.web.LiveFeed(board, dashboard, tests::runningProgress);
         // the status board in the repository (docs/status-board.md): woken by every change the event log records
         this.writeBack = !config.writeBack() ? null : new dev.assemblyline.writeback.WriteBack(source, reconciler.trees()::root,
-                // a large change under way is written once it is wholly looked at, not slice by slice
-                () -> reconciler.busy() ? null : reconciler.head(), reconciler::states,
+                reconciler::settledHead, reconciler::states, // a large change is written once wholly looked at, not slice by slice
                 ticketStore::openTickets, new dev.assemblyline.writeback.WriteBack.Details() {
                     @Override
                     public java.util.Map<String, dev.assemblyline.writeback.Registry.Tests> tests() {
@@ -262,8 +261,7 @@ public final class Wiring implements AutoCloseable {
             if (writeBack != null) {
                 writeBack.onlyWhile(leadership::sure);
             }
-            operations.onlyWhile(leadership::sure);
-            tests.onlyWhile(leadership::sure);
+            loop.onlyActWhile(leadership::sure);
         }
         store.onLogged(() -> {
             liveFeed.signal();

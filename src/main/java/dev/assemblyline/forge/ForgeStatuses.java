@@ -42,6 +42,19 @@ public final class ForgeStatuses {
         };
     }
 
+    /**
+     * The start of the dedup key of every status of one service on one commit for one forge: a status's key is
+     * this, its phase and when the phase began (so a phase repeated on the same commit is reported again).
+     */
+    static String place(String forgeKind, String head, String service) {
+        return "status/" + forgeKind + "/" + head + "/" + service + "/";
+    }
+
+    /** {@link #place} of a status's dedup key. */
+    public static String placeOf(String dedupKey) {
+        return dedupKey.substring(0, dedupKey.lastIndexOf('/', dedupKey.lastIndexOf('/') - 1) + 1);
+    }
+
     public List<OutboxStore.Draft> drafts(List<ServiceState> upserts, Map<String, ServiceState> before, String head) {
         if (forges.isEmpty() || head == null) {
             return List.of();
@@ -64,7 +77,7 @@ public final class ForgeStatuses {
             Map<String, String> body = new LinkedHashMap<>();
             body.put("sha", head);
             body.put("state", state(s.phase()));
-            body.put("context", "assembly/" + s.service());
+            body.put("context", dev.assemblyline.model.CiVerdict.OWN_CONTEXT + s.service());
             body.put("description", description.length() > 140 ? description.substring(0, 139) + "…" : description);
             body.put("target_url", dashboard.replace("{service}", s.service()));
             String json;
@@ -74,7 +87,7 @@ public final class ForgeStatuses {
                 throw new IllegalStateException(e);
             }
             for (Forge f : forges) {
-                out.add(new OutboxStore.Draft(f.channel(), "status", "status/" + f.kind() + "/" + head + "/" + s.service() + "/" + s.phase() + "/" + s.since().toEpochMilli(),
+                out.add(new OutboxStore.Draft(f.channel(), "status", place(f.kind(), head, s.service()) + s.phase() + "/" + s.since().toEpochMilli(),
                         null, s.service(), null, body.get("description"), json));
             }
         }

@@ -103,7 +103,7 @@ public final class StatusWorker extends Worker {
             outbox.failed(m.id(), "unreadable status: " + e.getMessage());
             return;
         }
-        if (outbox.newerStatus(m)) { // a retry after a newer status went or waits: it would show an old phase
+        if (outbox.newerStatus(m, ForgeStatuses.placeOf(m.dedupKey()))) { // a retry after a newer status went or waits: it would show an old phase
             outbox.superseded(m.id());
             return;
         }

@@ -25,8 +25,6 @@ public final class Webhooks {
     public static final String ZERO = "0000000000000000000000000000000000000000";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
-    /** The context of the commit statuses the coordinator itself reports (forge.ForgeStatuses). */
-    public static final String OWN_CONTEXT = "assembly/";
 
     /** A provider's secret, or null when its endpoint is off. */
     public record Secrets(String github, String gitlab, String gitea, String hook, boolean insecure) {
@@ -153,7 +151,7 @@ public final class Webhooks {
             return Outcome.answer(409, "error", HOSTED_MODE);
         }
         // the coordinator's own commit statuses (assembly/<service>, docs/ci.md) come back as status events: never a verdict
-        verdicts = verdicts.stream().filter(v -> v.context() == null || !v.context().startsWith(OWN_CONTEXT)).toList();
+        verdicts = verdicts.stream().filter(v -> !CiVerdict.own(v.context())).toList();
         for (CiVerdict v : verdicts) {
             if (v.commit() == null || !SHA.matcher(v.commit()).matches()) {
                 return Outcome.answer(400, "error", "the check names no commit id");
@@ -251,7 +249,7 @@ public final class Webhooks {
         String overall = gitlabState(p.path("status").asText(""));
         boolean ownJobs = false;
         for (JsonNode job : json.path("builds")) {
-            ownJobs |= job.path("name").asText("").startsWith(OWN_CONTEXT);
+            ownJobs |= CiVerdict.own(job.path("name").asText(null));
         }
         if (ownJobs) {
             // GitLab makes the coordinator's commit statuses external jobs of the pipeline, and counts them in its
@@ -279,7 +277,7 @@ public final class Webhooks {
         boolean failed = false;
         boolean passed = false;
         for (JsonNode job : builds) {
-            if (job.path("name").asText("").startsWith(OWN_CONTEXT)) {
+            if (CiVerdict.own(job.path("name").asText(null))) {
                 continue;
             }
             String state = gitlabState(job.path("status").asText(""));

@@ -15,6 +15,13 @@ public record CiVerdict(String forge, String commit, String context, String stat
     public static final String PENDING = "pending";
     public static final String SUCCESS = "success";
     public static final String FAILURE = "failure";
+    /** The context of the commit statuses the coordinator itself reports ({@code assembly/<service>}, docs/ci.md). */
+    public static final String OWN_CONTEXT = "assembly/";
+
+    /** Whether a check or job of this name is the coordinator's own status come back, never a verdict of the team's CI. */
+    public static boolean own(String context) {
+        return context != null && context.startsWith(OWN_CONTEXT);
+    }
 
     private static final Pattern PASSED = Pattern.compile("(\\d+)\\s+(?:tests?\\s+)?passed", Pattern.CASE_INSENSITIVE);
     private static final Pattern FAILED = Pattern.compile("(\\d+)\\s+(?:tests?\\s+)?failed", Pattern.CASE_INSENSITIVE);

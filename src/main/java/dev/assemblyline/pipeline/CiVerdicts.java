@@ -59,7 +59,7 @@ public final class CiVerdicts {
         Map<String, List<CiStore.Check>> onCommit = new HashMap<>();
         for (CiStore.Check check : pending) {
             CiVerdict v = check.verdict();
-            if (!ObjectId.isId(v.commit()) || v.context().startsWith(dev.assemblyline.ingest.Webhooks.OWN_CONTEXT)) {
+            if (!ObjectId.isId(v.commit()) || CiVerdict.own(v.context())) {
                 // stored before intake refused these (a SHA-256 id, the coordinator's own status): settled, never applied
                 LOG.info("CI verdict '{}' on {} dropped: not a check of a commit this coordinator can read", v.context(), v.commit());
                 checks.applied(check, now);
@@ -114,7 +114,7 @@ public final class CiVerdicts {
         CiVerdict any = null;
         for (CiStore.Check c : all) {
             CiVerdict v = c.verdict();
-            if (v.context().startsWith(dev.assemblyline.ingest.Webhooks.OWN_CONTEXT)) {
+            if (CiVerdict.own(v.context())) {
                 continue; // the coordinator's own status, not a check of the team's CI
             }
             any = v;

@@ -69,21 +69,13 @@ public final class Operations implements AutoCloseable {
         return deployer.deployedTrees();
     }
 
-    private volatile java.util.function.BooleanSupplier mayAct = () -> true;
-
-    /** Starts deploys, restarts and health checks only while {@code check} holds (a replica sure it leads: docs/SCALING.md). */
-    public Operations onlyWhile(java.util.function.BooleanSupplier check) {
-        this.mayAct = check;
-        return this;
-    }
-
     /** Whether no deploy, restart or health check is under way. */
     public boolean idle() {
         return busy.isEmpty();
     }
 
     public void turn(Map<String, ServiceState> states, ObjectId head, RepoConfig config) {
-        if (head == null || !mayAct.getAsBoolean()) {
+        if (head == null) {
             return;
         }
         Map<String, OpsStore.Deployment> deployments = ops.latestDeployments();

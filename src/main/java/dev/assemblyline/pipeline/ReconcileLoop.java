@@ -171,12 +171,14 @@ public final class ReconcileLoop extends Worker {
         if (desk.syncPending()) {
             ok &= drainAgain(drained); // between slices of a bulk change's tickets, as between its slices of services
         }
+        // test runs, deploys, restarts and health checks act outside the database: only while sure to lead
+        boolean mayAct = this.mayAct.getAsBoolean();
         TestScheduler t = tests;
-        if (t != null) {
+        if (t != null && mayAct) {
             ok &= step("scheduling test runs", () -> t.schedule(reconciler.states(), reconciler.head(), reconciler.config()));
         }
         Operations o = operations;
-        if (o != null) {
+        if (o != null && mayAct) {
             ok &= step("deploys and health checks", () -> o.turn(reconciler.states(), reconciler.head(), reconciler.config()));
         }
         CiVerdicts ci = this.ci;
@@ -193,6 +195,14 @@ public final class ReconcileLoop extends Worker {
     /** The inbox once more, in a long turn: what came meanwhile (one query when nothing did). */
     private boolean drainAgain(int[] drained) {
         return step("processing the inbox (events stay pending and are retried)", () -> drained[0] += reconciler.drain());
+    }
+
+    private volatile java.util.function.BooleanSupplier mayAct = () -> true;
+
+    /** Starts test runs and operations only while {@code check} holds (a replica sure it leads: docs/SCALING.md). */
+    public ReconcileLoop onlyActWhile(java.util.function.BooleanSupplier check) {
+        this.mayAct = check;
+        return this;
     }
 
     private String failedStep;

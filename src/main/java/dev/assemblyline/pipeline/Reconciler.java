@@ -96,6 +96,11 @@ public final class Reconciler {
         return working != null ? working : store.head(source.trackedBranch()).map(ObjectId::fromString).orElse(null);
     }
 
+    /** {@link #head}, once every service there has been looked at; null while a large change is under way (its later slices). */
+    public ObjectId settledHead() {
+        return busy() ? null : head();
+    }
+
     /**
      * The git tree to check out for a service's identity (they differ when its README.md has a status
      * line, see ServiceSnapshot): the folder at the last processed head when it is that identity.

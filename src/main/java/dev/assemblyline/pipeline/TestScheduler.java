@@ -73,14 +73,6 @@ public final class TestScheduler implements AutoCloseable {
         });
     }
 
-    private volatile java.util.function.BooleanSupplier mayAct = () -> true;
-
-    /** Starts runs only while {@code check} holds (a replica sure it leads: docs/SCALING.md). */
-    public TestScheduler onlyWhile(java.util.function.BooleanSupplier check) {
-        this.mayAct = check;
-        return this;
-    }
-
     /** Whether no run is under way (a cancelled one counts until its process has ended). */
     public boolean idle() {
         return running.isEmpty();
@@ -94,9 +86,6 @@ public final class TestScheduler implements AutoCloseable {
                 r.cancelled().set(true); // the tree moved on (or the service went): that result would belong to nothing
             }
         });
-        if (!mayAct.getAsBoolean()) {
-            return;
-        }
         for (ServiceState s : states.values()) {
             if (s.phase() != Phase.TESTING || s.tree() == null || config.testsByCi(s.service())) {
                 continue; // tests: ci waits for the forge's verdict (CiVerdicts)

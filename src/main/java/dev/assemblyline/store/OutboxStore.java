@@ -92,16 +92,13 @@ public final class OutboxStore {
     }
 
     /**
-     * Whether a later commit status of the same service on the same commit for the same forge is queued or sent
-     * (the dedup key up to the phase: {@code status/<forge>/<sha>/<service>/}): sending this one would undo it.
+     * Whether a later status of {@code status}'s service whose dedup key starts with {@code place} (the same
+     * commit and forge: forge.ForgeStatuses) is queued or sent: sending this one would undo it.
      */
-    public boolean newerStatus(Message status) {
-        String key = status.dedupKey();
-        int phase = key.lastIndexOf('/', key.lastIndexOf('/') - 1);
-        String prefix = key.substring(0, phase + 1);
+    public boolean newerStatus(Message status, String place) {
         return db.count("reading the outbox", "SELECT COUNT(*) FROM outbox WHERE service = ? AND id > ? AND op = 'status'"
                 + " AND state IN ('pending', 'sent') AND dedup_key LIKE ?", status.service(), status.id(),
-                prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%") > 0;
+                place.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%") > 0;
     }
 
     /** An update left out because a newer one replaces it. */

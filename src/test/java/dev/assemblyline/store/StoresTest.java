@@ -43,10 +43,10 @@ class StoresTest {
             outbox.add("github", "status", "status/github/" + "d".repeat(40) + "/pay_1/TESTING/4", null, "pay_1", null, "t", "{}", T0);
             List<OutboxStore.Message> all = outbox.pendingStatuses(T0, 10);
             assertThat(all).hasSize(4);
-            assertThat(outbox.newerStatus(all.get(0))).as("a later phase of pay_1 on that commit waits").isTrue();
-            assertThat(outbox.newerStatus(all.get(1))).isFalse();
-            assertThat(outbox.newerStatus(all.get(2))).as("pay_10 is another service; '_' matches itself only").isFalse();
-            assertThat(outbox.newerStatus(all.get(3))).as("another commit").isFalse();
+            assertThat(outbox.newerStatus(all.get(0), dev.assemblyline.forge.ForgeStatuses.placeOf(all.get(0).dedupKey()))).as("a later phase of pay_1 on that commit waits").isTrue();
+            assertThat(outbox.newerStatus(all.get(1), dev.assemblyline.forge.ForgeStatuses.placeOf(all.get(1).dedupKey()))).isFalse();
+            assertThat(outbox.newerStatus(all.get(2), dev.assemblyline.forge.ForgeStatuses.placeOf(all.get(2).dedupKey()))).as("pay_10 is another service; '_' matches itself only").isFalse();
+            assertThat(outbox.newerStatus(all.get(3), dev.assemblyline.forge.ForgeStatuses.placeOf(all.get(3).dedupKey()))).as("another commit").isFalse();
 
             CiStore ci = new CiStore(db.jdbc());
             ci.record(List.of(new dev.assemblyline.model.CiVerdict("github", sha, "unit", "pending", null, null, null, null, null, null)), T0);
