@@ -48,7 +48,7 @@ public final class TreeEdit {
     public ObjectId commit(Repository repository, ObjectId base, PersonIdent who, String message) throws IOException {
         // many files: one pack, not thousands of loose objects
         try (ObjectInserter ins = files.size() > 200 && repository.getObjectDatabase() instanceof org.eclipse.jgit.internal.storage.file.ObjectDirectory od
-                ? od.newPackInserter() : repository.newObjectInserter();
+                ? od.newPackInserter() : OwnObjects.of(repository);
              ObjectReader reader = repository.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
             ObjectId baseTree = null;
             if (base != null) {

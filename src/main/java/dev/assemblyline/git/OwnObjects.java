@@ -1,0 +1,151 @@
+package dev.assemblyline.git;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.PackParser;
+
+/**
+ * Writes the objects of a commit the coordinator makes itself (the status write-back's README lines and
+ * registry, docs/status-board.md) as loose objects, as git does, but with their ids from the JDK's
+ * SHA-1, which the CPU computes (about 1 ms for a 10,000-service registry against 8 ms for JGit's
+ * collision-detecting SHA-1). Collision detection guards a repository against crafted objects that
+ * others send; it stays on for everything received (pushes, fetches), and only the coordinator's own
+ * objects are hashed here. An object already in the repository is not written again.
+ * <p>
+ * Each object goes to a temporary file in the objects folder and is moved into place atomically, so a
+ * reader never sees half an object; the compression is the repository's {@code core.looseCompression}
+ * (or {@code core.compression}), and {@code core.fsyncObjectFiles} is honoured.
+ */
+public final class OwnObjects extends ObjectInserter {
+    private final Repository repository;
+    private final ObjectDirectory objects;
+    private final int level;
+    private final boolean fsync;
+    private final MessageDigest sha1;
+    private Deflater deflater;
+
+    private OwnObjects(Repository repository, ObjectDirectory objects) {
+        this.repository = repository;
+        this.objects = objects;
+        var config = repository.getConfig();
+        this.level = config.getInt("core", "looseCompression", config.getInt("core", "compression", Deflater.DEFAULT_COMPRESSION));
+        this.fsync = config.getBoolean("core", "fsyncObjectFiles", false);
+        try {
+            this.sha1 = MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-1", e);
+        }
+    }
+
+    /** An inserter for the coordinator's own objects: this one for a repository on disk, JGit's own otherwise. */
+    public static ObjectInserter of(Repository repository) {
+        return repository.getObjectDatabase() instanceof ObjectDirectory od ? new OwnObjects(repository, od) : repository.newObjectInserter();
+    }
+
+    @Override
+    public ObjectId insert(int type, byte[] data, int off, int len) throws IOException {
+        byte[] header = (Constants.typeString(type) + " " + len + "\0").getBytes(StandardCharsets.US_ASCII);
+        sha1.reset();
+        sha1.update(header);
+        sha1.update(data, off, len);
+        ObjectId id = ObjectId.fromRaw(sha1.digest());
+        if (objects.has(id)) {
+            return id;
+        }
+        Path dir = objects.getDirectory().toPath();
+        Path tmp = Files.createTempFile(dir, "own_", ".tmp");
+        try {
+            if (deflater == null) {
+                deflater = new Deflater(level);
+            }
+            deflater.reset();
+            try (OutputStream out = Files.newOutputStream(tmp);
+                 DeflaterOutputStream z = new DeflaterOutputStream(out, deflater, 64 * 1024)) {
+                z.write(header);
+                z.write(data, off, len);
+                z.finish();
+            }
+            if (fsync) {
+                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            }
+            tmp.toFile().setReadOnly(); // as git leaves its objects
+            Path dst = objects.fileFor(id).toPath();
+            Files.createDirectories(dst.getParent());
+            try {
+                Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                if (!Files.exists(dst)) {
+                    throw e;
+                }
+            } catch (NoSuchFileException e) { // the fan-out folder went (a repack prunes empty ones): made again, once
+                Files.createDirectories(dst.getParent());
+                Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return id;
+    }
+
+    @Override
+    public ObjectId insert(int type, long length, InputStream in) throws IOException {
+        if (length > Integer.MAX_VALUE - 64) {
+            try (ObjectInserter jgit = repository.newObjectInserter()) {
+                ObjectId id = jgit.insert(type, length, in);
+                jgit.flush();
+                return id;
+            }
+        }
+        ByteArrayOutputStream buf = new ByteArrayOutputStream((int) length);
+        in.transferTo(buf);
+        if (buf.size() != length) {
+            throw new IOException("expected " + length + " bytes, read " + buf.size());
+        }
+        byte[] data = buf.toByteArray();
+        return insert(type, data, 0, data.length);
+    }
+
+    @Override
+    public PackParser newPackParser(InputStream in) {
+        throw new UnsupportedOperationException("the coordinator's own objects are written one by one");
+    }
+
+    @Override
+    public ObjectReader newReader() {
+        return repository.newObjectReader();
+    }
+
+    @Override
+    public void flush() {
+        // every object is in place when insert returns
+    }
+
+    @Override
+    public void close() {
+        if (deflater != null) {
+            deflater.end();
+            deflater = null;
+        }
+    }
+}
