@@ -3,16 +3,17 @@ package dev.assemblyline.git;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
@@ -71,39 +72,37 @@ public final class OwnObjects extends ObjectInserter {
         if (objects.has(id)) {
             return id;
         }
-        Path dir = objects.getDirectory().toPath();
-        Path tmp = Files.createTempFile(dir, "own_", ".tmp");
+        // one open: created here, never there before (a name of 64 random bits)
+        Path tmp = objects.getDirectory().toPath().resolve("own_" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        boolean moved = false;
         try {
             if (deflater == null) {
                 deflater = new Deflater(level);
             }
             deflater.reset();
-            try (OutputStream out = Files.newOutputStream(tmp);
-                 DeflaterOutputStream z = new DeflaterOutputStream(out, deflater, 64 * 1024)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                DeflaterOutputStream z = new DeflaterOutputStream(Channels.newOutputStream(ch), deflater, 64 * 1024);
                 z.write(header);
                 z.write(data, off, len);
                 z.finish();
-            }
-            if (fsync) {
-                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                z.flush();
+                if (fsync) {
                     ch.force(true);
                 }
             }
             tmp.toFile().setReadOnly(); // as git leaves its objects
             Path dst = objects.fileFor(id).toPath();
-            Files.createDirectories(dst.getParent());
             try {
-                Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                if (!Files.exists(dst)) {
-                    throw e;
-                }
-            } catch (NoSuchFileException e) { // the fan-out folder went (a repack prunes empty ones): made again, once
+                Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE); // rename(2): a reader sees the whole object or none
+            } catch (NoSuchFileException e) { // its fan-out folder is not there (yet, or pruned by a repack)
                 Files.createDirectories(dst.getParent());
                 Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
             }
+            moved = true;
         } finally {
-            Files.deleteIfExists(tmp);
+            if (!moved) {
+                Files.deleteIfExists(tmp);
+            }
         }
         return id;
     }
