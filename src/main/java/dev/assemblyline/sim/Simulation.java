@@ -377,7 +377,9 @@ public final class Simulation {
             if (finished()) {
                 break;
             }
-            Thread.sleep(250);
+            // once a second: the watcher reads every service and the claimed tickets, as a dashboard would; it
+            // measures the run and should not weigh on it (stuck_max_s is to the second)
+            Thread.sleep(1000);
         }
         stopping = true;
         for (Thread t : threads) {
@@ -791,6 +793,9 @@ public final class Simulation {
         r.put("slack_api_calls", slackCalls.get());
         r.put("wall_s", Duration.between(started, Instant.now()).toSeconds());
         r.put("longest_reconcile_s", metric("assembly_reconcile_seconds_max"));
+        // where the coordinator's CPU went, as its /metrics counts it: its HTTP threads per kind of request
+        r.put("coordinator_http_cpu_s", byKind("assembly_http_cpu_seconds_total", 10));
+        r.put("coordinator_http_requests", byKind("assembly_http_requests_total", 1));
         Map<String, Object> trouble = new LinkedHashMap<>();
         if (o.trouble()) {
             trouble.put("vanished", Map.of("session", String.valueOf(vanisher), "service", String.valueOf(vanishedOn), "reassigned", reassignments > 0));
@@ -817,6 +822,23 @@ public final class Simulation {
             // no figure
         }
         return null;
+    }
+
+    /** A counter's values by their {@code kind} tag, rounded to 1/{@code scale}. */
+    private Map<String, Object> byKind(String name, int scale) {
+        Map<String, Object> out = new java.util.TreeMap<>();
+        try {
+            String body = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(name) + "\\{kind=\"([a-z-]+)\"[^}]*} (\\S+)$",
+                    java.util.regex.Pattern.MULTILINE).matcher(body);
+            while (m.find()) {
+                double v = Double.parseDouble(m.group(2));
+                out.put(m.group(1), scale == 1 ? (Object) Math.round(v) : (Object) (Math.round(v * scale) / (double) scale));
+            }
+        } catch (Exception e) {
+            // no figure
+        }
+        return out;
     }
 
     /** The whole machine's busy CPU time (all but idle and I/O wait) from /proc/stat (Linux); null elsewhere. */
@@ -874,6 +896,8 @@ public final class Simulation {
                 : " of the run's " + r.get("run_cpu_s") + " s (" + Math.round((double) r.get("coordinator_cpu_share") * 100)
                 + "% of the machine's busy time)") + "; longest reconcile "
                 + r.get("longest_reconcile_s") + " s");
+        out.println("  of it, on HTTP requests:        " + r.get("coordinator_http_cpu_s") + " CPU-s for " + r.get("coordinator_http_requests")
+                + " requests");
         out.println("  deployed by assembly.yml:       " + r.get("deploys_by_command") + " (the others by a devops session's PRODUCTION/ commit;"
                 + " deploy commands that failed and went to devops: " + r.get("deploy_command_failures") + ")");
         out.println("  scripted trouble handled:       " + r.get("trouble_handled") + " " + r.get("trouble"));

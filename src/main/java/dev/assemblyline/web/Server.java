@@ -82,6 +82,9 @@ public final class Server {
             if (maxConnectionsPerAddress > 0) {
                 config.jetty.modifyServer(server -> server.addBean(new ConnectionCap(server, maxConnectionsPerAddress)));
             }
+            // every request's CPU time, by kind, in /metrics (docs/simulate.md)
+            config.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.ee10.servlet.FilterHolder(new RequestCpu(metrics)), "/*",
+                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
             if (gitServlet != null) {
                 config.jetty.modifyServletContextHandler(h -> h.addServlet(new ServletHolder(gitServlet), "/git/*"));
             }
