@@ -68,50 +68,87 @@ final class HealthWatch {
         restarted.remove(service);
     }
 
-    /** One check; true when the verdict changed (the loop is told). */
-    boolean probe(ServiceState s, ObjectId head, RepoConfig.Service sc) {
-        String url = healthUrl(s.service(), head, sc);
-        boolean ok;
-        String detail;
+    /** A service due for a health check, with its part of assembly.yml. */
+    record Due(ServiceState state, RepoConfig.Service config) {
+    }
+
+    /** What a round of checks changed: the services whose verdict moved, and those to restart (now UNHEALTHY). */
+    record Round(Set<String> changed, List<Due> restarts) {
+    }
+
+    /**
+     * Checks these services side by side (each GET on its own, 5 s at most) and records every result in one
+     * transaction: a round over many services in production is one write, not one each.
+     */
+    Round probeAll(List<Due> due, ObjectId head) {
+        List<java.util.concurrent.CompletableFuture<OpsStore.NewCheck>> checks = new java.util.ArrayList<>();
+        for (Due d : due) {
+            checks.add(check(d.state().service(), head, d.config()));
+        }
+        List<OpsStore.NewCheck> done = new java.util.ArrayList<>();
+        for (var f : checks) {
+            done.add(f.join()); // never fails: an error is a failed check
+        }
+        Instant now = clock.instant();
+        Map<String, OpsStore.Transition> verdicts = ops.checkedAll(done, now);
+        Set<String> changed = new java.util.HashSet<>();
+        List<Due> restarts = new java.util.ArrayList<>();
+        List<LogEntry> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < due.size(); i++) {
+            Due d = due.get(i);
+            OpsStore.Transition t = verdicts.get(d.state().service());
+            if (t == null || t.before() == t.after()) {
+                continue;
+            }
+            changed.add(d.state().service());
+            lines.add(new LogEntry(0, now, d.state().service(), "health", healthLine(t.before(), t.after(), done.get(i).detail())));
+            if (t.after() == Facts.Health.UNHEALTHY && d.config().restart() != null && restarted.add(d.state().service())) {
+                restarts.add(d);
+            }
+        }
+        if (!lines.isEmpty()) {
+            store.log(lines, now);
+        }
+        return new Round(changed, restarts);
+    }
+
+    /** One check, not yet recorded: up or down, the status code and the time (nothing the answer says comes back). */
+    private java.util.concurrent.CompletableFuture<OpsStore.NewCheck> check(String service, ObjectId head, RepoConfig.Service sc) {
+        String url = healthUrl(service, head, sc);
         String host = url == null ? null : hostOf(url);
         if (url == null) {
-            ok = false;
-            detail = "no health URL (assembly.yml health, PRODUCTION/deploy.json url, or Port in SPEC.md)";
-        } else if (host == null || !healthHosts.isEmpty() && !healthHosts.contains(host)) {
-            ok = false;
-            detail = "health URL refused: its host is not in ASSEMBLY_HEALTH_HOSTS";
-            if (refusedLogged.add(s.service() + " " + host)) {
-                LOG.warn("{}: health URL host {} is not in ASSEMBLY_HEALTH_HOSTS {}; not checked", s.service(),
+            return java.util.concurrent.CompletableFuture.completedFuture(new OpsStore.NewCheck(service, false,
+                    "no health URL (assembly.yml health, PRODUCTION/deploy.json url, or Port in SPEC.md)"));
+        }
+        if (host == null || !healthHosts.isEmpty() && !healthHosts.contains(host)) {
+            if (refusedLogged.add(service + " " + host)) {
+                LOG.warn("{}: health URL host {} is not in ASSEMBLY_HEALTH_HOSTS {}; not checked", service,
                         host == null ? "(none)" : ServiceName.printable(host), healthHosts);
             }
-        } else {
-            // only up or down, the status code and the time are kept: nothing the answer says comes back
-            long t0 = System.nanoTime();
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
-                        HttpResponse.BodyHandlers.discarding());
-                ok = r.statusCode() / 100 == 2;
-                detail = "answered " + r.statusCode() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
-            } catch (java.net.http.HttpTimeoutException e) {
-                ok = false;
-                detail = "no answer in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
-            } catch (Exception e) {
-                ok = false;
-                detail = "unreachable after " + (System.nanoTime() - t0) / 1_000_000 + " ms";
-            }
+            return java.util.concurrent.CompletableFuture.completedFuture(new OpsStore.NewCheck(service, false,
+                    "health URL refused: its host is not in ASSEMBLY_HEALTH_HOSTS"));
         }
-        var verdicts = ops.checked(s.service(), ok, detail, clock.instant());
-        var before = verdicts.before();
-        var after = verdicts.after();
-        if (before != after) {
-            Instant now = clock.instant();
-            store.log(List.of(new LogEntry(0, now, s.service(), "health", healthLine(before, after, detail))), now);
-            if (after == Facts.Health.UNHEALTHY && sc.restart() != null && restarted.add(s.service())) {
-                restart(s, sc);
-            }
-            return true;
+        long t0 = System.nanoTime();
+        try {
+            return http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).handle((r, e) -> {
+                        long ms = (System.nanoTime() - t0) / 1_000_000;
+                        if (e == null) {
+                            return new OpsStore.NewCheck(service, r.statusCode() / 100 == 2, "answered " + r.statusCode() + " in " + ms + " ms");
+                        }
+                        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                        return new OpsStore.NewCheck(service, false, cause instanceof java.net.http.HttpTimeoutException
+                                ? "no answer in " + ms + " ms" : "unreachable after " + ms + " ms");
+                    });
+        } catch (RuntimeException e) { // a URL the client cannot use
+            return java.util.concurrent.CompletableFuture.completedFuture(new OpsStore.NewCheck(service, false,
+                    "unreachable after " + (System.nanoTime() - t0) / 1_000_000 + " ms"));
         }
-        return false;
+    }
+
+    /** Runs the restart command of a service that just became UNHEALTHY (once per outage). */
+    void restart(Due d) {
+        restart(d.state(), d.config());
     }
 
     private void restart(ServiceState s, RepoConfig.Service sc) {

@@ -80,6 +80,7 @@ public final class Operations implements AutoCloseable {
         }
         Map<String, OpsStore.Deployment> deployments = ops.latestDeployments();
         Instant now = clock.instant();
+        List<HealthWatch.Due> due = new java.util.ArrayList<>();
         for (ServiceState s : states.values()) {
             RepoConfig.Service sc = config.service(s.service());
             if (s.phase() == Phase.READY_FOR_DEPLOY && deployer.due(s, sc, deployments) && busy.add(s.service())) {
@@ -92,13 +93,48 @@ public final class Operations implements AutoCloseable {
                 Instant last = lastCheck.get(s.service());
                 if ((last == null || !now.isBefore(last.plus(interval))) && busy.add(s.service())) {
                     lastCheck.put(s.service(), now);
-                    submit(s.service(), () -> health.probe(s, head, sc));
+                    due.add(new HealthWatch.Due(s, sc));
                 }
             }
             if (s.phase() == Phase.PRODUCTION) {
                 health.recovered(s.service());
             }
         }
+        if (!due.isEmpty()) {
+            checkAll(due, head);
+        }
+    }
+
+    /** The health checks due this turn, as one round: side by side, recorded in one transaction. */
+    private void checkAll(List<HealthWatch.Due> due, ObjectId head) {
+        pool.submit(() -> {
+            Set<String> changed = Set.of();
+            List<HealthWatch.Due> restarts = List.of();
+            try {
+                HealthWatch.Round round = health.probeAll(due, head);
+                changed = round.changed();
+                restarts = round.restarts();
+            } catch (Exception e) {
+                changed = new java.util.HashSet<>(); // what it did is not known: let the loop look again
+                for (HealthWatch.Due d : due) {
+                    changed.add(d.state().service());
+                }
+                org.slf4j.LoggerFactory.getLogger(Operations.class).warn("health checks of {} services: {}", due.size(), e.getMessage());
+            } finally {
+                for (HealthWatch.Due d : due) {
+                    if (!restarts.contains(d)) {
+                        busy.remove(d.state().service());
+                    }
+                }
+                changed.forEach(onChange);
+            }
+            for (HealthWatch.Due d : restarts) { // each restart as the service's own work (it stays busy until it ends)
+                submit(d.state().service(), () -> {
+                    health.restart(d);
+                    return true;
+                });
+            }
+        });
     }
 
     /** Runs one piece of work of a service (marked busy by the caller); the loop is told when it changed something. */

@@ -48,7 +48,19 @@ final class Workspace implements AutoCloseable {
     private final PersonIdent who;
     private int fetches;
 
-    private Workspace(Git git, String url, UsernamePasswordCredentialsProvider credentials, String user) {
+    /**
+     * Sends the session's credentials with every request, as a CI job or an agent sets git's
+     * {@code http.extraHeader}: without it, each fetch and push first draws a 401 and asks again.
+     */
+    private final org.eclipse.jgit.api.TransportConfigCallback preemptive;
+
+    private Workspace(Git git, String url, UsernamePasswordCredentialsProvider credentials, String user, String password) {
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.preemptive = t -> {
+            if (t instanceof org.eclipse.jgit.transport.TransportHttp h) {
+                h.setAdditionalHeaders(java.util.Map.of("Authorization", basic));
+            }
+        };
         this.git = git;
         this.url = url;
         this.credentials = credentials;
@@ -72,7 +84,7 @@ final class Workspace implements AutoCloseable {
             throw new IOException(e.getMessage(), e);
         }
         Workspace ws = new Workspace(git, uri.setUser(null).setPass(null).toString(),
-                new UsernamePasswordCredentialsProvider(uri.getUser(), uri.getPass()), uri.getUser());
+                new UsernamePasswordCredentialsProvider(uri.getUser(), uri.getPass()), uri.getUser(), uri.getPass());
         for (int attempt = 1; ; attempt++) {
             try {
                 ws.sync();
@@ -90,7 +102,7 @@ final class Workspace implements AutoCloseable {
     /** Fetches the newest head of main (none yet in an empty repository). */
     void sync() throws IOException {
         try {
-            git.fetch().setRemote(url).setCredentialsProvider(credentials)
+            git.fetch().setRemote(url).setCredentialsProvider(credentials).setTransportConfigCallback(preemptive)
                     .setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
         } catch (GitAPIException e) {
             throw new IOException("fetch failed: " + e.getMessage(), e);
@@ -124,7 +136,7 @@ final class Workspace implements AutoCloseable {
             try {
                 sync();
                 ObjectId commit = build(files, message);
-                PushResult result = git.push().setRemote(url).setCredentialsProvider(credentials)
+                PushResult result = git.push().setRemote(url).setCredentialsProvider(credentials).setTransportConfigCallback(preemptive)
                         .setRefSpecs(new RefSpec(commit.name() + ":refs/heads/main")).call().iterator().next();
                 RemoteRefUpdate update = result.getRemoteUpdate("refs/heads/main");
                 if (update.getStatus() == RemoteRefUpdate.Status.OK) {

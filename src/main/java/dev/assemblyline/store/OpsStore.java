@@ -44,37 +44,60 @@ public final class OpsStore {
      * agreeing decide it; otherwise the verdict the older checks reached stands (see {@link #verdict}).
      */
     public Transition checked(String service, boolean ok, String detail, Instant now) {
-        return db.transaction("recording a health check of " + service, c -> {
-            Facts.Health before = null;
-            boolean lastOk = false;
-            boolean paired = false;
-            boolean known = false;
-            for (Object[] row : Jdbc.list(c, "SELECT last_ok, paired, verdict, at FROM health_verdicts WHERE service = ?",
-                    rs -> new Object[] {rs.getBoolean(1), rs.getBoolean(2), rs.getString(3), Jdbc.instant(rs, 4)}, service)) {
-                known = true;
-                lastOk = (Boolean) row[0];
-                paired = (Boolean) row[1];
-                before = ((Instant) row[3]).isBefore(now.minus(WINDOW)) ? null : Facts.Health.valueOf((String) row[2]);
-                if (before == null) {
-                    known = false; // a week without checks: the old ones say nothing
-                }
+        return db.transaction("recording a health check of " + service, c -> record(c, service, ok, detail, now));
+    }
+
+    /** One health check to record. */
+    public record NewCheck(String service, boolean ok, String detail) {
+    }
+
+    /**
+     * Records checks made together, each as {@link #checked} does, in one transaction: a round of checks of
+     * many services is one write to the database, not one each.
+     */
+    public Map<String, Transition> checkedAll(List<NewCheck> checks, Instant now) {
+        if (checks.isEmpty()) {
+            return Map.of();
+        }
+        return db.transaction("recording " + checks.size() + " health checks", c -> {
+            Map<String, Transition> out = new java.util.LinkedHashMap<>();
+            for (NewCheck k : checks) {
+                out.put(k.service(), record(c, k.service(), k.ok(), k.detail(), now));
             }
-            Jdbc.update(c, "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)",
-                    service, ok, detail == null || detail.length() <= 500 ? detail : detail.substring(0, 500), now);
-            Facts.Health after;
-            if (known && lastOk == ok) {
-                paired = true;
-                after = ok ? Facts.Health.HEALTHY : Facts.Health.UNHEALTHY;
-            } else if (known && paired) {
-                after = before;
-            } else {
-                paired = false;
-                after = ok ? Facts.Health.HEALTHY : Facts.Health.UNKNOWN;
-            }
-            Jdbc.update(c, db.upsert("health_verdicts", List.of("service"), List.of("service", "last_ok", "paired", "verdict", "at")),
-                    service, ok, paired, after.name(), now);
-            return new Transition(before, after);
+            return out;
         });
+    }
+
+    private Transition record(java.sql.Connection c, String service, boolean ok, String detail, Instant now) throws java.sql.SQLException {
+        Facts.Health before = null;
+        boolean lastOk = false;
+        boolean paired = false;
+        boolean known = false;
+        for (Object[] row : Jdbc.list(c, "SELECT last_ok, paired, verdict, at FROM health_verdicts WHERE service = ?",
+                rs -> new Object[] {rs.getBoolean(1), rs.getBoolean(2), rs.getString(3), Jdbc.instant(rs, 4)}, service)) {
+            known = true;
+            lastOk = (Boolean) row[0];
+            paired = (Boolean) row[1];
+            before = ((Instant) row[3]).isBefore(now.minus(WINDOW)) ? null : Facts.Health.valueOf((String) row[2]);
+            if (before == null) {
+                known = false; // a week without checks: the old ones say nothing
+            }
+        }
+        Jdbc.update(c, "INSERT INTO health_checks (service, ok, detail, at) VALUES (?,?,?,?)",
+                service, ok, detail == null || detail.length() <= 500 ? detail : detail.substring(0, 500), now);
+        Facts.Health after;
+        if (known && lastOk == ok) {
+            paired = true;
+            after = ok ? Facts.Health.HEALTHY : Facts.Health.UNHEALTHY;
+        } else if (known && paired) {
+            after = before;
+        } else {
+            paired = false;
+            after = ok ? Facts.Health.HEALTHY : Facts.Health.UNKNOWN;
+        }
+        Jdbc.update(c, db.upsert("health_verdicts", List.of("service"), List.of("service", "last_ok", "paired", "verdict", "at")),
+                service, ok, paired, after.name(), now);
+        return new Transition(before, after);
     }
 
     /** The newest checks of a service, newest first. */

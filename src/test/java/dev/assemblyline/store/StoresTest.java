@@ -210,6 +210,33 @@ class StoresTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
+    void aRoundOfChecksRecordedTogetherGivesWhatTheChecksOneByOneGive(String kind) {
+        try (Database db = open(kind)) {
+            OpsStore together = new OpsStore(db.jdbc());
+            java.util.Random random = new java.util.Random(3);
+            List<String> services = List.of("a", "b", "c");
+            Map<String, List<Boolean>> newestFirst = new java.util.HashMap<>();
+            for (int round = 0; round < 30; round++) {
+                List<OpsStore.NewCheck> checks = new ArrayList<>();
+                for (String s : services) {
+                    boolean ok = random.nextDouble() < 0.6;
+                    checks.add(new OpsStore.NewCheck(s, ok, ok ? "200" : "503"));
+                    newestFirst.computeIfAbsent(s, k -> new ArrayList<>()).add(0, ok);
+                }
+                Map<String, Facts.Health> before = together.health(T0.plusSeconds(round));
+                Map<String, OpsStore.Transition> t = together.checkedAll(checks, T0.plusSeconds(round));
+                for (String s : services) {
+                    assertThat(t.get(s).before()).as("round %d, %s: before", round, s).isEqualTo(before.get(s));
+                    assertThat(t.get(s).after()).as("round %d, %s: %s", round, s, newestFirst.get(s)).isEqualTo(OpsStore.verdict(newestFirst.get(s)));
+                }
+            }
+            assertThat(together.recentChecks("b", 30)).isEqualTo(newestFirst.get("b"));
+            assertThat(together.checkedAll(List.of(), T0)).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgres"})
     void aTestResultIsKeptPerTreeWithTheTailOfItsOutput(String kind) {
         try (Database db = open(kind)) {
             ResultStore results = new ResultStore(db.jdbc());
