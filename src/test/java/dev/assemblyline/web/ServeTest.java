@@ -145,6 +145,18 @@ class ServeTest {
                 .contains("jvm_memory_used_bytes{", "jvm_gc_max_data_size_bytes", "process_uptime_seconds", "process_cpu_usage", "jvm_threads_live_threads")
                 .contains("assembly_tickets{state=\"queued\"}", "assembly_ticket_oldest_age_seconds{state=\"offered\"}", "assembly_outbox_depth",
                         "assembly_outbox_failed", "assembly_test_runs_total{outcome=\"failed\"}");
+        // the requests of this test by kind, and their CPU: the pushes above went through the hosted repository's git gate
+        for (String kind : List.of("git-push", "git-fetch", "api")) {
+            java.util.regex.Matcher n = java.util.regex.Pattern.compile("(?m)^assembly_http_requests_total\\{kind=\"" + kind + "\"} (\\S+)$")
+                    .matcher(metrics.body());
+            assertThat(n.find()).as("requests of kind %s", kind).isTrue();
+            assertThat(Double.parseDouble(n.group(1))).as("requests of kind %s", kind).isGreaterThan(0);
+            java.util.regex.Matcher cpu = java.util.regex.Pattern.compile("(?m)^assembly_http_cpu_seconds_total\\{kind=\"" + kind + "\"} (\\S+)$")
+                    .matcher(metrics.body());
+            assertThat(cpu.find()).as("CPU of kind %s", kind).isTrue();
+            assertThat(Double.parseDouble(cpu.group(1))).as("CPU of kind %s", kind).isGreaterThan(0);
+        }
+        assertThat(metrics.body()).contains("assembly_http_requests_total{kind=\"mcp\"} 0.0");
         for (String line : metrics.body().split("\n")) {
             if (line.startsWith("# HELP ")) {
                 assertThat(line.split(" ", 4)).as("every family says what it is: %s", line).hasSize(4);
