@@ -781,6 +781,7 @@ public final class Simulation {
         Double coordinatorCpu = cpuSeconds(coordinator.pid());
         Double machine = machineBusySeconds();
         r.put("coordinator_cpu_s", coordinatorCpu);
+        r.put("coordinator_jit_cpu_s", threadCpuSeconds(coordinator.pid(), "CompilerThre"));
         if (coordinatorCpu != null && machine != null && machineAtStart != null) {
             double run = machine - machineAtStart; // from the coordinator's start, which it includes
             r.put("run_cpu_s", Math.round(run * 10) / 10.0);
@@ -872,6 +873,32 @@ public final class Simulation {
         }
     }
 
+    /**
+     * The CPU time of a process's live threads whose name contains {@code part} (the JIT's "C2 CompilerThread0"
+     * and the like), from /proc (Linux); null elsewhere. A thread that ended took its time with it.
+     */
+    static Double threadCpuSeconds(long pid, String part) {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            long ticks = 0;
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(t.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (name.contains(part)) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+            return Math.round(ticks / 100.0 * 10) / 10.0;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private void print(Map<String, Object> r) throws Exception {
         if (o.json()) {
             out.println(JSON.writeValueAsString(r));
@@ -897,7 +924,7 @@ public final class Simulation {
                 + "% of the machine's busy time)") + "; longest reconcile "
                 + r.get("longest_reconcile_s") + " s");
         out.println("  of it, on HTTP requests:        " + r.get("coordinator_http_cpu_s") + " CPU-s for " + r.get("coordinator_http_requests")
-                + " requests");
+                + " requests; the JIT compiling its code " + r.get("coordinator_jit_cpu_s") + " s");
         out.println("  deployed by assembly.yml:       " + r.get("deploys_by_command") + " (the others by a devops session's PRODUCTION/ commit;"
                 + " deploy commands that failed and went to devops: " + r.get("deploy_command_failures") + ")");
         out.println("  scripted trouble handled:       " + r.get("trouble_handled") + " " + r.get("trouble"));
