@@ -123,12 +123,16 @@ final class StatusBench {
                     reconciler.drain(); // the reconcile of the person's push
                     long b = System.nanoTime();
                     int tries = 1;
-                    while (!wb.writeOnce()) { // the branch's ref locked by a repack (every 40 commits): the server tries again too
+                    while (!wb.writeOnce()) {
+                        // a repack (every 40 commits) held the branch's ref, or removed a pack the reconcile was reading (it
+                        // reads the push again): the server's loop and write-back try again too
                         if (++tries > 5) {
-                            throw new IllegalStateException("round " + r + ": no status commit for " + name(n));
+                            throw new IllegalStateException("round " + r + ": no status commit for " + name(n) + " (head " + hosted.head().name()
+                                    + ", reconciled " + reconciler.settledHead() + ")");
                         }
                         retried++;
                         Thread.sleep(1000);
+                        reconciler.drain();
                     }
                     long c2 = System.nanoTime();
                     reconciler.drain(); // the reconcile of the bot's commit (finds nothing to decide)
