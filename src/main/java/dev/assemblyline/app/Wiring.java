@@ -263,7 +263,9 @@ public final class Wiring implements AutoCloseable {
             }
             loop.onlyActWhile(leadership::sure);
         }
+        dev.assemblyline.pipeline.ChangeSignal changes = new dev.assemblyline.pipeline.ChangeSignal();
         store.onLogged(() -> {
+            changes.changed();
             liveFeed.signal();
             if (wb != null) {
                 wb.signal();
@@ -290,7 +292,7 @@ public final class Wiring implements AutoCloseable {
             return agentDesk.as(s);
         }, Main.VERSION);
         this.server = new Server(webhooks, intake, board, metrics, git,
-                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession).withAgents(agentDesk),
+                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession).withAgents(agentDesk).withChanges(changes),
                 new SlackRoutes(slack),
                 new dev.assemblyline.web.DashboardRoutes(dashboard, flow, board, liveFeed, dashAuth, guard),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter(),

@@ -431,6 +431,9 @@ public final class Simulation {
         }
     }
 
+    /** How long a session's REST poll for offers waits for one (GET /api/tickets?…&wait=N). */
+    static final int OFFER_WAIT_S = 10;
+
     /** One simulated session: takes what it is offered, does the work, says done; sends heartbeats meanwhile. */
     private final class Member {
         final String id;
@@ -494,7 +497,9 @@ public final class Simulation {
                             }
                         }
                     }
-                    Thread.sleep(Math.max(1000, scaled(2).toMillis())); // a real worker does not poll faster than this
+                    if (mcp != null) {
+                        Thread.sleep(Math.max(1000, scaled(2).toMillis())); // an agent asks assembly_next no faster than this
+                    }
                 }
             } catch (Exception e) {
                 if (!stopping) {
@@ -518,7 +523,8 @@ public final class Simulation {
         List<JsonNode> offered() throws Exception {
             if (mcp == null) {
                 List<JsonNode> out = new ArrayList<>();
-                api("GET", "/api/tickets?assignee=" + id + "&state=offered", token, null).forEach(out::add);
+                // a long poll: answered as soon as something is offered, else after a few seconds with nothing
+                api("GET", "/api/tickets?assignee=" + id + "&state=offered&wait=" + OFFER_WAIT_S, token, null).forEach(out::add);
                 return out;
             }
             io.modelcontextprotocol.spec.McpSchema.CallToolResult r = tool("assembly_next", Map.of());

@@ -50,6 +50,19 @@ public final class ApiRoutes {
         this.guard = guard;
     }
 
+    private dev.assemblyline.pipeline.ChangeSignal changes;
+    /** Sessions waiting for an offer now: one long poll each at most, so waiting holds a thread per session at most. */
+    private final java.util.Set<String> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The longest a session may wait for an offer in one request (under the server's 30 s idle timeout). */
+    static final int MAX_WAIT_S = 25;
+
+    /** What a long poll for offers waits on (without it, {@code wait} is refused). */
+    public ApiRoutes withChanges(dev.assemblyline.pipeline.ChangeSignal changes) {
+        this.changes = changes;
+        return this;
+    }
+
     /** The desk behind {@code /api/agent/…}: the MCP tools over REST, for {@code assembly mcp} (docs/agents.md). */
     public ApiRoutes withAgents(dev.assemblyline.mcp.AgentDesk agents) {
         this.agents = agents;
@@ -244,7 +257,66 @@ public final class ApiRoutes {
         }
         String service = blank(ctx.queryParam("service"));
         String assignee = blank(ctx.queryParam("assignee"));
+        String wait = blank(ctx.queryParam("wait"));
+        if (wait != null) {
+            waitForOffers(ctx, service, state, assignee, wait);
+            return;
+        }
         Server.json(ctx, 200, board.tickets(service, state, assignee, 1000).stream().map(Views::of).toList());
+    }
+
+    /**
+     * A session's long poll for its offers: answers at once when one is there, else when one comes (any
+     * change the line records is a reason to look again), else after {@code wait} seconds with an empty list.
+     * Instead of asking every second, a worker asks again as soon as it has an answer.
+     */
+    private void waitForOffers(Context ctx, String service, Ticket.State state, String assignee, String wait) {
+        int seconds;
+        try {
+            seconds = Integer.parseInt(wait);
+        } catch (NumberFormatException e) {
+            seconds = -1;
+        }
+        if (seconds < 0 || seconds > MAX_WAIT_S) {
+            Server.json(ctx, 400, Map.of("error", "wait is a number of seconds from 0 to " + MAX_WAIT_S));
+            return;
+        }
+        if (state != Ticket.State.OFFERED || assignee == null || changes == null) {
+            Server.json(ctx, 400, Map.of("error", "wait is for a session's own offers: /api/tickets?assignee=<your id>&state=offered&wait=N"));
+            return;
+        }
+        Session s = own(ctx, "waiting for an offer");
+        if (s == null) {
+            return;
+        }
+        if (!s.id().equals(assignee)) {
+            Server.json(ctx, 403, Map.of("error", "a session may only wait for its own offers"));
+            return;
+        }
+        boolean mine = waiting.add(s.id()); // a second wait of the same session is answered at once
+        try {
+            long end = System.nanoTime() + java.time.Duration.ofSeconds(mine ? seconds : 0).toNanos();
+            while (true) {
+                long seen = changes.version();
+                List<Ticket> found = board.tickets(service, state, assignee, 1000);
+                long left = end - System.nanoTime();
+                if (!found.isEmpty() || left <= 0) {
+                    Server.json(ctx, 200, found.stream().map(Views::of).toList());
+                    return;
+                }
+                if (!changes.await(seen, java.time.Duration.ofNanos(left))) { // nothing recorded meanwhile: a last look
+                    Server.json(ctx, 200, board.tickets(service, state, assignee, 1000).stream().map(Views::of).toList());
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Server.json(ctx, 503, Map.of("error", "the coordinator is stopping"));
+        } finally {
+            if (mine) {
+                waiting.remove(s.id());
+            }
+        }
     }
 
     private void ticket(Context ctx) {

@@ -98,9 +98,32 @@ class AssignmentCycleTest {
         String testerToken = Files.readString(tmp.resolve("data/tokens/tester-1")).strip();
         assertThat(testerToken).startsWith("as_");
 
+        // a long poll for offers: refused unless it is the session's own, answered at once with nothing to offer and wait=0
+        String poll = "/api/tickets?assignee=builder-1&state=offered&wait=";
+        assertThat(call("GET", poll + "20", null, null).status()).as("no token").isEqualTo(401);
+        assertThat(call("GET", poll + "20", "token-builder-2-abcdef", null).status()).as("another session's offers").isEqualTo(403);
+        assertThat(call("GET", poll + "26", "token-builder-1-abcdef", null).status()).as("over 25 s").isEqualTo(400);
+        assertThat(call("GET", "/api/tickets?assignee=builder-1&wait=5", "token-builder-1-abcdef", null).status()).as("not offers").isEqualTo(400);
+        assertThat(call("GET", poll + "0", "token-builder-1-abcdef", null).body()).isEmpty();
+        long t0 = System.nanoTime();
+        java.util.concurrent.CompletableFuture<Answer> waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return call("GET", poll + "20", "token-builder-1-abcdef", null);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        Thread.sleep(500); // the poll is waiting before the spec is pushed
+
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
         TestRepos.commitAndPush(work, "SERVICES/hello/SPEC.md", TestRepos.completeSpec(), "main");
+
+        Answer woken = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(woken.status()).isEqualTo(200);
+        assertThat(woken.body()).as("the offer ends the wait").hasSize(1);
+        assertThat(woken.body().get(0).get("kind").asText()).isEqualTo("build");
+        assertThat((System.nanoTime() - t0) / 1e9).as("answered when the offer came, not at the end of the wait").isLessThan(15);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/tickets?service=hello&state=offered").size() == 1);
         JsonNode build = get("/api/tickets?service=hello&state=offered").get(0);
