@@ -80,7 +80,16 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     protected void starting() {
         checkedSinceStart.clear();
         nextPost.clear();
+        heads = null;
     }
+
+    /**
+     * Each channel's oldest pending message, as last read: the whole outbox is looked at once a second (new
+     * channels, new messages of an idle channel), and a channel's next message after each one it sent.
+     */
+    private Map<String, OutboxStore.Message> heads;
+    private long headsReadAt;
+    static final long HEADS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     @Override
     protected long round() {
@@ -100,10 +109,18 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     long drainOnce() {
         Instant now = clock.instant();
         long next = 1000;
-        for (OutboxStore.Message m : outbox.pending(500)) { // one per channel: nothing overtakes a channel's oldest message
+        if (heads == null || System.nanoTime() - headsReadAt >= HEADS_EVERY_NANOS) {
+            heads = new java.util.LinkedHashMap<>();
+            for (OutboxStore.Message m : outbox.pending(500)) { // one per channel: nothing overtakes a channel's oldest message
+                heads.put(m.channel(), m);
+            }
+            headsReadAt = System.nanoTime();
+        }
+        for (OutboxStore.Message m : new java.util.ArrayList<>(heads.values())) {
             String ch = m.channel();
             if (checkedSinceStart.add(ch) && !"ephemeral".equals(m.op()) && !"update".equals(m.op())) {
                 settleLanded(ch, now);
+                readHead(ch);
                 next = 0; // look at this channel again with what is left
                 continue;
             }
@@ -118,14 +135,25 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
             }
             if ("update".equals(m.op()) && outbox.newerUpdate(m)) {
                 outbox.superseded(m.id()); // a newer text for the same message is queued: Slack needs only that one
+                readHead(ch);
                 next = 0; // no call made: the channel's next message may go now
                 continue;
             }
             send(m, now);
+            readHead(ch); // sent, retried later or given up: the channel's oldest pending message, read again
             nextPost.put(ch, now.plus(perChannel));
             next = Math.min(next, perChannel.toMillis());
         }
         return next;
+    }
+
+    private void readHead(String channel) {
+        Optional<OutboxStore.Message> head = outbox.head(channel);
+        if (head.isPresent()) {
+            heads.put(channel, head.get());
+        } else {
+            heads.remove(channel);
+        }
     }
 
     /** Tries a message gets before it is given up (and logged) when Slack keeps refusing it for an unknown reason. */

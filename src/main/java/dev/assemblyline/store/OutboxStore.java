@@ -79,6 +79,12 @@ public final class OutboxStore {
                 + ") ORDER BY id", ids.toArray());
     }
 
+    /** The oldest pending message of one channel (not a forge status), if any: what the channel sends next. */
+    public Optional<Message> head(String channel) {
+        return query("SELECT " + COLS + " FROM outbox WHERE state = 'pending' AND channel = ? AND op <> 'status' ORDER BY id"
+                + " FETCH FIRST 1 ROWS ONLY", channel).stream().findFirst();
+    }
+
     /** Commit statuses for the forges (docs/ci.md) due by {@code now}, oldest first: they wait in the same outbox as Slack's messages. */
     public List<Message> pendingStatuses(Instant now, int limit) {
         return query("SELECT " + COLS + " FROM outbox WHERE state = 'pending' AND op = 'status' AND next_attempt <= ? ORDER BY id"

@@ -86,4 +86,42 @@ class OutboxWorkerTest {
             slack.stop();
         }
     }
+
+    @Test
+    void eachChannelGetsItsMessagesInOrderOnceIncludingAChannelThatAppearsWhileItRuns() throws Exception {
+        WireMockServer slack = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        slack.start();
+        try (Database db = Database.open(Database.h2Url(tmp.resolve("h2")), null, null)) {
+            OutboxStore outbox = new OutboxStore(db.jdbc());
+            java.time.Instant now = Clock.systemUTC().instant();
+            slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+            slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage")).willReturn(okJson("{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.1\"}")));
+            for (int i = 0; i < 30; i++) { // interleaved: C1, C2, C1, C2, ...
+                String ch = i % 2 == 0 ? "C1" : "C2";
+                outbox.add(ch, "post", "k" + i, null, "svc", null, ch + " message " + i, null, now);
+            }
+            try (OutboxWorker w = new OutboxWorker(outbox, "xoxb-t", slack.baseUrl() + "/api/", Clock.systemUTC(), Duration.ofMillis(20),
+                    Duration.ofMillis(500))) {
+                w.start();
+                await().atMost(Duration.ofSeconds(20)).until(() -> outbox.depth() < 20);
+                for (int i = 30; i < 36; i++) { // a third channel, and more for the first, while it runs
+                    String ch = i % 2 == 0 ? "C3" : "C1";
+                    outbox.add(ch, "post", "k" + i, null, "svc", null, ch + " message " + i, null, Clock.systemUTC().instant());
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> outbox.depth() == 0);
+            }
+            java.util.Map<String, List<Integer>> sent = new java.util.TreeMap<>();
+            for (var r : slack.findAll(postRequestedFor(urlPathEqualTo("/api/chat.postMessage")))) {
+                String body = java.net.URLDecoder.decode(r.getBodyAsString(), java.nio.charset.StandardCharsets.UTF_8);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(C\\d) message (\\d+)").matcher(body);
+                assertThat(m.find()).as(body).isTrue();
+                sent.computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>()).add(Integer.parseInt(m.group(2)));
+            }
+            assertThat(sent.get("C1")).as("C1 in order, once each").isSorted().doesNotHaveDuplicates().hasSize(18);
+            assertThat(sent.get("C2")).isSorted().doesNotHaveDuplicates().hasSize(15);
+            assertThat(sent.get("C3")).containsExactly(30, 32, 34);
+        } finally {
+            slack.stop();
+        }
+    }
 }
