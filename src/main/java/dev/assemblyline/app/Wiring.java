@@ -146,6 +146,8 @@ public final class Wiring implements AutoCloseable {
         }
         this.mcpNotices = new dev.assemblyline.mcp.OfferNotices();
         notifiers.add(mcpNotices);
+        dev.assemblyline.pipeline.ChangeSignal changes = new dev.assemblyline.pipeline.ChangeSignal(); // wakes a session's long poll
+        notifiers.add(changes);
         Notifier notifier = Notifiers.of(notifiers);
         Wakeup wakeup = new Wakeup(); // how everything below tells the loop that something changed
         this.wakeup = wakeup;
@@ -263,9 +265,7 @@ public final class Wiring implements AutoCloseable {
             }
             loop.onlyActWhile(leadership::sure);
         }
-        dev.assemblyline.pipeline.ChangeSignal changes = new dev.assemblyline.pipeline.ChangeSignal();
         store.onLogged(() -> {
-            changes.changed();
             liveFeed.signal();
             if (wb != null) {
                 wb.signal();

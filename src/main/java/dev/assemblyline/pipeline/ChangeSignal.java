@@ -1,30 +1,34 @@
 package dev.assemblyline.pipeline;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A counter that moves whenever the line records something (a phase change, an offer, a claim: every
- * event-log entry), for those who wait for news instead of asking again and again: a session's long poll
- * for its next offer ({@code GET /api/tickets?assignee=…&state=offered&wait=N}, README).
+ * A counter per session that moves whenever the line tells that session something (an offer, a claim, an
+ * offer that lapsed, a ticket taken back), for a session that waits for news instead of asking again and
+ * again: its long poll for the next offer ({@code GET /api/tickets?assignee=…&state=offered&wait=N},
+ * README). Only the waiting session told is woken to look: forty sessions waiting cost nothing while
+ * other sessions are being offered work.
  */
-public final class ChangeSignal {
-    private long version;
+public final class ChangeSignal implements Notifier {
+    private final Map<String, Long> versions = new HashMap<>();
 
-    /** Where the counter stands now: pass it to {@link #await} after looking. */
-    public synchronized long version() {
-        return version;
+    /** Where the session's counter stands now: pass it to {@link #await} after looking. */
+    public synchronized long version(String session) {
+        return versions.getOrDefault(session, 0L);
     }
 
-    public synchronized void changed() {
-        version++;
+    public synchronized void changed(String session) {
+        versions.merge(session, 1L, Long::sum);
         notifyAll();
     }
 
-    /** Waits until the counter moves past {@code seen}, {@code timeout} at most; whether it moved. */
-    public synchronized boolean await(long seen, Duration timeout) throws InterruptedException {
+    /** Waits until the session's counter moves past {@code seen}, {@code timeout} at most; whether it moved. */
+    public synchronized boolean await(String session, long seen, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (version == seen) {
+        while (versions.getOrDefault(session, 0L) == seen) {
             long left = end - System.nanoTime();
             if (left <= 0) {
                 return false;
@@ -32,5 +36,11 @@ public final class ChangeSignal {
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
         return true;
+    }
+
+    /** Told after the desk stored what it tells (an offer is in the database before its session wakes). */
+    @Override
+    public void tell(String session, String service, String text) {
+        changed(session);
     }
 }

@@ -89,6 +89,14 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
      */
     private Map<String, OutboxStore.Message> heads;
     private long headsReadAt;
+    private volatile boolean queued;
+
+    /** Something was queued: the next round looks at the whole outbox again (a channel with nothing pending is not in {@link #heads}). */
+    @Override
+    public void signal() {
+        queued = true;
+        super.signal();
+    }
     static final long HEADS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     @Override
@@ -109,7 +117,8 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     long drainOnce() {
         Instant now = clock.instant();
         long next = 1000;
-        if (heads == null || System.nanoTime() - headsReadAt >= HEADS_EVERY_NANOS) {
+        if (heads == null || queued || System.nanoTime() - headsReadAt >= HEADS_EVERY_NANOS) {
+            queued = false;
             heads = new java.util.LinkedHashMap<>();
             for (OutboxStore.Message m : outbox.pending(500)) { // one per channel: nothing overtakes a channel's oldest message
                 heads.put(m.channel(), m);

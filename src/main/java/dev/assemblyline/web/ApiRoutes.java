@@ -266,8 +266,8 @@ public final class ApiRoutes {
     }
 
     /**
-     * A session's long poll for its offers: answers at once when one is there, else when one comes (any
-     * change the line records is a reason to look again), else after {@code wait} seconds with an empty list.
+     * A session's long poll for its offers: answers at once when one is there, else when one comes (whatever
+     * the line tells the session is a reason to look again), else after {@code wait} seconds with an empty list.
      * Instead of asking every second, a worker asks again as soon as it has an answer.
      */
     private void waitForOffers(Context ctx, String service, Ticket.State state, String assignee, String wait) {
@@ -297,14 +297,14 @@ public final class ApiRoutes {
         try {
             long end = System.nanoTime() + java.time.Duration.ofSeconds(mine ? seconds : 0).toNanos();
             while (true) {
-                long seen = changes.version();
+                long seen = changes.version(s.id());
                 List<Ticket> found = board.tickets(service, state, assignee, 1000);
                 long left = end - System.nanoTime();
                 if (!found.isEmpty() || left <= 0) {
                     Server.json(ctx, 200, found.stream().map(Views::of).toList());
                     return;
                 }
-                if (!changes.await(seen, java.time.Duration.ofNanos(left))) { // nothing recorded meanwhile: a last look
+                if (!changes.await(s.id(), seen, java.time.Duration.ofNanos(left))) { // nothing told meanwhile: a last look
                     Server.json(ctx, 200, board.tickets(service, state, assignee, 1000).stream().map(Views::of).toList());
                     return;
                 }
