@@ -69,7 +69,7 @@ public final class OwnObjects extends ObjectInserter {
         sha1.update(header);
         sha1.update(data, off, len);
         ObjectId id = ObjectId.fromRaw(sha1.digest());
-        if (objects.has(id)) {
+        if (objects.has(id) && fresh(id)) {
             return id;
         }
         // one open: created here, never there before (a name of 64 random bits)
@@ -105,6 +105,21 @@ public final class OwnObjects extends ObjectInserter {
             }
         }
         return id;
+    }
+
+    /**
+     * An object that is there already: a loose one is touched, as git does, so that a repack's prune of old
+     * unreachable objects (an earlier status commit that was never published may have left it) does not take
+     * it away before the commit that names it again is published. False when it went meanwhile: written again.
+     */
+    private boolean fresh(ObjectId id) throws IOException {
+        Path loose = objects.fileFor(id).toPath();
+        try {
+            Files.setLastModifiedTime(loose, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+            return true;
+        } catch (NoSuchFileException e) {
+            return objects.has(id); // packed (a repack loosens what it drops, with a new time), or pruned just now
+        }
     }
 
     @Override

@@ -68,6 +68,14 @@ final class HealthWatch {
         restarted.remove(service);
     }
 
+    /** Health checks in flight at once. */
+    static final int AT_ONCE = 32;
+    /**
+     * The longest a check may take in all: the request's 5 s timeout ends the wait for the headers only,
+     * and a service that sends its headers and then nothing would hold its round for ever.
+     */
+    static final Duration CHECK_LIMIT = Duration.ofSeconds(12);
+
     /** A service due for a health check, with its part of assembly.yml. */
     record Due(ServiceState state, RepoConfig.Service config) {
     }
@@ -81,13 +89,15 @@ final class HealthWatch {
      * transaction: a round over many services in production is one write, not one each.
      */
     Round probeAll(List<Due> due, ObjectId head) {
-        List<java.util.concurrent.CompletableFuture<OpsStore.NewCheck>> checks = new java.util.ArrayList<>();
-        for (Due d : due) {
-            checks.add(check(d.state().service(), head, d.config()));
-        }
         List<OpsStore.NewCheck> done = new java.util.ArrayList<>();
-        for (var f : checks) {
-            done.add(f.join()); // never fails: an error is a failed check
+        for (int from = 0; from < due.size(); from += AT_ONCE) { // AT_ONCE GETs in flight at most
+            List<java.util.concurrent.CompletableFuture<OpsStore.NewCheck>> checks = new java.util.ArrayList<>();
+            for (Due d : due.subList(from, Math.min(due.size(), from + AT_ONCE))) {
+                checks.add(check(d.state().service(), head, d.config()));
+            }
+            for (var f : checks) {
+                done.add(f.join()); // never fails and always ends (CHECK_LIMIT): an error is a failed check
+            }
         }
         Instant now = clock.instant();
         Map<String, OpsStore.Transition> verdicts = ops.checkedAll(done, now);
@@ -131,14 +141,14 @@ final class HealthWatch {
         long t0 = System.nanoTime();
         try {
             return http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding()).handle((r, e) -> {
+                    HttpResponse.BodyHandlers.discarding()).orTimeout(CHECK_LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).handle((r, e) -> {
                         long ms = (System.nanoTime() - t0) / 1_000_000;
                         if (e == null) {
                             return new OpsStore.NewCheck(service, r.statusCode() / 100 == 2, "answered " + r.statusCode() + " in " + ms + " ms");
                         }
                         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
                         return new OpsStore.NewCheck(service, false, cause instanceof java.net.http.HttpTimeoutException
-                                ? "no answer in " + ms + " ms" : "unreachable after " + ms + " ms");
+                                || cause instanceof java.util.concurrent.TimeoutException ? "no answer in " + ms + " ms" : "unreachable after " + ms + " ms");
                     });
         } catch (RuntimeException e) { // a URL the client cannot use
             return java.util.concurrent.CompletableFuture.completedFuture(new OpsStore.NewCheck(service, false,

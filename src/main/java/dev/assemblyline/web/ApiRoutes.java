@@ -51,8 +51,8 @@ public final class ApiRoutes {
     }
 
     private dev.assemblyline.pipeline.ChangeSignal changes;
-    /** Sessions waiting for an offer now: one long poll each at most, so waiting holds a thread per session at most. */
-    private final java.util.Set<String> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The newest long poll of each session waiting for an offer (a count): only that one waits, so a session holds one thread at most. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> turns = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The longest a session may wait for an offer in one request (under the server's 30 s idle timeout). */
     static final int MAX_WAIT_S = 25;
@@ -293,14 +293,17 @@ public final class ApiRoutes {
             Server.json(ctx, 403, Map.of("error", "a session may only wait for its own offers"));
             return;
         }
-        boolean mine = waiting.add(s.id()); // a second wait of the same session is answered at once
+        // one wait per session: a new one (the client gave up on the last, or restarted) answers the older at once
+        // and waits in its place, so a session never holds two threads and a client that asks again never spins
+        long turn = turns.merge(s.id(), 1L, Long::sum);
+        changes.changed(s.id());
         try {
-            long end = System.nanoTime() + java.time.Duration.ofSeconds(mine ? seconds : 0).toNanos();
+            long end = System.nanoTime() + java.time.Duration.ofSeconds(seconds).toNanos();
             while (true) {
                 long seen = changes.version(s.id());
                 List<Ticket> found = board.tickets(service, state, assignee, 1000);
                 long left = end - System.nanoTime();
-                if (!found.isEmpty() || left <= 0) {
+                if (!found.isEmpty() || left <= 0 || turns.getOrDefault(s.id(), turn) != turn) {
                     Server.json(ctx, 200, found.stream().map(Views::of).toList());
                     return;
                 }
@@ -313,9 +316,7 @@ public final class ApiRoutes {
             Thread.currentThread().interrupt();
             Server.json(ctx, 503, Map.of("error", "the coordinator is stopping"));
         } finally {
-            if (mine) {
-                waiting.remove(s.id());
-            }
+            turns.remove(s.id(), turn);
         }
     }
 

@@ -42,6 +42,11 @@ class OwnObjectsTest {
             assertThat(textId).isEqualTo(jgit.idFor(Constants.OBJ_BLOB, text));
             assertThat(emptyId).isEqualTo(jgit.idFor(Constants.OBJ_BLOB, new byte[0]));
             assertThat(own.insert(Constants.OBJ_BLOB, text)).isEqualTo(textId); // again: found, not written twice
+            // found again long after: touched, so that a prune of old unreachable objects leaves it to the commit naming it
+            Path loose = repo.getDirectory().toPath().resolve("objects/" + textId.name().substring(0, 2) + "/" + textId.name().substring(2));
+            Files.setLastModifiedTime(loose, java.nio.file.attribute.FileTime.fromMillis(1_000_000L));
+            assertThat(own.insert(Constants.OBJ_BLOB, text)).isEqualTo(textId);
+            assertThat(Files.getLastModifiedTime(loose).toMillis()).isGreaterThan(System.currentTimeMillis() - 60_000);
         }
         try (var reader = repo.newObjectReader()) {
             assertThat(reader.open(bigId).getBytes()).isEqualTo(big);

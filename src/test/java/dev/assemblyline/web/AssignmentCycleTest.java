@@ -105,6 +105,19 @@ class AssignmentCycleTest {
         assertThat(call("GET", poll + "26", "token-builder-1-abcdef", null).status()).as("over 25 s").isEqualTo(400);
         assertThat(call("GET", "/api/tickets?assignee=builder-1&wait=5", "token-builder-1-abcdef", null).status()).as("not offers").isEqualTo(400);
         assertThat(call("GET", poll + "0", "token-builder-1-abcdef", null).body()).isEmpty();
+        // a new wait of the same session (its client gave up on the last) answers the older one at once and waits in its place
+        java.util.concurrent.CompletableFuture<Answer> older = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return call("GET", poll + "20", "token-builder-1-abcdef", null);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        Thread.sleep(500);
+        long newer = System.nanoTime();
+        assertThat(call("GET", poll + "2", "token-builder-1-abcdef", null).body()).isEmpty();
+        assertThat((System.nanoTime() - newer) / 1e9).as("the newer wait waited").isGreaterThan(1.5);
+        assertThat(older.get(1, java.util.concurrent.TimeUnit.SECONDS).body()).as("the older one was answered, long before its 20 s").isEmpty();
         long t0 = System.nanoTime();
         java.util.concurrent.CompletableFuture<Answer> waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
