@@ -74,6 +74,8 @@ public final class Wiring implements AutoCloseable {
     public final dev.assemblyline.pipeline.Dashboard dashboard;
     public final dev.assemblyline.pipeline.FlowMetrics flow;
     public final dev.assemblyline.web.LiveFeed liveFeed;
+    /** What wakes a session's long poll for offers, and how many wait now. */
+    public final dev.assemblyline.pipeline.ChangeSignal offerWaits;
     public final Javalin app;
     private final Wakeup wakeup;
     /** Sends commit statuses to the forges; null when no forge token is set. */
@@ -146,8 +148,8 @@ public final class Wiring implements AutoCloseable {
         }
         this.mcpNotices = new dev.assemblyline.mcp.OfferNotices();
         notifiers.add(mcpNotices);
-        dev.assemblyline.pipeline.ChangeSignal changes = new dev.assemblyline.pipeline.ChangeSignal(); // wakes a session's long poll
-        notifiers.add(changes);
+        this.offerWaits = new dev.assemblyline.pipeline.ChangeSignal(); // wakes a session's long poll for offers
+        notifiers.add(offerWaits);
         Notifier notifier = Notifiers.of(notifiers);
         Wakeup wakeup = new Wakeup(); // how everything below tells the loop that something changed
         this.wakeup = wakeup;
@@ -292,7 +294,7 @@ public final class Wiring implements AutoCloseable {
             return agentDesk.as(s);
         }, Main.VERSION);
         this.server = new Server(webhooks, intake, board, metrics, git,
-                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession).withAgents(agentDesk).withChanges(changes),
+                new ApiRoutes(actions, why, sessions, board, wakeup::changed, guard, dashAuth::actingSession).withAgents(agentDesk).withChanges(offerWaits),
                 new SlackRoutes(slack),
                 new dev.assemblyline.web.DashboardRoutes(dashboard, flow, board, liveFeed, dashAuth, guard),
                 new dev.assemblyline.pipeline.LineHealth(store, source, loop, outbox, sandbox, clock, config.loopStuckAfter(),

@@ -14,6 +14,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChangeSignal implements Notifier {
     private final Map<String, Long> versions = new HashMap<>();
+    private final Map<String, Integer> waiting = new HashMap<>();
+
+    /** How many waits of this session are under way now (a test sees a long poll waiting by it). */
+    public synchronized int waiting(String session) {
+        return waiting.getOrDefault(session, 0);
+    }
 
     /** Where the session's counter stands now: pass it to {@link #await} after looking. */
     public synchronized long version(String session) {
@@ -28,14 +34,19 @@ public final class ChangeSignal implements Notifier {
     /** Waits until the session's counter moves past {@code seen}, {@code timeout} at most; whether it moved. */
     public synchronized boolean await(String session, long seen, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (versions.getOrDefault(session, 0L) == seen) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                return false;
+        waiting.merge(session, 1, Integer::sum);
+        try {
+            while (versions.getOrDefault(session, 0L) == seen) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
             }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+            return true;
+        } finally {
+            waiting.merge(session, -1, (a, b) -> a + b == 0 ? null : a + b);
         }
-        return true;
     }
 
     /** Told after the desk stored what it tells (an offer is in the database before its session wakes). */

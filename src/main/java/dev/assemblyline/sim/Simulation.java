@@ -870,13 +870,16 @@ public final class Simulation {
      */
     static Double cpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime: fields 14 and 15 of stat
-            return Math.round(ticks / 100.0 * 10) / 10.0; // USER_HZ is 100 on Linux
+            return Math.round(ticks(Files.readString(Path.of("/proc/" + pid + "/stat"))) / 100.0 * 10) / 10.0; // USER_HZ is 100 on Linux
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** User and system CPU ticks of a process's or thread's {@code stat} line (fields 14 and 15, after the name). */
+    private static long ticks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     /**
@@ -895,8 +898,7 @@ public final class Simulation {
                 }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (name.contains(part)) {
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    ticks += ticks(stat);
                 }
             }
             return Math.round(ticks / 100.0 * 10) / 10.0;

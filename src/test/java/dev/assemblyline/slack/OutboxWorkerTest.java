@@ -53,13 +53,10 @@ class OutboxWorkerTest {
 
     @Test
     void anUpdateWithANewerOneQueuedIsLeftOutAndOnlyTheNewestTextReachesSlack() throws Exception {
-        WireMockServer slack = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        slack.start();
+        WireMockServer slack = slackThatTakesPosts();
         try (Database db = Database.open(Database.h2Url(tmp.resolve("h2")), null, null)) {
             OutboxStore outbox = new OutboxStore(db.jdbc());
             java.time.Instant now = Clock.systemUTC().instant();
-            slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
-            slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage")).willReturn(okJson("{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.1\"}")));
             slack.stubFor(post(urlPathEqualTo("/api/chat.update")).willReturn(okJson("{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.1\"}")));
             outbox.add("C1", "announce", "k1", null, "svc", null, "svc: READY_FOR_BUILD", null, now);
             outbox.add("C1", "announce", "k2", null, "api", null, "api: READY_FOR_BUILD", null, now);
@@ -89,13 +86,10 @@ class OutboxWorkerTest {
 
     @Test
     void eachChannelGetsItsMessagesInOrderOnceIncludingAChannelThatAppearsWhileItRuns() throws Exception {
-        WireMockServer slack = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        slack.start();
+        WireMockServer slack = slackThatTakesPosts();
         try (Database db = Database.open(Database.h2Url(tmp.resolve("h2")), null, null)) {
             OutboxStore outbox = new OutboxStore(db.jdbc());
             java.time.Instant now = Clock.systemUTC().instant();
-            slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
-            slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage")).willReturn(okJson("{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.1\"}")));
             for (int i = 0; i < 30; i++) { // interleaved: C1, C2, C1, C2, ...
                 String ch = i % 2 == 0 ? "C1" : "C2";
                 outbox.add(ch, "post", "k" + i, null, "svc", null, ch + " message " + i, null, now);
@@ -123,5 +117,14 @@ class OutboxWorkerTest {
         } finally {
             slack.stop();
         }
+    }
+
+    /** Slack's Web API stand-in: an empty channel history, and every chat.postMessage taken. */
+    static WireMockServer slackThatTakesPosts() {
+        WireMockServer slack = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        slack.start();
+        slack.stubFor(post(urlPathEqualTo("/api/conversations.history")).willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+        slack.stubFor(post(urlPathEqualTo("/api/chat.postMessage")).willReturn(okJson("{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.1\"}")));
+        return slack;
     }
 }

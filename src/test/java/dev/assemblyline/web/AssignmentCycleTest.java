@@ -113,7 +113,7 @@ class AssignmentCycleTest {
                 throw new java.util.concurrent.CompletionException(e);
             }
         });
-        Thread.sleep(500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.offerWaits.waiting("builder-1") == 1);
         long newer = System.nanoTime();
         assertThat(call("GET", poll + "2", "token-builder-1-abcdef", null).body()).isEmpty();
         assertThat((System.nanoTime() - newer) / 1e9).as("the newer wait waited").isGreaterThan(1.5);
@@ -126,7 +126,7 @@ class AssignmentCycleTest {
                 throw new java.util.concurrent.CompletionException(e);
             }
         });
-        Thread.sleep(500); // the poll is waiting before the spec is pushed
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.offerWaits.waiting("builder-1") == 1); // waiting before the push
 
         Path work = tmp.resolve("work");
         Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
