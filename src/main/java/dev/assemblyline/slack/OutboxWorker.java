@@ -80,24 +80,28 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     protected void starting() {
         checkedSinceStart.clear();
         nextPost.clear();
-        heads = null;
+        queues = null;
     }
 
     /**
-     * Each channel's oldest pending message, as last read: the whole outbox is looked at once a second (new
-     * channels, new messages of an idle channel), and a channel's next message after each one it sent.
+     * Each channel's next pending messages, oldest first, as last read: a batch of {@link #BATCH} per read, so
+     * a backlog of thousands costs one read per batch, not one per message sent. What is queued meanwhile is
+     * found by id (above {@link #seen}); the whole outbox is looked at again every {@link #FULL_READ_NANOS}
+     * (a message whose id was given before a later one's but committed after it).
      */
-    private Map<String, OutboxStore.Message> heads;
-    private long headsReadAt;
+    private Map<String, java.util.ArrayDeque<OutboxStore.Message>> queues;
+    private long seen;
+    private long fullReadAt;
     private volatile boolean queued;
+    static final int BATCH = 100;
+    static final long FULL_READ_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    /** Something was queued: the next round looks at the whole outbox again (a channel with nothing pending is not in {@link #heads}). */
+    /** Something was queued: the next round looks for it (a channel with nothing pending has no queue). */
     @Override
     public void signal() {
         queued = true;
         super.signal();
     }
-    static final long HEADS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     @Override
     protected long round() {
@@ -108,6 +112,7 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
         try {
             wait = drainOnce();
         } catch (RuntimeException | Error e) {
+            queues = null; // read everything again: a failed round may have left a queue out of date
             LOG.warn("the Slack outbox failed a round; retrying: {}", e.getMessage());
         }
         return TimeUnit.MILLISECONDS.toNanos(Math.max(10, wait));
@@ -117,19 +122,29 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     long drainOnce() {
         Instant now = clock.instant();
         long next = 1000;
-        if (heads == null || queued || System.nanoTime() - headsReadAt >= HEADS_EVERY_NANOS) {
+        if (queues == null || System.nanoTime() - fullReadAt >= FULL_READ_NANOS) {
             queued = false;
-            heads = new java.util.LinkedHashMap<>();
-            for (OutboxStore.Message m : outbox.pending(500)) { // one per channel: nothing overtakes a channel's oldest message
-                heads.put(m.channel(), m);
+            queues = new java.util.LinkedHashMap<>();
+            seen = 0;
+            for (OutboxStore.Message m : outbox.pending(500)) { // each channel's oldest: nothing overtakes it
+                reload(m.channel());
             }
-            headsReadAt = System.nanoTime();
+            fullReadAt = System.nanoTime();
+        } else if (queued) {
+            queued = false;
+            long top = outbox.lastId();
+            for (OutboxStore.Message m : outbox.pendingAfter(seen, 500)) {
+                if (!queues.containsKey(m.channel())) { // a channel with a queue reads what is behind it when the queue runs out
+                    reload(m.channel());
+                }
+            }
+            seen = Math.max(seen, top);
         }
-        for (OutboxStore.Message m : new java.util.ArrayList<>(heads.values())) {
-            String ch = m.channel();
+        for (String ch : new java.util.ArrayList<>(queues.keySet())) {
+            OutboxStore.Message m = queues.get(ch).peekFirst();
             if (checkedSinceStart.add(ch) && !"ephemeral".equals(m.op()) && !"update".equals(m.op())) {
                 settleLanded(ch, now);
-                readHead(ch);
+                reload(ch);
                 next = 0; // look at this channel again with what is left
                 continue;
             }
@@ -144,24 +159,38 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
             }
             if ("update".equals(m.op()) && outbox.newerUpdate(m)) {
                 outbox.superseded(m.id()); // a newer text for the same message is queued: Slack needs only that one
-                readHead(ch);
+                advance(ch, m);
                 next = 0; // no call made: the channel's next message may go now
                 continue;
             }
             send(m, now);
-            readHead(ch); // sent, retried later or given up: the channel's oldest pending message, read again
+            advance(ch, m); // sent, retried later or given up
             nextPost.put(ch, now.plus(perChannel));
             next = Math.min(next, perChannel.toMillis());
         }
         return next;
     }
 
-    private void readHead(String channel) {
-        Optional<OutboxStore.Message> head = outbox.head(channel);
-        if (head.isPresent()) {
-            heads.put(channel, head.get());
-        } else {
-            heads.remove(channel);
+    /** Reads a channel's next batch; a channel with nothing pending has no queue. */
+    private void reload(String channel) {
+        List<OutboxStore.Message> batch = outbox.next(channel, BATCH);
+        if (batch.isEmpty()) {
+            queues.remove(channel);
+            return;
+        }
+        queues.put(channel, new java.util.ArrayDeque<>(batch));
+        seen = Math.max(seen, batch.get(batch.size() - 1).id());
+    }
+
+    /** After {@code m} was handled: its row again if it is still pending (a retry), else the channel's next message. */
+    private void advance(String channel, OutboxStore.Message m) {
+        java.util.ArrayDeque<OutboxStore.Message> q = queues.get(channel);
+        q.pollFirst();
+        Optional<OutboxStore.Message> again = outbox.get(m.id()).filter(r -> "pending".equals(r.state()));
+        if (again.isPresent()) {
+            q.addFirst(again.get());
+        } else if (q.isEmpty()) {
+            reload(channel);
         }
     }
 

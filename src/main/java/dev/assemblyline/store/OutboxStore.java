@@ -69,9 +69,26 @@ public final class OutboxStore {
 
     /** The oldest pending message of each channel (order per channel: nothing else may go first), oldest first. */
     public List<Message> pending(int limit) {
+        return pendingAfter(0, limit);
+    }
+
+    /**
+     * The oldest {@code limit} pending messages of one channel (not forge statuses), oldest first: what the
+     * channel sends next. Read in batches: a backlog of thousands is read once per batch, not once per message.
+     */
+    public List<Message> next(String channel, int limit) {
+        return query("SELECT " + COLS + " FROM outbox WHERE state = 'pending' AND channel = ? AND op <> 'status' ORDER BY id"
+                + " FETCH FIRST " + limit + " ROWS ONLY", channel);
+    }
+
+    /**
+     * The oldest pending message with an id above {@code afterId} of each channel (not forge statuses): what
+     * was queued since the last read, found by the (state, id) index without passing over the backlog.
+     */
+    public List<Message> pendingAfter(long afterId, int limit) {
         // two steps: H2 ran "id IN (subquery)" as a scan of the whole outbox, sent messages too, every round
-        List<Long> ids = db.list("reading the outbox", "SELECT MIN(id) FROM outbox WHERE state = 'pending' AND op <> 'status' GROUP BY channel ORDER BY 1"
-                + " FETCH FIRST " + limit + " ROWS ONLY", rs -> rs.getLong(1));
+        List<Long> ids = db.list("reading the outbox", "SELECT MIN(id) FROM outbox WHERE state = 'pending' AND id > ? AND op <> 'status'"
+                + " GROUP BY channel ORDER BY 1 FETCH FIRST " + limit + " ROWS ONLY", rs -> rs.getLong(1), afterId);
         if (ids.isEmpty()) {
             return List.of();
         }
@@ -79,10 +96,9 @@ public final class OutboxStore {
                 + ") ORDER BY id", ids.toArray());
     }
 
-    /** The oldest pending message of one channel (not a forge status), if any: what the channel sends next. */
-    public Optional<Message> head(String channel) {
-        return query("SELECT " + COLS + " FROM outbox WHERE state = 'pending' AND channel = ? AND op <> 'status' ORDER BY id"
-                + " FETCH FIRST 1 ROWS ONLY", channel).stream().findFirst();
+    /** The highest id given so far (0 for an empty outbox). */
+    public long lastId() {
+        return db.first("reading the outbox", "SELECT MAX(id) FROM outbox", rs -> rs.getLong(1)).orElse(0L);
     }
 
     /** Commit statuses for the forges (docs/ci.md) due by {@code now}, oldest first: they wait in the same outbox as Slack's messages. */
