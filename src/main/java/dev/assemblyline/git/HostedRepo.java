@@ -27,6 +27,15 @@ public final class HostedRepo implements RepoSource {
     public static final String PUSHER = "assembly.pusher";
     public static final String ADMIN = "assembly.admin";
 
+    /**
+     * Where a push lands on the tracked branch without racing anyone (docs/hosted-git.md, "Landing"): a commit
+     * pushed to {@code refs/for/<branch>} goes onto the branch as it is when it arrives, fast-forward when it
+     * builds on the head, else merged with it, and is refused only when the two change the same lines.
+     */
+    public static final String LANDING = "refs/for/";
+    /** First-parent commits of the branch advertised as {@code .have} to a push, so one built on a recent head sends only what is new. */
+    static final int ADVERTISED_HAVES = 256;
+
     /** Pushes between two repacks: JGit keeps each push as its own pack, and every lookup searches all of them. */
     static final int PUSHES_PER_REPACK = 40;
 
@@ -38,6 +47,9 @@ public final class HostedRepo implements RepoSource {
         t.setDaemon(true);
         return t;
     });
+
+    private final Object landing = new Object();
+    private volatile java.util.Map.Entry<ObjectId, java.util.Set<ObjectId>> recentHeads;
 
     private HostedRepo(GitRepo repo, String branch) {
         this.repo = repo;
@@ -148,9 +160,46 @@ public final class HostedRepo implements RepoSource {
             rp.setAllowNonFastForwards(true);
             rp.setAllowDeletes(true);
             rp.setRefLogIdent(new org.eclipse.jgit.lib.PersonIdent(pusher.toString(), pusher + "@assembly-line"));
+            rp.setAdvertiseRefsHook(new org.eclipse.jgit.transport.AdvertiseRefsHook() {
+                @Override
+                public void advertiseRefs(org.eclipse.jgit.transport.UploadPack up) {
+                    // fetches are not served by this receive-pack
+                }
+
+                @Override
+                public void advertiseRefs(ReceivePack receive) throws IOException {
+                    receive.setAdvertisedRefs(null, recentHeads());
+                }
+            });
+            List<ReceiveCommand> landed = new java.util.ArrayList<>(); // refs/for/<branch> landed: the branch's old and new commit
+            String landingRef = LANDING + branch;
             rp.setPreReceiveHook((pack, commands) -> {
                 for (ReceiveCommand cmd : commands) {
-                    if (admin || !cmd.getRefName().equals(Constants.R_HEADS + branch) || cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
+                    if (cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
+                        continue;
+                    }
+                    if (cmd.getRefName().startsWith(LANDING)) {
+                        if (!cmd.getRefName().equals(landingRef) || cmd.getType() != ReceiveCommand.Type.CREATE) {
+                            cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "only a commit pushed to " + landingRef + " lands");
+                            continue;
+                        }
+                        try {
+                            Landing l = land(cmd.getNewId(), pusher.toString());
+                            if (l.refusal() != null) {
+                                cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, l.refusal());
+                                continue;
+                            }
+                            pack.sendMessage("assembly: " + l.how());
+                            if (!l.before().equals(l.after())) {
+                                landed.add(new ReceiveCommand(l.before(), l.after(), Constants.R_HEADS + branch));
+                            }
+                            cmd.setResult(ReceiveCommand.Result.OK);
+                        } catch (IOException e) {
+                            cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "not landed: " + e.getMessage());
+                        }
+                        continue;
+                    }
+                    if (admin || !cmd.getRefName().equals(Constants.R_HEADS + branch)) {
                         continue;
                     }
                     if (cmd.getType() == ReceiveCommand.Type.DELETE) {
@@ -161,30 +210,143 @@ public final class HostedRepo implements RepoSource {
                 }
             });
             rp.setPostReceiveHook((pack, commands) -> {
+                List<ReceiveCommand> moved = new java.util.ArrayList<>(landed);
                 for (ReceiveCommand cmd : commands) {
                     if (cmd.getResult() == ReceiveCommand.Result.OK && cmd.getRefName().equals(Constants.R_HEADS + branch)) {
-                        String before = cmd.getOldId().name();
-                        String after = cmd.getNewId().name();
-                        try {
-                            // the answer waits for the push to be processed, and the pusher sees what it changed
-                            for (String line : onPush.apply(InboxEvent.push("hosted", "hosted:" + java.util.UUID.randomUUID(), cmd.getRefName(),
-                                    before, after, clock.instant()))) {
-                                pack.sendMessage(line);
-                            }
-                        } catch (RuntimeException e) {
-                            // the refs have moved: the push succeeded; the next resync sees it
-                            org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("push {}..{} not queued: {}", before, after, e.getMessage());
+                        moved.add(cmd);
+                    }
+                }
+                for (ReceiveCommand cmd : moved) {
+                    String before = cmd.getOldId().name();
+                    String after = cmd.getNewId().name();
+                    try {
+                        // the answer waits for the push to be processed, and the pusher sees what it changed
+                        for (String line : onPush.apply(InboxEvent.push("hosted", "hosted:" + java.util.UUID.randomUUID(), Constants.R_HEADS + branch,
+                                before, after, clock.instant()))) {
+                            pack.sendMessage(line);
                         }
-                        if (pushesSinceRepack.incrementAndGet() >= PUSHES_PER_REPACK) {
-                            pushesSinceRepack.set(0);
-                            repacker.execute(this::repack);
-                        }
+                    } catch (RuntimeException e) {
+                        // the refs have moved: the push succeeded; the next resync sees it
+                        org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("push {}..{} not queued: {}", before, after, e.getMessage());
+                    }
+                    if (pushesSinceRepack.incrementAndGet() >= PUSHES_PER_REPACK) {
+                        pushesSinceRepack.set(0);
+                        repacker.execute(this::repack);
                     }
                 }
             });
             return rp;
         });
         return servlet;
+    }
+
+    /** What a push to {@code refs/for/<branch>} did: the branch before and after, in words; or why it was refused. */
+    record Landing(ObjectId before, ObjectId after, String how, String refusal) {
+    }
+
+    /**
+     * Lands {@code commit} on the tracked branch as the branch is now: the commit itself when it builds on
+     * the head (a fast-forward), else a merge of the head and the commit, made here, with the head as first
+     * parent. Landings take turns; the branch moves by compare-and-set, so a status write-back or a plain
+     * push landing meanwhile makes it merge again with the newer head. Refused when the commit and the
+     * head change the same lines of a file (the pusher rebases and pushes again).
+     */
+    Landing land(ObjectId commit, String pusher) throws IOException {
+        Repository r = repo.repository();
+        String ref = Constants.R_HEADS + branch;
+        synchronized (landing) {
+            for (int attempt = 1; ; attempt++) {
+                org.eclipse.jgit.lib.Ref current = r.exactRef(ref);
+                ObjectId head = current == null ? null : current.getObjectId();
+                ObjectId result;
+                String how;
+                try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r);
+                     org.eclipse.jgit.lib.ObjectInserter ins = r.newObjectInserter()) {
+                    org.eclipse.jgit.revwalk.RevCommit pushed = walk.parseCommit(commit);
+                    if (head == null) {
+                        result = pushed;
+                        how = "landed " + pushed.abbreviate(10).name() + " as the first commit of " + branch;
+                    } else {
+                        org.eclipse.jgit.revwalk.RevCommit tip = walk.parseCommit(head);
+                        if (walk.isMergedInto(pushed, tip)) {
+                            return new Landing(head, head, pushed.abbreviate(10).name() + " is on " + branch + " already", null);
+                        }
+                        walk.reset();
+                        if (walk.isMergedInto(tip, pushed)) {
+                            result = pushed;
+                            how = "landed " + pushed.abbreviate(10).name() + " on " + branch + " (fast-forward)";
+                        } else {
+                            org.eclipse.jgit.merge.ResolveMerger merger = (org.eclipse.jgit.merge.ResolveMerger) org.eclipse.jgit.merge.MergeStrategy.RECURSIVE
+                                    .newMerger(r, true);
+                            merger.setObjectInserter(ins);
+                            if (!merger.merge(tip, pushed)) {
+                                List<String> paths = new java.util.ArrayList<>(merger.getUnmergedPaths());
+                                if (merger.getFailingPaths() != null) {
+                                    paths.addAll(merger.getFailingPaths().keySet());
+                                }
+                                return new Landing(head, null, null, "conflicts with " + branch + " in " + String.join(", ", paths.subList(0, Math.min(5,
+                                        paths.size()))) + (paths.size() > 5 ? " and " + (paths.size() - 5) + " more" : "") + ": fetch, rebase and push again");
+                            }
+                            org.eclipse.jgit.lib.CommitBuilder cb = new org.eclipse.jgit.lib.CommitBuilder();
+                            cb.setTreeId(merger.getResultTreeId());
+                            cb.setParentIds(tip, pushed);
+                            org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line");
+                            cb.setAuthor(who);
+                            cb.setCommitter(new org.eclipse.jgit.lib.PersonIdent("assembly-line", "assembly-line@localhost"));
+                            cb.setMessage("Land " + pushed.abbreviate(10).name() + " from " + pusher + ": " + pushed.getShortMessage() + "\n");
+                            result = ins.insert(cb);
+                            ins.flush();
+                            how = "landed " + pushed.abbreviate(10).name() + " on " + branch + " as " + result.abbreviate(10).name()
+                                    + " (merged with what landed since you fetched)";
+                        }
+                    }
+                }
+                org.eclipse.jgit.lib.RefUpdate ru = r.updateRef(ref);
+                ru.setExpectedOldObjectId(head == null ? ObjectId.zeroId() : head);
+                ru.setNewObjectId(result);
+                ru.setRefLogIdent(new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line"));
+                ru.setRefLogMessage("assembly-line: landed " + commit.name(), false);
+                switch (ru.update()) {
+                    case NEW, FAST_FORWARD -> {
+                        return new Landing(head == null ? ObjectId.zeroId() : head, result, how, null);
+                    }
+                    case LOCK_FAILURE -> {
+                        if (attempt >= 50) {
+                            throw new IOException(branch + " kept moving; push again");
+                        }
+                        // a write-back or a plain push moved the branch meanwhile: merge again with the newer head
+                    }
+                    default -> throw new IOException("updating " + branch + ": " + ru.getResult());
+                }
+            }
+        }
+    }
+
+    /** The branch's last {@value #ADVERTISED_HAVES} first-parent commits, worked out once per head. */
+    private java.util.Set<ObjectId> recentHeads() throws IOException {
+        Repository r = repo.repository();
+        org.eclipse.jgit.lib.Ref current = r.exactRef(Constants.R_HEADS + branch);
+        if (current == null || current.getObjectId() == null) {
+            return java.util.Set.of();
+        }
+        java.util.Map.Entry<ObjectId, java.util.Set<ObjectId>> known = recentHeads;
+        if (known != null && known.getKey().equals(current.getObjectId())) {
+            return known.getValue();
+        }
+        java.util.Set<ObjectId> ids = new java.util.LinkedHashSet<>();
+        try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r)) {
+            walk.setFirstParent(true);
+            walk.markStart(walk.parseCommit(current.getObjectId()));
+            for (org.eclipse.jgit.revwalk.RevCommit c : walk) {
+                ids.add(c.copy());
+                if (ids.size() >= ADVERTISED_HAVES) {
+                    break;
+                }
+            }
+        }
+        java.util.Set<ObjectId> frozen = java.util.Collections.unmodifiableSet(ids);
+        recentHeads = java.util.Map.entry(current.getObjectId().copy(), frozen);
+        return frozen;
     }
 
     /**

@@ -137,6 +137,63 @@ class GitAccessTest {
     }
 
     @Test
+    void aPushToRefsForMainLandsOnWhatMainIsNowAndOnlyARealConflictIsRefused() throws Exception {
+        start(Map.of("ASSEMBLY_WRITEBACK", "0")); // main moves only by these pushes
+        Path a = seeded();
+        String session = url("builder-1", "token-builder-1-abcdef");
+        Path b = tmp.resolve("b");
+        assertThat(git(tmp, "clone", "-q", session, b.toString()).exit()).isZero(); // both start from the same head
+
+        Files.createDirectories(a.resolve("SERVICES/alpha"));
+        Files.writeString(a.resolve("SERVICES/alpha/SPEC.md"), TestRepos.completeSpec());
+        Tools.ok(a, "git", "add", ".");
+        Tools.ok(a, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "alpha");
+        Tools.Result first = git(a, "push", session, "HEAD:refs/for/main");
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.err()).contains("(fast-forward)");
+        String alpha = Tools.ok(a, "git", "rev-parse", "HEAD").strip();
+        assertThat(head()).isEqualTo(alpha);
+
+        // b built on the old head: a plain push loses the race, a push to refs/for/main lands by a merge made on the server
+        Files.createDirectories(b.resolve("SERVICES/beta"));
+        Files.writeString(b.resolve("SERVICES/beta/SPEC.md"), TestRepos.completeSpec());
+        Tools.ok(b, "git", "add", ".");
+        Tools.ok(b, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "beta");
+        assertThat(git(b, "push", session, "HEAD:main").exit()).as("a plain push of a stale head is refused").isNotZero();
+        Tools.Result second = git(b, "push", "--progress", session, "HEAD:refs/for/main");
+        assertThat(second.exit()).as(second.err()).isZero();
+        assertThat(second.err()).contains("merged with what landed since you fetched");
+        java.util.regex.Matcher written = java.util.regex.Pattern.compile("Writing objects: 100% \\((\\d+)/").matcher(second.err());
+        assertThat(written.find()).as(second.err()).isTrue();
+        assertThat(Integer.parseInt(written.group(1))).as("only b's new objects: the old head was advertised as a .have").isLessThanOrEqualTo(4);
+        String merged = head();
+        String beta = Tools.ok(b, "git", "rev-parse", "HEAD").strip();
+        Tools.ok(a, "git", "fetch", "-q", session);
+        assertThat(Tools.ok(a, "git", "rev-list", "--parents", "-n", "1", merged).strip()).isEqualTo(merged + " " + alpha + " " + beta);
+        assertThat(Tools.ok(a, "git", "ls-tree", "-r", "--name-only", merged)).contains("SERVICES/alpha/SPEC.md", "SERVICES/beta/SPEC.md",
+                "SERVICES/hello/SPEC.md");
+        assertThat(Tools.ok(a, "git", "ls-remote", session)).as("refs/for/ is never a ref").doesNotContain("refs/for/");
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.reconciler.states().containsKey("alpha")
+                && server.reconciler.states().containsKey("beta"));
+
+        // the same line changed on both sides: refused, and main stays
+        Tools.ok(a, "git", "merge", "-q", "--ff-only", merged);
+        Files.writeString(a.resolve("SERVICES/hello/SPEC.md"), TestRepos.completeSpec().replaceFirst("(?m)^# .*$", "# hello, from a"));
+        Tools.ok(a, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "a's title");
+        assertThat(git(a, "push", "-q", session, "HEAD:refs/for/main").exit()).isZero();
+        Files.writeString(b.resolve("SERVICES/hello/SPEC.md"), TestRepos.completeSpec().replaceFirst("(?m)^# .*$", "# hello, from b"));
+        Tools.ok(b, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "b's title");
+        String before = head();
+        Tools.Result conflict = git(b, "push", session, "HEAD:refs/for/main");
+        assertThat(conflict.exit()).isNotZero();
+        assertThat(conflict.err()).contains("conflicts with main in SERVICES/hello/SPEC.md");
+        assertThat(head()).isEqualTo(before);
+        Tools.Result elsewhere = git(b, "push", session, "HEAD:refs/for/topic");
+        assertThat(elsewhere.exit()).isNotZero();
+        assertThat(elsewhere.err()).contains("only a commit pushed to refs/for/main lands");
+    }
+
+    @Test
     void publicReadOpensFetchesOnly() throws Exception {
         start(Map.of("ASSEMBLY_PUBLIC_READ", "1"));
         Path work = seeded();
