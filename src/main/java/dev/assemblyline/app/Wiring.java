@@ -282,7 +282,7 @@ public final class Wiring implements AutoCloseable {
                 : config.repoUrl() == null ? "(the repository)" : config.repoUrl().replaceFirst("://[^@/]*@", "://");
         dev.assemblyline.mcp.AgentDesk agentDesk = new dev.assemblyline.mcp.AgentDesk(board, actions, why, SpecRules.bundled(),
                 name -> reconciler.trees().specAt(reconciler.head(), name, 256 * 1024), gitUrl,
-                reconciler.trees()::layout, source.trackedBranch(), wakeup::changed);
+                reconciler.trees()::layout, source.trackedBranch(), source instanceof HostedRepo, wakeup::changed);
         var mcpTransport = io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(dev.assemblyline.mcp.AssemblyMcp.JSON).mcpEndpoint("/mcp")
                 .contextExtractor(req -> io.modelcontextprotocol.common.McpTransportContext.create(

@@ -28,7 +28,7 @@ public final class HostedRepo implements RepoSource {
     public static final String ADMIN = "assembly.admin";
 
     /**
-     * Where a push lands on the tracked branch without racing anyone (docs/hosted-git.md, "Landing"): a commit
+     * Where a push lands on the tracked branch without racing anyone (docs/agents.md, "Landing"): a commit
      * pushed to {@code refs/for/<branch>} goes onto the branch as it is when it arrives, fast-forward when it
      * builds on the head, else merged with it, and is refused only when the two change the same lines.
      */
@@ -261,7 +261,7 @@ public final class HostedRepo implements RepoSource {
                 ObjectId result;
                 String how;
                 try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r);
-                     org.eclipse.jgit.lib.ObjectInserter ins = r.newObjectInserter()) {
+                     org.eclipse.jgit.lib.ObjectInserter ins = OwnObjects.of(r)) {
                     org.eclipse.jgit.revwalk.RevCommit pushed = walk.parseCommit(commit);
                     if (head == null) {
                         result = pushed;
@@ -276,19 +276,31 @@ public final class HostedRepo implements RepoSource {
                             result = pushed;
                             how = "landed " + pushed.abbreviate(10).name() + " on " + branch + " (fast-forward)";
                         } else {
-                            org.eclipse.jgit.merge.ResolveMerger merger = (org.eclipse.jgit.merge.ResolveMerger) org.eclipse.jgit.merge.MergeStrategy.RECURSIVE
-                                    .newMerger(r, true);
-                            merger.setObjectInserter(ins);
-                            if (!merger.merge(tip, pushed)) {
-                                List<String> paths = new java.util.ArrayList<>(merger.getUnmergedPaths());
-                                if (merger.getFailingPaths() != null) {
-                                    paths.addAll(merger.getFailingPaths().keySet());
+                            ObjectId tree = null;
+                            walk.reset();
+                            walk.setRevFilter(org.eclipse.jgit.revwalk.filter.RevFilter.MERGE_BASE);
+                            walk.markStart(walk.parseCommit(head));
+                            walk.markStart(walk.parseCommit(commit));
+                            org.eclipse.jgit.revwalk.RevCommit base = walk.next();
+                            if (base != null && walk.next() == null) { // one merge base: merged by name, reading only what both sides changed
+                                tree = TreeMerge.merge(walk.getObjectReader(), ins, base.getTree(), tip.getTree(), pushed.getTree());
+                            }
+                            if (tree == null) { // a file changed on both sides: git's content merge
+                                org.eclipse.jgit.merge.ResolveMerger merger = (org.eclipse.jgit.merge.ResolveMerger) org.eclipse.jgit.merge.MergeStrategy.RECURSIVE
+                                        .newMerger(r, true);
+                                merger.setObjectInserter(ins);
+                                if (!merger.merge(tip, pushed)) {
+                                    List<String> paths = new java.util.ArrayList<>(merger.getUnmergedPaths());
+                                    if (merger.getFailingPaths() != null) {
+                                        paths.addAll(merger.getFailingPaths().keySet());
+                                    }
+                                    return new Landing(head, null, null, "conflicts with " + branch + " in " + String.join(", ", paths.subList(0, Math.min(5,
+                                            paths.size()))) + (paths.size() > 5 ? " and " + (paths.size() - 5) + " more" : "") + ": fetch, rebase and push again");
                                 }
-                                return new Landing(head, null, null, "conflicts with " + branch + " in " + String.join(", ", paths.subList(0, Math.min(5,
-                                        paths.size()))) + (paths.size() > 5 ? " and " + (paths.size() - 5) + " more" : "") + ": fetch, rebase and push again");
+                                tree = merger.getResultTreeId();
                             }
                             org.eclipse.jgit.lib.CommitBuilder cb = new org.eclipse.jgit.lib.CommitBuilder();
-                            cb.setTreeId(merger.getResultTreeId());
+                            cb.setTreeId(tree);
                             cb.setParentIds(tip, pushed);
                             org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line");
                             cb.setAuthor(who);

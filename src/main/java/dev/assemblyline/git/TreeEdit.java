@@ -68,7 +68,7 @@ public final class TreeEdit {
         }
     }
 
-    private record Entry(byte[] name, FileMode mode, ObjectId id) {
+    record Entry(byte[] name, FileMode mode, ObjectId id) {
     }
 
     /** The tree {@code tree} (null: none) with the edits (relative paths) made; null when it ends up empty. */
@@ -186,7 +186,7 @@ public final class TreeEdit {
     }
 
     /** Git's order of tree entries: by name bytes, a folder compared as if its name ended in '/'. */
-    private static int gitOrder(Entry a, Entry b) {
+    static int gitOrder(Entry a, Entry b) {
         int n = Math.min(a.name().length, b.name().length);
         for (int i = 0; i < n; i++) {
             int c = Integer.compare(a.name()[i] & 0xff, b.name()[i] & 0xff);

@@ -44,15 +44,19 @@ public final class AgentDesk {
     private final java.util.function.Supplier<String> gitUrl;
     private final java.util.function.Supplier<dev.assemblyline.model.Layout> layout;
     private final String branch;
+    private final boolean landing;
     private final Runnable changed;
 
     /**
      * @param spec a service's SPEC.md at the tracked head (null when it has none)
      * @param gitUrl where sessions clone and push (no credentials in it)
+     * @param landing whether pushes may go to {@code refs/for/<branch>} (the hosted repository lands them, docs/agents.md)
      * @param changed wakes the loop after an action went through
      */
     public AgentDesk(Board board, TicketActions actions, Why why, SpecRules rules, Function<String, byte[]> spec, java.util.function.Supplier<String> gitUrl,
-                     java.util.function.Supplier<dev.assemblyline.model.Layout> layout, String branch, Runnable changed) {
+                     java.util.function.Supplier<dev.assemblyline.model.Layout> layout, String branch, boolean landing,
+                     Runnable changed) {
+        this.landing = landing;
         this.changed = changed;
         this.board = board;
         this.actions = actions;
@@ -183,7 +187,9 @@ public final class AgentDesk {
                 "git clone " + gitUrl.get() + " line && cd line   (or: git pull in your clone)",
                 "work in " + folder + " as below, then: git add " + folder,
                 "git commit -m \"" + t.service() + ": " + t.kind().label() + " (#" + t.id() + ")\"",
-                "git push origin HEAD:" + branch + "   (if refused, git pull --rebase and push again; never force)",
+                landing ? "git push origin HEAD:refs/for/" + branch + "   (lands on " + branch + " even if others pushed since you pulled;"
+                        + " refused only on a conflict: then git pull --rebase and push again)"
+                        : "git push origin HEAD:" + branch + "   (if refused, git pull --rebase and push again; never force)",
                 "assembly_done ticket=" + t.id());
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("ticket", t.id());

@@ -36,8 +36,10 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * session's own credentials, as a person or an agent would. The git client is JGit in this process, not
  * the command line: forty sessions each starting a handful of git processes per push spent the machine on
  * starting processes (docs/simulate.md). The copy is bare: a commit is built from the fetched head and the
- * session's files, without a working tree. A push that loses a race fetches the new head, builds the
- * commit again on it and pushes again after a random, growing pause; nothing is ever forced.
+ * session's files, without a working tree. It is pushed to {@code refs/for/main}, which the coordinator
+ * lands on main as main is then (docs/agents.md, "Landing"); a push refused all the same (a conflict, a
+ * busy server) fetches the new head, builds the commit again on it and pushes again after a random,
+ * growing pause; nothing is ever forced.
  */
 final class Workspace implements AutoCloseable {
     private static final String REMOTE_MAIN = "refs/remotes/origin/main";
@@ -136,9 +138,11 @@ final class Workspace implements AutoCloseable {
             try {
                 sync();
                 ObjectId commit = build(files, message);
+                // to refs/for/main: the coordinator lands it on main as main is when it arrives (a merge if others
+                // landed since the fetch), so forty sessions do not keep losing races and fetching again
                 PushResult result = git.push().setRemote(url).setCredentialsProvider(credentials).setTransportConfigCallback(preemptive)
-                        .setRefSpecs(new RefSpec(commit.name() + ":refs/heads/main")).call().iterator().next();
-                RemoteRefUpdate update = result.getRemoteUpdate("refs/heads/main");
+                        .setRefSpecs(new RefSpec(commit.name() + ":refs/for/main")).call().iterator().next();
+                RemoteRefUpdate update = result.getRemoteUpdate("refs/for/main");
                 if (update.getStatus() == RemoteRefUpdate.Status.OK) {
                     return commit.name();
                 }

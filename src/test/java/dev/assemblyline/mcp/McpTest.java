@@ -134,6 +134,8 @@ class McpTest {
                 .contains(TestRepos.completeSpec().lines().filter(l -> l.startsWith("## ")).findFirst().orElseThrow());
         assertThat(data(next)).containsEntry("service", "pay").containsEntry("kind", "build");
         assertThat((List<?>) data(next).get("git_steps")).anySatisfy(s -> assertThat(s.toString()).contains(":" + server.port() + "/git/services.git"));
+        assertThat((List<?>) data(next).get("git_steps")).as("the hosted repository lands a push to refs/for/main")
+                .anySatisfy(s -> assertThat(s.toString()).startsWith("git push origin HEAD:refs/for/main"));
 
         // one claims; the other's claim is a tool error naming the holder, not a protocol error
         McpSchema.CallToolResult won = call(winner, "assembly_claim", Map.of("ticket", ticket));

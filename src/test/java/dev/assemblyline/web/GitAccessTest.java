@@ -176,15 +176,24 @@ class GitAccessTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> server.reconciler.states().containsKey("alpha")
                 && server.reconciler.states().containsKey("beta"));
 
-        // the same line changed on both sides: refused, and main stays
+        // the same file changed on both sides, far apart: git's content merge lands it
         Tools.ok(a, "git", "merge", "-q", "--ff-only", merged);
-        Files.writeString(a.resolve("SERVICES/hello/SPEC.md"), TestRepos.completeSpec().replaceFirst("(?m)^# .*$", "# hello, from a"));
-        Tools.ok(a, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "a's title");
+        String spec = TestRepos.completeSpec();
+        Files.writeString(a.resolve("SERVICES/hello/SPEC.md"), spec + "\nA last line, from a.\n");
+        Tools.ok(a, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "a's last line");
         assertThat(git(a, "push", "-q", session, "HEAD:refs/for/main").exit()).isZero();
-        Files.writeString(b.resolve("SERVICES/hello/SPEC.md"), TestRepos.completeSpec().replaceFirst("(?m)^# .*$", "# hello, from b"));
+        Files.writeString(b.resolve("SERVICES/hello/SPEC.md"), spec.replaceFirst("(?m)^# .*$", "# hello, from b"));
         Tools.ok(b, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "b's title");
+        Tools.Result both = git(b, "push", session, "HEAD:refs/for/main");
+        assertThat(both.exit()).as(both.err()).isZero();
+        Tools.ok(a, "git", "fetch", "-q", session, "main");
+        assertThat(Tools.ok(a, "git", "show", "FETCH_HEAD:SERVICES/hello/SPEC.md")).contains("# hello, from b", "A last line, from a.");
+
+        // the same line changed on both sides: refused, and main stays
+        Files.writeString(a.resolve("SERVICES/hello/SPEC.md"), spec.replaceFirst("(?m)^# .*$", "# hello, from a") + "\nA last line, from a.\n");
+        Tools.ok(a, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "a's title");
         String before = head();
-        Tools.Result conflict = git(b, "push", session, "HEAD:refs/for/main");
+        Tools.Result conflict = git(a, "push", session, "HEAD:refs/for/main");
         assertThat(conflict.exit()).isNotZero();
         assertThat(conflict.err()).contains("conflicts with main in SERVICES/hello/SPEC.md");
         assertThat(head()).isEqualTo(before);
