@@ -29,6 +29,13 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // with two CPUs the common pool's parallelism is 1, and CompletableFuture's default executor is then a new
+        // thread per task: the JDK's HttpClient completes every request there (a thread per health check).
+        // Set before anything starts the pool; a value given on the command line stays
+        if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null
+                && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism", "2");
+        }
         System.exit(execute(args));
     }
 

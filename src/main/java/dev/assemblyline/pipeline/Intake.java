@@ -95,8 +95,10 @@ public final class Intake {
         long until = System.nanoTime() + wait.toNanos();
         Optional<String> outcome = Optional.empty();
         try {
-            while ((outcome = store.outcome(e.source(), e.deliveryId())).isEmpty() && System.nanoTime() < until) {
-                Thread.sleep(25);
+            // looked at again each time the loop settles events here; at least every 250 ms (another replica may settle it)
+            for (long settled = store.settledMark(); (outcome = store.outcome(e.source(), e.deliveryId())).isEmpty() && System.nanoTime() < until;
+                 settled = store.settledMark()) {
+                store.awaitSettled(settled, Math.min(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250), until - System.nanoTime()));
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();

@@ -102,6 +102,26 @@ public final class Store {
         return (int) db.count("counting the inbox", "SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL");
     }
 
+    private final Object settled = new Object();
+    private long settledCount;
+
+    /** A mark that changes each time this process settles inbox events ({@link #awaitSettled}). */
+    public long settledMark() {
+        synchronized (settled) {
+            return settledCount;
+        }
+    }
+
+    /** Waits until this process settled inbox events after {@code mark}, or {@code nanos} passed. */
+    public void awaitSettled(long mark, long nanos) throws InterruptedException {
+        long until = System.nanoTime() + nanos;
+        synchronized (settled) {
+            for (long left = nanos; settledCount == mark && left > 0; left = until - System.nanoTime()) {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(settled, left);
+            }
+        }
+    }
+
     /** The outcome of a delivery once it is processed; empty while pending or unknown. */
     public Optional<String> outcome(String source, String deliveryId) {
         return db.first("reading delivery " + deliveryId, "SELECT outcome FROM inbox WHERE source = ? AND delivery_id = ?"
@@ -160,6 +180,12 @@ public final class Store {
             write(c, b, now);
             return null;
         });
+        if (!b.processed().isEmpty()) {
+            synchronized (settled) {
+                settledCount++;
+                settled.notifyAll();
+            }
+        }
         if (!b.log().isEmpty()) {
             onLogged.run();
         }
