@@ -188,8 +188,8 @@ public final class HostedRepo implements RepoSource {
                         }
                         try {
                             Landing l = land(cmd.getNewId(), pusher.toString());
-                            if (l.refusal() != null) {
-                                cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, l.refusal());
+                            if (l.refusal() != null) { // paths come from the repository: no control characters reach the pusher's terminal
+                                cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, l.refusal().replaceAll("\\p{Cntrl}", "?"));
                                 continue;
                             }
                             pack.sendMessage("assembly: " + l.how());
