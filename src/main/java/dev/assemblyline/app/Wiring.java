@@ -141,6 +141,7 @@ public final class Wiring implements AutoCloseable {
         String base = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "") : "http://localhost:" + config.port();
         if (config.slackBotToken() != null) {
             this.outboxWorker = new OutboxWorker(outbox, config.slackBotToken(), config.slackApiUrl(), clock, config.slackChannelInterval());
+            outbox.onQueued(outboxWorker::signal);
             notifiers.add(new SlackNotifier(outbox, sessionStore, Messages.bundled(), config.slackChannel(), base + "/services/{service}",
                     clock, outboxWorker::signal));
         } else {

@@ -86,15 +86,17 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     /**
      * Each channel's next pending messages, oldest first, as last read: a batch of {@link #BATCH} per read, so
      * a backlog of thousands costs one read per batch, not one per message sent. What is queued meanwhile is
-     * found by id (above {@link #seen}); the whole outbox is looked at again every {@link #FULL_READ_NANOS}
+     * found by id (above {@link #seen}) when something is queued here and once a second; the whole outbox is looked at again every {@link #FULL_READ_NANOS}
      * (a message whose id was given before a later one's but committed after it).
      */
     private Map<String, java.util.ArrayDeque<OutboxStore.Message>> queues;
     private long seen;
     private long fullReadAt;
+    private long newReadAt;
     private volatile boolean queued;
     static final int BATCH = 100;
     static final long FULL_READ_NANOS = TimeUnit.SECONDS.toNanos(5);
+    static final long NEW_READ_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Something was queued: the next round looks for it (a channel with nothing pending has no queue). */
     @Override
@@ -130,8 +132,9 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
                 reload(m.channel());
             }
             fullReadAt = System.nanoTime();
-        } else if (queued) {
+        } else if (queued || System.nanoTime() - newReadAt >= NEW_READ_NANOS) { // another replica's messages come unannounced
             queued = false;
+            newReadAt = System.nanoTime();
             long top = outbox.lastId();
             for (OutboxStore.Message m : outbox.pendingAfter(seen, 500)) {
                 if (!queues.containsKey(m.channel())) { // a channel with a queue reads what is behind it when the queue runs out

@@ -36,7 +36,7 @@ public final class OutboxStore {
     /** Queues a message; false when its dedup key was queued before (nothing is added). */
     public boolean add(String channel, String op, String dedupKey, Long parentId, String service, Long ticketId, String text,
                        String blocks, Instant now) {
-        return db.connection("queueing a Slack message", c -> {
+        boolean added = db.connection("queueing a Slack message", c -> {
             try {
                 return insert(c, new Draft(channel, op, dedupKey, parentId, service, ticketId, text, blocks), now);
             } catch (SQLException e) {
@@ -46,6 +46,17 @@ public final class OutboxStore {
                 throw e;
             }
         });
+        if (added) {
+            queued.run();
+        }
+        return added;
+    }
+
+    private volatile Runnable queued = () -> { };
+
+    /** Called after each message this store queues on its own ({@link #add}, {@link #addEphemeral}): the sender looks at once. */
+    public void onQueued(Runnable listener) {
+        this.queued = listener;
     }
 
     /**
@@ -65,6 +76,7 @@ public final class OutboxStore {
     public void addEphemeral(String channel, String user, String text, Instant now) {
         db.update("queueing an ephemeral Slack message", "INSERT INTO outbox (channel, op, recipient, text, state, attempts, next_attempt,"
                 + " created_at) VALUES (?,'ephemeral',?,?,'pending',0,?,?)", channel, user, Jdbc.head(text, 4000), now, now);
+        queued.run();
     }
 
     /** The oldest pending message of each channel (order per channel: nothing else may go first), oldest first. */
