@@ -186,10 +186,14 @@ public final class HostedRepo implements RepoSource {
                             cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "only a commit pushed to " + landingRef + " lands");
                             continue;
                         }
+                        if (commands.size() > 1) { // the branch moves here: nothing else in the push may then fail or be undone
+                            cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "push " + landingRef + " on its own");
+                            continue;
+                        }
                         try {
                             Landing l = land(cmd.getNewId(), pusher.toString());
-                            if (l.refusal() != null) { // paths come from the repository: no control characters reach the pusher's terminal
-                                cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, l.refusal().replaceAll("\\p{Cntrl}", "?"));
+                            if (l.refusal() != null) {
+                                cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, printable(l.refusal()));
                                 continue;
                             }
                             pack.sendMessage("assembly: " + l.how());
@@ -197,8 +201,8 @@ public final class HostedRepo implements RepoSource {
                                 landed.add(new ReceiveCommand(l.before(), l.after(), Constants.R_HEADS + branch));
                             }
                             cmd.setResult(ReceiveCommand.Result.OK);
-                        } catch (IOException e) {
-                            cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "not landed: " + e.getMessage());
+                        } catch (IOException | RuntimeException e) { // a merge JGit cannot make in memory (a huge file) too
+                            cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, printable("not landed: " + e.getMessage()));
                         }
                         continue;
                     }
@@ -264,7 +268,7 @@ public final class HostedRepo implements RepoSource {
                 ObjectId result;
                 String how;
                 try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r);
-                     org.eclipse.jgit.lib.ObjectInserter ins = OwnObjects.of(r)) {
+                     org.eclipse.jgit.lib.ObjectInserter ins = r.newObjectInserter()) { // the pusher's content: JGit's collision-checked hashing
                     org.eclipse.jgit.revwalk.RevCommit pushed = walk.parseCommit(commit);
                     if (head == null) {
                         result = pushed;
@@ -329,12 +333,27 @@ public final class HostedRepo implements RepoSource {
                         if (attempt >= 50) {
                             throw new IOException(branch + " kept moving; push again");
                         }
-                        // a write-back or a plain push moved the branch meanwhile: merge again with the newer head
+                        // a write-back or a plain push moved the branch (or holds its lock): a moment, then merge again with its head
+                        try {
+                            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(5, 25));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException("interrupted while landing");
+                        }
                     }
                     default -> throw new IOException("updating " + branch + ": " + ru.getResult());
                 }
             }
         }
+    }
+
+    /**
+     * Text for the pusher's terminal from the repository (paths) or JGit: no control or format characters
+     * (C0, C1, bidi overrides), at most 300 characters.
+     */
+    static String printable(String s) {
+        String clean = String.valueOf(s).replaceAll("[\\p{Cc}\\p{Cf}]", "?");
+        return clean.length() > 300 ? clean.substring(0, 300) + "…" : clean;
     }
 
     /** The branch's last {@value #ADVERTISED_HAVES} first-parent commits, worked out once per head. */

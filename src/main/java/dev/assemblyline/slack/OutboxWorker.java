@@ -81,16 +81,19 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
         checkedSinceStart.clear();
         nextPost.clear();
         queues = null;
+        scanFrom = 0;
+        lastTop = 0;
     }
 
     /**
      * Each channel's next pending messages, oldest first, as last read: a batch of {@link #BATCH} per read, so
      * a backlog of thousands costs one read per batch, not one per message sent. What is queued meanwhile is
-     * found by id (above {@link #seen}) when something is queued here and once a second; the whole outbox is looked at again every {@link #FULL_READ_NANOS}
+     * found by id (above {@link #scanFrom}) when something is queued here and once a second; the whole outbox is looked at again every {@link #FULL_READ_NANOS}
      * (a message whose id was given before a later one's but committed after it).
      */
     private Map<String, java.util.ArrayDeque<OutboxStore.Message>> queues;
-    private long seen;
+    private long scanFrom;
+    private long lastTop;
     private long fullReadAt;
     private long newReadAt;
     private volatile boolean queued;
@@ -126,22 +129,37 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
         long next = 1000;
         if (queues == null || System.nanoTime() - fullReadAt >= FULL_READ_NANOS) {
             queued = false;
-            queues = new java.util.LinkedHashMap<>();
-            seen = 0;
-            for (OutboxStore.Message m : outbox.pending(500)) { // each channel's oldest: nothing overtakes it
-                reload(m.channel());
+            long top = outbox.lastId();
+            if (queues == null) {
+                queues = new java.util.LinkedHashMap<>();
             }
+            List<OutboxStore.Message> oldest = outbox.pending(500); // each channel's oldest: nothing overtakes it
+            Set<String> pending = new java.util.HashSet<>();
+            for (OutboxStore.Message m : oldest) {
+                pending.add(m.channel());
+                java.util.ArrayDeque<OutboxStore.Message> q = queues.get(m.channel());
+                if (q == null || q.peekFirst().id() != m.id()) { // new, or a message committed after its queue was read
+                    reload(m.channel());
+                }
+            }
+            if (oldest.size() < 500) {
+                queues.keySet().retainAll(pending); // nothing pending there any more (another replica sent it)
+            }
+            scanFrom = lastTop;
+            lastTop = top;
             fullReadAt = System.nanoTime();
         } else if (queued || System.nanoTime() - newReadAt >= NEW_READ_NANOS) { // another replica's messages come unannounced
             queued = false;
             newReadAt = System.nanoTime();
             long top = outbox.lastId();
-            for (OutboxStore.Message m : outbox.pendingAfter(seen, 500)) {
+            for (OutboxStore.Message m : outbox.pendingAfter(scanFrom, 500)) {
                 if (!queues.containsKey(m.channel())) { // a channel with a queue reads what is behind it when the queue runs out
                     reload(m.channel());
                 }
             }
-            seen = Math.max(seen, top);
+            // the next look starts below what this one saw: an id given before this read may commit after it
+            scanFrom = lastTop;
+            lastTop = top;
         }
         for (String ch : new java.util.ArrayList<>(queues.keySet())) {
             OutboxStore.Message m = queues.get(ch).peekFirst();
@@ -182,7 +200,6 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
             return;
         }
         queues.put(channel, new java.util.ArrayDeque<>(batch));
-        seen = Math.max(seen, batch.get(batch.size() - 1).id());
     }
 
     /** After {@code m} was handled: its row again if it is still pending (a retry), else the channel's next message. */

@@ -197,6 +197,9 @@ class GitAccessTest {
         assertThat(conflict.exit()).isNotZero();
         assertThat(conflict.err()).contains("conflicts with main in SERVICES/hello/SPEC.md");
         assertThat(head()).isEqualTo(before);
+        Tools.Result together = git(b, "push", session, "HEAD:refs/for/main", "HEAD:refs/heads/topic2");
+        assertThat(together.err()).as("a landing moves main inside the push: it goes alone").contains("push refs/for/main on its own");
+        assertThat(head()).isEqualTo(before);
         Tools.Result elsewhere = git(b, "push", session, "HEAD:refs/for/topic");
         assertThat(elsewhere.exit()).isNotZero();
         assertThat(elsewhere.err()).contains("only a commit pushed to refs/for/main lands");

@@ -1,0 +1,15 @@
+package dev.assemblyline.git;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** What a landing's refusal may print on the pusher's terminal. */
+class HostedRepoTest {
+    @Test
+    void aRefusalCarriesNoControlOrFormatCharactersAndIsBounded() {
+        String path = "SERVICES/a\u001b[2Jb/\u009b31mc/\u202etxt.md\n";
+        assertThat(HostedRepo.printable("conflicts with main in " + path)).isEqualTo("conflicts with main in SERVICES/a?[2Jb/?31mc/?txt.md?");
+        assertThat(HostedRepo.printable("x".repeat(1000))).hasSize(301).endsWith("…");
+    }
+}
