@@ -141,9 +141,10 @@ public final class Wiring implements AutoCloseable {
         String base = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "") : "http://localhost:" + config.port();
         if (config.slackBotToken() != null) {
             this.outboxWorker = new OutboxWorker(outbox, config.slackBotToken(), config.slackApiUrl(), clock, config.slackChannelInterval());
-            outbox.onQueued(outboxWorker::signal);
+            outbox.onQueued(outboxWorker::signal); // a message queued anywhere wakes the sender: alone,
+            store.onQueued(outboxWorker::signal); // or with the change it announces
             notifiers.add(new SlackNotifier(outbox, sessionStore, Messages.bundled(), config.slackChannel(), base + "/services/{service}",
-                    clock, outboxWorker::signal));
+                    clock));
         } else {
             this.outboxWorker = null;
         }

@@ -29,7 +29,12 @@ public final class Intake {
         this.store = store;
         this.onAccepted = onAccepted;
         this.metrics = metrics;
+        store.onSettled(() -> settled.changed(SETTLED));
     }
+
+    /** Moves each time the loop settles inbox events in this process: a push waiting for its outcome looks again. */
+    private final ChangeSignal settled = new ChangeSignal();
+    private static final String SETTLED = "inbox";
 
     /** Counts a delivery by source and what became of it (refused ones too: "unauthorized", "too_large", …). */
     public void count(String source, String outcome) {
@@ -96,9 +101,9 @@ public final class Intake {
         Optional<String> outcome = Optional.empty();
         try {
             // looked at again each time the loop settles events here; at least every 250 ms (another replica may settle it)
-            for (long settled = store.settledMark(); (outcome = store.outcome(e.source(), e.deliveryId())).isEmpty() && System.nanoTime() < until;
-                 settled = store.settledMark()) {
-                store.awaitSettled(settled, Math.min(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250), until - System.nanoTime()));
+            for (long seen = settled.version(SETTLED); (outcome = store.outcome(e.source(), e.deliveryId())).isEmpty() && System.nanoTime() < until;
+                 seen = settled.version(SETTLED)) {
+                settled.await(SETTLED, seen, Duration.ofNanos(Math.min(Duration.ofMillis(250).toNanos(), until - System.nanoTime())));
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();

@@ -88,8 +88,9 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     /**
      * Each channel's next pending messages, oldest first, as last read: a batch of {@link #BATCH} per read, so
      * a backlog of thousands costs one read per batch, not one per message sent. What is queued meanwhile is
-     * found by id (above {@link #scanFrom}) when something is queued here and once a second; the whole outbox is looked at again every {@link #FULL_READ_NANOS}
-     * (a message whose id was given before a later one's but committed after it).
+     * found by id (above {@link #scanFrom}) when something is queued here and once a second; every
+     * {@link #FULL_READ_NANOS} each channel's oldest pending message is checked against its queue (a message
+     * whose id was given before a later one's but committed after it).
      */
     private Map<String, java.util.ArrayDeque<OutboxStore.Message>> queues;
     private long scanFrom;
@@ -127,34 +128,29 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
     long drainOnce() {
         Instant now = clock.instant();
         long next = 1000;
-        if (queues == null || System.nanoTime() - fullReadAt >= FULL_READ_NANOS) {
-            queued = false;
-            long top = outbox.lastId();
-            if (queues == null) {
-                queues = new java.util.LinkedHashMap<>();
-            }
-            List<OutboxStore.Message> oldest = outbox.pending(500); // each channel's oldest: nothing overtakes it
-            Set<String> pending = new java.util.HashSet<>();
-            for (OutboxStore.Message m : oldest) {
-                pending.add(m.channel());
-                java.util.ArrayDeque<OutboxStore.Message> q = queues.get(m.channel());
-                if (q == null || q.peekFirst().id() != m.id()) { // new, or a message committed after its queue was read
-                    reload(m.channel());
-                }
-            }
-            if (oldest.size() < 500) {
-                queues.keySet().retainAll(pending); // nothing pending there any more (another replica sent it)
-            }
-            scanFrom = lastTop;
-            lastTop = top;
-            fullReadAt = System.nanoTime();
-        } else if (queued || System.nanoTime() - newReadAt >= NEW_READ_NANOS) { // another replica's messages come unannounced
+        boolean full = queues == null || System.nanoTime() - fullReadAt >= FULL_READ_NANOS;
+        if (full || queued || System.nanoTime() - newReadAt >= NEW_READ_NANOS) { // another replica's messages come unannounced
             queued = false;
             newReadAt = System.nanoTime();
             long top = outbox.lastId();
-            for (OutboxStore.Message m : outbox.pendingAfter(scanFrom, 500)) {
-                if (!queues.containsKey(m.channel())) { // a channel with a queue reads what is behind it when the queue runs out
-                    reload(m.channel());
+            if (full) {
+                fullReadAt = newReadAt;
+                queues = queues == null ? new java.util.LinkedHashMap<>() : queues;
+                List<OutboxStore.Message> oldest = outbox.pending(500); // each channel's oldest: nothing overtakes it
+                for (OutboxStore.Message m : oldest) {
+                    java.util.ArrayDeque<OutboxStore.Message> q = queues.get(m.channel());
+                    if (q == null || q.peekFirst().id() != m.id()) { // new, or a message committed after its queue was read
+                        reload(m.channel());
+                    }
+                }
+                if (oldest.size() < 500) { // nothing pending there any more (another replica sent it)
+                    queues.keySet().retainAll(oldest.stream().map(OutboxStore.Message::channel).collect(java.util.stream.Collectors.toSet()));
+                }
+            } else {
+                for (OutboxStore.Message m : outbox.pendingAfter(scanFrom, 500)) {
+                    if (!queues.containsKey(m.channel())) { // a channel with a queue reads what is behind it when the queue runs out
+                        reload(m.channel());
+                    }
                 }
             }
             // the next look starts below what this one saw: an id given before this read may commit after it

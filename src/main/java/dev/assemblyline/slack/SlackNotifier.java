@@ -33,21 +33,18 @@ public final class SlackNotifier implements Notifier {
     private final String channel;
     private final String specUrl;
     private final Clock clock;
-    private final Runnable wake;
 
     /**
-     * @param specUrl where a service's spec is shown, with {service} in it
-     * @param wake    tells the outbox worker there is something to send
+     * @param specUrl where a service's spec is shown, with {service} in it (what it queues wakes the sender
+     *                through the stores: {@link OutboxStore#onQueued}, {@link dev.assemblyline.store.Store#onQueued})
      */
-    public SlackNotifier(OutboxStore outbox, SessionStore sessions, Messages messages, String channel, String specUrl, Clock clock,
-                         Runnable wake) {
+    public SlackNotifier(OutboxStore outbox, SessionStore sessions, Messages messages, String channel, String specUrl, Clock clock) {
         this.outbox = outbox;
         this.sessions = sessions;
         this.messages = messages;
         this.channel = channel;
         this.specUrl = specUrl;
         this.clock = clock;
-        this.wake = wake;
     }
 
     @Override
@@ -55,7 +52,6 @@ public final class SlackNotifier implements Notifier {
         Optional<Session> s = session == null ? Optional.empty() : sessions.session(session);
         if (s.isPresent() && s.get().slackUser() != null) {
             outbox.add(s.get().slackUser(), "post", null, null, service, null, SlackText.esc(text), null, clock.instant());
-            wake.run();
         }
     }
 
@@ -89,10 +85,6 @@ public final class SlackNotifier implements Notifier {
                 + "/" + changes.size(), null, null, null, text, blocks(text, null, null, null)));
     }
 
-    @Override
-    public void advanced(String service, Phase from, Phase to, String tree, List<String> reasons) {
-        wake.run(); // the announcement was stored with the change
-    }
 
     @Override
     public boolean listensToTickets() {
@@ -125,7 +117,6 @@ public final class SlackNotifier implements Notifier {
             outbox.add(who.slackUser(), "post", "dm/" + t.id() + "/" + t.state().label() + "/" + who.id(), null, t.service(), t.id(),
                     messages.format("dm.offered", values(t, phase, who)), null, now);
         }
-        wake.run();
     }
 
     private String ticketText(Ticket t, Phase phase, Session who) {

@@ -31,6 +31,18 @@ public final class Store {
     private final String upsertState;
     private final String upsertBranch;
     private volatile Runnable onLogged = () -> { };
+    private volatile Runnable onSettled = () -> { };
+    private volatile Runnable onQueued = () -> { };
+
+    /** Called after every commit that settled inbox events (a push waiting for its outcome looks again). */
+    public void onSettled(Runnable listener) {
+        this.onSettled = listener;
+    }
+
+    /** Called after every commit that queued announcements with the change (the Slack sender looks at once). */
+    public void onQueued(Runnable listener) {
+        this.onQueued = listener;
+    }
     private volatile java.util.function.LongSupplier epoch = () -> 0;
 
     public Store(Jdbc db) {
@@ -102,26 +114,6 @@ public final class Store {
         return (int) db.count("counting the inbox", "SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL");
     }
 
-    private final Object settled = new Object();
-    private long settledCount;
-
-    /** A mark that changes each time this process settles inbox events ({@link #awaitSettled}). */
-    public long settledMark() {
-        synchronized (settled) {
-            return settledCount;
-        }
-    }
-
-    /** Waits until this process settled inbox events after {@code mark}, or {@code nanos} passed. */
-    public void awaitSettled(long mark, long nanos) throws InterruptedException {
-        long until = System.nanoTime() + nanos;
-        synchronized (settled) {
-            for (long left = nanos; settledCount == mark && left > 0; left = until - System.nanoTime()) {
-                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(settled, left);
-            }
-        }
-    }
-
     /** The outcome of a delivery once it is processed; empty while pending or unknown. */
     public Optional<String> outcome(String source, String deliveryId) {
         return db.first("reading delivery " + deliveryId, "SELECT outcome FROM inbox WHERE source = ? AND delivery_id = ?"
@@ -181,10 +173,10 @@ public final class Store {
             return null;
         });
         if (!b.processed().isEmpty()) {
-            synchronized (settled) {
-                settledCount++;
-                settled.notifyAll();
-            }
+            onSettled.run();
+        }
+        if (!b.announcements().isEmpty()) {
+            onQueued.run();
         }
         if (!b.log().isEmpty()) {
             onLogged.run();

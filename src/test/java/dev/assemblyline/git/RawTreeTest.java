@@ -12,10 +12,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.eclipse.jgit.dircache.DirCache;
-import org.eclipse.jgit.dircache.DirCacheBuilder;
-import org.eclipse.jgit.dircache.DirCacheEditor;
-import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -150,28 +146,8 @@ class RawTreeTest {
 
     /** The tree of {@code base} with {@code files} written, as JGit's index would make it. */
     ObjectId gitsTree(ObjectReader r, ObjectId base, Map<String, String> files) throws Exception {
-        DirCache dc = DirCache.newInCore();
-        DirCacheBuilder b = dc.builder();
         try (RevWalk rw = new RevWalk(r)) {
-            b.addTree(new byte[0], 0, r, rw.parseCommit(base).getTree());
-        }
-        b.finish();
-        DirCacheEditor e = dc.editor();
-        try (ObjectInserter ins = repo.newObjectInserter()) {
-            for (Map.Entry<String, String> f : files.entrySet()) {
-                ObjectId blob = ins.insert(Constants.OBJ_BLOB, f.getValue().getBytes(StandardCharsets.UTF_8));
-                e.add(new DirCacheEditor.PathEdit(f.getKey()) {
-                    @Override
-                    public void apply(DirCacheEntry ent) {
-                        ent.setFileMode(FileMode.REGULAR_FILE);
-                        ent.setObjectId(blob);
-                    }
-                });
-            }
-            e.finish();
-            ObjectId tree = dc.writeTree(ins);
-            ins.flush();
-            return tree;
+            return TreeMergeTest.tree(repo, rw.parseCommit(base).getTree(), files);
         }
     }
 

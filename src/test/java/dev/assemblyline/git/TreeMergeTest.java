@@ -64,8 +64,8 @@ class TreeMergeTest {
         return m;
     }
 
-    /** {@code base} (null: empty) with files set (null content: deleted). */
-    private static ObjectId tree(Repository r, ObjectId base, Map<String, String> files) throws Exception {
+    /** {@code base} (null: empty) with files set (null content: deleted), as JGit's index makes a tree. */
+    static ObjectId tree(Repository r, ObjectId base, Map<String, String> files) throws Exception {
         try (ObjectInserter ins = r.newObjectInserter(); ObjectReader reader = ins.newReader()) {
             DirCache dc = base == null ? DirCache.newInCore() : DirCache.read(reader, base);
             DirCacheEditor ed = dc.editor();

@@ -105,13 +105,7 @@ class OutboxWorkerTest {
                 w.signal(); // as the line does after queueing: found by id, without reading the whole outbox
                 await().atMost(Duration.ofSeconds(20)).until(() -> outbox.depth() == 0);
             }
-            java.util.Map<String, List<Integer>> sent = new java.util.TreeMap<>();
-            for (var r : slack.findAll(postRequestedFor(urlPathEqualTo("/api/chat.postMessage")))) {
-                String body = java.net.URLDecoder.decode(r.getBodyAsString(), java.nio.charset.StandardCharsets.UTF_8);
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(C\\d) message (\\d+)").matcher(body);
-                assertThat(m.find()).as(body).isTrue();
-                sent.computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>()).add(Integer.parseInt(m.group(2)));
-            }
+            java.util.Map<String, List<Integer>> sent = sentByChannel(slack, "(C\\d) message (\\d+)");
             assertThat(sent.get("C1")).as("C1 in order, once each").isSorted().doesNotHaveDuplicates().hasSize(18);
             assertThat(sent.get("C2")).isSorted().doesNotHaveDuplicates().hasSize(15);
             assertThat(sent.get("C3")).containsExactly(30, 32, 34);
@@ -144,13 +138,7 @@ class OutboxWorkerTest {
                 }
                 await().atMost(Duration.ofSeconds(30)).until(() -> outbox.depth() == 0);
             }
-            java.util.Map<String, List<Integer>> sent = new java.util.TreeMap<>();
-            for (var r : slack.findAll(postRequestedFor(urlPathEqualTo("/api/chat.postMessage")))) {
-                String body = java.net.URLDecoder.decode(r.getBodyAsString(), java.nio.charset.StandardCharsets.UTF_8);
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(C\\d) message (\\d+)&").matcher(body);
-                assertThat(m.find()).as(body).isTrue();
-                sent.computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>()).add(Integer.parseInt(m.group(2)));
-            }
+            java.util.Map<String, List<Integer>> sent = sentByChannel(slack, "(C\\d) message (\\d+)&");
             List<Integer> expected = new java.util.ArrayList<>();
             for (int i = 0; i < backlog + 4; i += i < backlog ? 1 : 2) {
                 expected.add(i);
@@ -163,6 +151,18 @@ class OutboxWorkerTest {
         } finally {
             slack.stop();
         }
+    }
+
+    /** The numbers of the messages Slack was sent, per channel, in the order posted ({@code pattern}: channel, number). */
+    static java.util.Map<String, List<Integer>> sentByChannel(WireMockServer slack, String pattern) {
+        java.util.Map<String, List<Integer>> sent = new java.util.TreeMap<>();
+        for (var r : slack.findAll(postRequestedFor(urlPathEqualTo("/api/chat.postMessage")))) {
+            String body = java.net.URLDecoder.decode(r.getBodyAsString(), java.nio.charset.StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(pattern).matcher(body);
+            assertThat(m.find()).as(body).isTrue();
+            sent.computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>()).add(Integer.parseInt(m.group(2)));
+        }
+        return sent;
     }
 
     /** Slack's Web API stand-in: an empty channel history, and every chat.postMessage taken. */
