@@ -283,34 +283,17 @@ public final class HostedRepo implements RepoSource {
                             result = pushed;
                             how = "landed " + pushed.abbreviate(10).name() + " on " + branch + " (fast-forward)";
                         } else {
-                            ObjectId tree = null;
-                            walk.reset();
-                            walk.setRevFilter(org.eclipse.jgit.revwalk.filter.RevFilter.MERGE_BASE);
-                            walk.markStart(walk.parseCommit(head));
-                            walk.markStart(walk.parseCommit(commit));
-                            org.eclipse.jgit.revwalk.RevCommit base = walk.next();
-                            if (base != null && walk.next() == null) { // one merge base: merged by name, reading only what both sides changed
-                                tree = TreeMerge.merge(walk.getObjectReader(), ins, base.getTree(), tip.getTree(), pushed.getTree());
-                            }
-                            if (tree == null) { // a file changed on both sides: git's content merge
-                                org.eclipse.jgit.merge.ResolveMerger merger = (org.eclipse.jgit.merge.ResolveMerger) org.eclipse.jgit.merge.MergeStrategy.RECURSIVE
-                                        .newMerger(r, true);
-                                merger.setObjectInserter(ins);
-                                if (!merger.merge(tip, pushed)) {
-                                    List<String> paths = new java.util.ArrayList<>(merger.getUnmergedPaths());
-                                    if (merger.getFailingPaths() != null) {
-                                        paths.addAll(merger.getFailingPaths().keySet());
-                                    }
-                                    return new Landing(head, null, null, "conflicts with " + branch + " in " + String.join(", ", paths.subList(0, Math.min(5,
-                                            paths.size()))) + (paths.size() > 5 ? " and " + (paths.size() - 5) + " more" : "") + ": fetch, rebase and push again");
-                                }
-                                tree = merger.getResultTreeId();
+                            Merged merged = merge(walk, ins, tip, pushed);
+                            if (merged.tree() == null) {
+                                List<String> paths = merged.conflicts();
+                                return new Landing(head, null, null, "conflicts with " + branch + " in " + String.join(", ", paths.subList(0,
+                                        Math.min(5, paths.size()))) + (paths.size() > 5 ? " and " + (paths.size() - 5) + " more" : "")
+                                        + ": fetch, rebase and push again");
                             }
                             org.eclipse.jgit.lib.CommitBuilder cb = new org.eclipse.jgit.lib.CommitBuilder();
-                            cb.setTreeId(tree);
+                            cb.setTreeId(merged.tree());
                             cb.setParentIds(tip, pushed);
-                            org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line");
-                            cb.setAuthor(who);
+                            cb.setAuthor(new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line"));
                             cb.setCommitter(new org.eclipse.jgit.lib.PersonIdent("assembly-line", "assembly-line@localhost"));
                             cb.setMessage("Land " + pushed.abbreviate(10).name() + " from " + pusher + ": " + pushed.getShortMessage() + "\n");
                             result = ins.insert(cb);
@@ -354,6 +337,40 @@ public final class HostedRepo implements RepoSource {
     static String printable(String s) {
         String clean = String.valueOf(s).replaceAll("[\\p{Cc}\\p{Cf}]", "?");
         return clean.length() > 300 ? clean.substring(0, 300) + "…" : clean;
+    }
+
+    /** A merge's tree, or (tree null) the paths git's merge could not reconcile. */
+    private record Merged(ObjectId tree, List<String> conflicts) {
+    }
+
+    /**
+     * {@code tip} and {@code pushed} merged: by name ({@link TreeMerge}) when they have one merge base and
+     * changed different files, else by git's content merge.
+     */
+    private Merged merge(org.eclipse.jgit.revwalk.RevWalk walk, org.eclipse.jgit.lib.ObjectInserter ins, org.eclipse.jgit.revwalk.RevCommit tip,
+                         org.eclipse.jgit.revwalk.RevCommit pushed) throws IOException {
+        walk.reset();
+        walk.setRevFilter(org.eclipse.jgit.revwalk.filter.RevFilter.MERGE_BASE);
+        walk.markStart(tip);
+        walk.markStart(pushed);
+        org.eclipse.jgit.revwalk.RevCommit base = walk.next();
+        if (base != null && walk.next() == null) {
+            ObjectId tree = TreeMerge.merge(walk.getObjectReader(), ins, base.getTree(), tip.getTree(), pushed.getTree());
+            if (tree != null) {
+                return new Merged(tree, List.of());
+            }
+        }
+        org.eclipse.jgit.merge.ResolveMerger merger = (org.eclipse.jgit.merge.ResolveMerger) org.eclipse.jgit.merge.MergeStrategy.RECURSIVE
+                .newMerger(repo.repository(), true);
+        merger.setObjectInserter(ins);
+        if (merger.merge(tip, pushed)) {
+            return new Merged(merger.getResultTreeId(), List.of());
+        }
+        List<String> paths = new java.util.ArrayList<>(merger.getUnmergedPaths());
+        if (merger.getFailingPaths() != null) {
+            paths.addAll(merger.getFailingPaths().keySet());
+        }
+        return new Merged(null, paths);
     }
 
     /** The branch's last {@value #ADVERTISED_HAVES} first-parent commits, worked out once per head. */
