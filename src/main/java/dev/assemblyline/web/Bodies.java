@@ -9,26 +9,55 @@ import java.util.Map;
  * The one size check for request bodies: a declared length over the limit is refused from the headers,
  * unread; a body that turns out longer than the limit is refused after reading one byte past it. Each
  * route has its own limit (webhooks 25 MB, Slack 1 MB, the REST API 64 KB).
+ *
+ * <p>A refused body of at most {@link #DRAIN} bytes is still read to its end, and thrown away, before
+ * the answer: a client that is still sending would otherwise see the connection reset under it and never
+ * read the 413 (TCP resets a socket closed with unread data). Anything larger is refused unread and the
+ * connection closed, as before.
  */
 final class Bodies {
+    /** Refused bodies up to this size are drained so the client reads the 413. */
+    static final int DRAIN = 1024 * 1024;
+
     private Bodies() {
     }
 
     /** The body, or null when the answer (413) has been given. */
     static byte[] read(Context ctx, int limit) throws IOException {
-        if (ctx.req().getContentLengthLong() > limit) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > limit) {
+            if (declared <= DRAIN) {
+                drain(ctx, 0);
+            }
             tooLarge(ctx, limit);
             return null;
         }
         byte[] body;
         try (InputStream in = ctx.req().getInputStream()) {
             body = in.readNBytes(limit + 1);
-        }
-        if (body.length > limit) {
-            tooLarge(ctx, limit);
-            return null;
+            if (body.length > limit) {
+                drain(ctx, body.length);
+                tooLarge(ctx, limit);
+                return null;
+            }
         }
         return body;
+    }
+
+    /** Reads and discards the rest of the body, stopping once {@link #DRAIN} bytes have come in all. */
+    private static void drain(Context ctx, long alreadyRead) throws IOException {
+        InputStream in = ctx.req().getInputStream();
+        long left = DRAIN - alreadyRead;
+        while (left > 0) {
+            long skipped = in.skip(left);
+            if (skipped <= 0) {
+                if (in.read() < 0) {
+                    return;
+                }
+                skipped = 1;
+            }
+            left -= skipped;
+        }
     }
 
     private static void tooLarge(Context ctx, int limit) {

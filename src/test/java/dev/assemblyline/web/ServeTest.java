@@ -404,6 +404,46 @@ class ServeTest {
     }
 
     @Test
+    void aSmallBodyOverTheLimitIsReadSoTheClientGetsTheAnswerAndTheConnectionLives() throws Exception {
+        server = start(Map.of(), true);
+        String token = server.config.effectiveAdminToken();
+        byte[] body = ("{\"session_id\":\"x\",\"name\":\"" + "n".repeat(70 * 1024) + "\"}").getBytes();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()));
+            out.write(("POST /api/sessions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes());
+            out.flush();
+            // all but the body's last kilobyte: the server reads on, and answers nothing yet
+            int most = body.length - 1024;
+            out.write(body, 0, most);
+            out.flush();
+            socket.setSoTimeout(300);
+            org.assertj.core.api.Assertions.assertThatThrownBy(in::readLine).isInstanceOf(java.net.SocketTimeoutException.class);
+            socket.setSoTimeout(10_000);
+            out.write(body, most, body.length - most);
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 413 Payload Too Large");
+            long length = 0;
+            for (String line = in.readLine(); !line.isEmpty(); line = in.readLine()) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                    length = Long.parseLong(line.substring(15).trim());
+                }
+            }
+            StringBuilder answer = new StringBuilder();
+            while (answer.length() < length) {
+                answer.append((char) in.read());
+            }
+            assertThat(answer.toString()).contains("body over 65536 bytes");
+            // the body was read to its end, so the same connection carries the next request
+            out.write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes());
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+        }
+    }
+
+    @Test
     void gitlabAndGiteaPushesInTheirDocumentedShapes() throws Exception {
         Path origin = tmp.resolve("origin.git");
         TestRepos.commitAndPush(bareOriginWithClone(origin), "SERVICES/a/README.md", "# a\n", "main");
