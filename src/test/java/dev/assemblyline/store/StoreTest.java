@@ -29,6 +29,16 @@ class StoreTest {
 
     static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
 
+    @org.junit.jupiter.api.Test
+    void theEmbeddedDatabaseKeepsEnoughParsedStatementsPerConnection() throws Exception {
+        try (Database db = open("h2"); java.sql.Connection c = db.dataSource().getConnection();
+             java.sql.ResultSet rs = c.createStatement().executeQuery(
+                     "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'QUERY_CACHE_SIZE'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(Integer.parseInt(rs.getString(1))).isEqualTo(Database.H2_QUERY_CACHE).isGreaterThanOrEqualTo(100);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h2", "postgres"})
     void aDeliveryIsStoredOnceAndPendingInOrder(String kind) {
