@@ -1,6 +1,5 @@
 package dev.assemblyline.slack;
 
-import com.slack.api.Slack;
 import com.slack.api.SlackConfig;
 import com.slack.api.methods.MethodsClient;
 import com.slack.api.methods.SlackApiException;
@@ -59,7 +58,9 @@ public final class OutboxWorker extends dev.assemblyline.pipeline.Worker {
         // then have the message twice, with one attempt recorded. Off: a failed call is looked up, then retried
         okhttp3.OkHttpClient ok = com.slack.api.util.http.SlackHttpClient.buildOkHttpClient(config).newBuilder()
                 .retryOnConnectionFailure(false).build();
-        this.slack = Slack.getInstance(config, new com.slack.api.util.http.SlackHttpClient(ok)).methods(botToken);
+        com.slack.api.util.http.SlackHttpClient http = new com.slack.api.util.http.SlackHttpClient(ok);
+        http.setConfig(config);
+        this.slack = new ParsedOnce(config, http, botToken);
         this.clock = clock;
         this.perChannel = perChannel;
     }
