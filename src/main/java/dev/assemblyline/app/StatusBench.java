@@ -124,7 +124,7 @@ final class StatusBench {
                     long b = System.nanoTime();
                     int tries = 1;
                     while (!wb.writeOnce()) {
-                        // a repack (every 40 commits) held the branch's ref, or removed a pack the reconcile was reading (it
+                        // a repack (every 10 to 40 commits) held the branch's ref, or removed a pack the reconcile was reading (it
                         // reads the push again): the server's loop and write-back try again too
                         if (++tries > 5) {
                             throw new IllegalStateException("round " + r + ": no status commit for " + name(n) + " (head " + hosted.head().name()

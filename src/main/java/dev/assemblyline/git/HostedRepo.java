@@ -36,12 +36,15 @@ public final class HostedRepo implements RepoSource {
     /** First-parent commits of the branch advertised as {@code .have} to a push, so one built on a recent head sends only what is new. */
     static final int ADVERTISED_HAVES = 256;
 
-    /** Pushes between two repacks: JGit keeps each push as its own pack, and every lookup searches all of them. */
-    static final int PUSHES_PER_REPACK = 40;
+    /** The fewest and most pushes between two repacks (see {@link #pushesPerRepack}). */
+    static final int MIN_PUSHES_PER_REPACK = 10;
+    static final int MAX_PUSHES_PER_REPACK = 40;
 
     private final GitRepo repo;
     private final String branch;
     private final java.util.concurrent.atomic.AtomicInteger pushesSinceRepack = new java.util.concurrent.atomic.AtomicInteger();
+    /** Pushes (and write-backs) until the next repack: set after each repack from what it cost. */
+    private volatile int repackEvery = pushesPerRepack(100);
     private final java.util.concurrent.ExecutorService repacker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "hosted-repack");
         t.setDaemon(true);
@@ -77,7 +80,7 @@ public final class HostedRepo implements RepoSource {
             // must not be pruned before the commit naming it is published (OwnObjects touches it, as git does)
             c.unset("gc", null, "pruneExpire");
             // loose objects (the status write-back's commits; pushes arrive as packs) are stored, not compressed:
-            // its registry is megabytes at 10,000 services and each commit writes it anew; the repack every 40
+            // its registry is megabytes at 10,000 services and each commit writes it anew; the repack every 10 to 40
             // pushes compresses them at git's default (pack.compression), and a fetch re-deflates them either way
             c.setInt("core", null, "compression", 0);
             c.setInt("pack", null, "compression", -1);
@@ -118,10 +121,7 @@ public final class HostedRepo implements RepoSource {
             org.eclipse.jgit.lib.RefUpdate.Result r = ru.update();
             return switch (r) {
                 case FAST_FORWARD, NEW -> {
-                    if (pushesSinceRepack.incrementAndGet() >= PUSHES_PER_REPACK) { // the bot's commits are loose objects: packed like pushes
-                        pushesSinceRepack.set(0);
-                        repacker.execute(this::repack);
-                    }
+                    pushed(); // the bot's commits are loose objects: packed like pushes
                     yield new Publication(Outcome.PUBLISHED, r.name());
                 }
                 case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH, REJECTED_MISSING_OBJECT, REJECTED_OTHER_REASON, NOT_ATTEMPTED, IO_FAILURE,
@@ -242,10 +242,7 @@ public final class HostedRepo implements RepoSource {
                         // the refs have moved: the push succeeded; the next resync sees it
                         org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("push {}..{} not queued: {}", before, after, e.getMessage());
                     }
-                    if (pushesSinceRepack.incrementAndGet() >= PUSHES_PER_REPACK) {
-                        pushesSinceRepack.set(0);
-                        repacker.execute(this::repack);
-                    }
+                    pushed();
                 }
             });
             return rp;
@@ -418,16 +415,42 @@ public final class HostedRepo implements RepoSource {
         return pc;
     }
 
+    /** Counts a push that moved the branch; every {@link #repackEvery} of them, a repack. */
+    private void pushed() {
+        if (pushesSinceRepack.incrementAndGet() >= repackEvery) {
+            pushesSinceRepack.set(0);
+            repacker.execute(this::repack);
+        }
+    }
+
+    /**
+     * How many pushes to let pass before the next repack, given the last one's CPU milliseconds. Each push
+     * leaves a pack (and the coordinator's merges and write-backs loose objects) that every fetch then reads
+     * without bitmaps, so a fetch costs more with each push since the repack, while a repack costs more as
+     * the repository grows. The sum of the two per push is least near the square root of twice the repack's
+     * cost over a fetch's extra cost per push, which the 200-service simulation puts at about twice the
+     * square root of the repack's milliseconds (20 for its ~100 ms repacks: 10 and 40 both cost more,
+     * BENCHMARKS.md issue 13). Kept between 10 and 40: the write-back's loose objects are stored uncompressed.
+     */
+    static int pushesPerRepack(long repackCpuMillis) {
+        long n = Math.round(2 * Math.sqrt(Math.max(0, repackCpuMillis)));
+        return (int) Math.max(MIN_PUSHES_PER_REPACK, Math.min(MAX_PUSHES_PER_REPACK, n));
+    }
+
     /**
      * Merges the packs the pushes left into one (JGit's garbage collection; unreachable objects younger than
      * two weeks are kept). Runs on its own thread, one at a time, while fetches and pushes go on.
      */
     public void repack() {
         long t0 = System.nanoTime();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getCurrentThreadCpuTime();
         try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.wrap(repo.repository())) {
             git.gc().call();
-            org.slf4j.LoggerFactory.getLogger(HostedRepo.class).debug("repacked the hosted repository in {} ms",
-                    (System.nanoTime() - t0) / 1_000_000);
+            long cpuMillis = (threads.getCurrentThreadCpuTime() - cpu0) / 1_000_000;
+            repackEvery = pushesPerRepack(cpuMillis);
+            org.slf4j.LoggerFactory.getLogger(HostedRepo.class).debug("repacked the hosted repository in {} ms ({} CPU-ms); the next after {} pushes",
+                    (System.nanoTime() - t0) / 1_000_000, cpuMillis, repackEvery);
         } catch (Exception e) {
             org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("repacking the hosted repository failed: {}", e.getMessage());
         }

@@ -7,6 +7,16 @@ import org.junit.jupiter.api.Test;
 /** What a landing's refusal may print on the pusher's terminal. */
 class HostedRepoTest {
     @Test
+    void repacksComeSoonerWhileTheyAreCheap() {
+        assertThat(HostedRepo.pushesPerRepack(0)).isEqualTo(10);
+        assertThat(HostedRepo.pushesPerRepack(25)).isEqualTo(10);
+        assertThat(HostedRepo.pushesPerRepack(100)).as("the 200-service simulation's repacks").isEqualTo(20);
+        assertThat(HostedRepo.pushesPerRepack(225)).isEqualTo(30);
+        assertThat(HostedRepo.pushesPerRepack(400)).isEqualTo(40);
+        assertThat(HostedRepo.pushesPerRepack(60_000)).as("never rarer than before: loose objects are stored uncompressed").isEqualTo(40);
+    }
+
+    @Test
     void aRefusalCarriesNoControlOrFormatCharactersAndIsBounded() {
         String path = "SERVICES/a\u001b[2Jb/\u009b31mc/\u202etxt.md\n";
         assertThat(HostedRepo.printable("conflicts with main in " + path)).isEqualTo("conflicts with main in SERVICES/a?[2Jb/?31mc/?txt.md?");
