@@ -45,6 +45,7 @@ public final class HostedRepo implements RepoSource {
     private final java.util.concurrent.atomic.AtomicInteger pushesSinceRepack = new java.util.concurrent.atomic.AtomicInteger();
     /** Pushes (and write-backs) until the next repack: set after each repack from what it cost. */
     private volatile int repackEvery = pushesPerRepack(100);
+    private final java.util.concurrent.atomic.AtomicBoolean repackQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.ExecutorService repacker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "hosted-repack");
         t.setDaemon(true);
@@ -152,12 +153,6 @@ public final class HostedRepo implements RepoSource {
             return r;
         };
         servlet.setRepositoryResolver(resolver);
-        org.eclipse.jgit.http.server.resolver.DefaultUploadPackFactory uploads = new org.eclipse.jgit.http.server.resolver.DefaultUploadPackFactory();
-        servlet.setUploadPackFactory((req, r) -> {
-            org.eclipse.jgit.transport.UploadPack up = uploads.create(req, r);
-            up.setPackConfig(fetchPacks(r));
-            return up;
-        });
         servlet.setReceivePackFactory((req, r) -> {
             Object pusher = req.getAttribute(PUSHER);
             if (pusher == null) {
@@ -403,23 +398,17 @@ public final class HostedRepo implements RepoSource {
         return frozen;
     }
 
-    /**
-     * How a fetch writes its pack: packed objects go with the deltas the last repack found, and the few made
-     * since (loose, or in the packs of recent pushes without a delta) go whole. Searching for new deltas was a
-     * fetch's largest cost in the 200-service simulation (docs/simulate.md), done again for the same new
-     * objects on every fetch until the next repack; the repack still searches, so the repository stays small.
-     */
-    static org.eclipse.jgit.storage.pack.PackConfig fetchPacks(Repository r) {
-        org.eclipse.jgit.storage.pack.PackConfig pc = new org.eclipse.jgit.storage.pack.PackConfig(r);
-        pc.setDeltaCompress(false);
-        return pc;
-    }
-
-    /** Counts a push that moved the branch; every {@link #repackEvery} of them, a repack. */
+    /** Counts a push that moved the branch; every {@link #repackEvery} of them, a repack, never two queued at once. */
     private void pushed() {
-        if (pushesSinceRepack.incrementAndGet() >= repackEvery) {
-            pushesSinceRepack.set(0);
-            repacker.execute(this::repack);
+        int n = pushesSinceRepack.incrementAndGet();
+        if (n >= repackEvery && pushesSinceRepack.compareAndSet(n, 0) && repackQueued.compareAndSet(false, true)) {
+            repacker.execute(() -> {
+                try {
+                    repack();
+                } finally {
+                    repackQueued.set(false);
+                }
+            });
         }
     }
 
@@ -441,13 +430,15 @@ public final class HostedRepo implements RepoSource {
      * Merges the packs the pushes left into one (JGit's garbage collection; unreachable objects younger than
      * two weeks are kept). Runs on its own thread, one at a time, while fetches and pushes go on.
      */
-    public void repack() {
+    void repack() {
         long t0 = System.nanoTime();
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        long cpu0 = threads.getCurrentThreadCpuTime();
+        // pack.threads is 1: the repack's work is this thread's; without thread CPU times, its wall time
+        boolean cpuTimes = threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
+        long cpu0 = cpuTimes ? threads.getCurrentThreadCpuTime() : t0;
         try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.wrap(repo.repository())) {
             git.gc().call();
-            long cpuMillis = (threads.getCurrentThreadCpuTime() - cpu0) / 1_000_000;
+            long cpuMillis = ((cpuTimes ? threads.getCurrentThreadCpuTime() : System.nanoTime()) - cpu0) / 1_000_000;
             repackEvery = pushesPerRepack(cpuMillis);
             org.slf4j.LoggerFactory.getLogger(HostedRepo.class).debug("repacked the hosted repository in {} ms ({} CPU-ms); the next after {} pushes",
                     (System.nanoTime() - t0) / 1_000_000, cpuMillis, repackEvery);

@@ -44,19 +44,31 @@ final class Bodies {
         return body;
     }
 
-    /** Reads and discards the rest of the body, stopping once {@link #DRAIN} bytes have come in all. */
-    private static void drain(Context ctx, long alreadyRead) throws IOException {
-        InputStream in = ctx.req().getInputStream();
-        long left = DRAIN - alreadyRead;
-        while (left > 0) {
-            long skipped = in.skip(left);
-            if (skipped <= 0) {
-                if (in.read() < 0) {
-                    return;
+    /**
+     * Reads and discards the rest of the body, stopping once {@link #DRAIN} bytes have come in all. A client
+     * that asked to hear first ({@code Expect: 100-continue}) is not asked for a body that will be refused;
+     * a client that stops sending or goes away still gets (or misses) its 413, not a server error.
+     */
+    private static void drain(Context ctx, long alreadyRead) {
+        String expect = ctx.req().getHeader("Expect");
+        if (expect != null && expect.equalsIgnoreCase("100-continue")) {
+            return;
+        }
+        try {
+            InputStream in = ctx.req().getInputStream();
+            long left = DRAIN - alreadyRead;
+            while (left > 0) {
+                long skipped = in.skip(left);
+                if (skipped <= 0) {
+                    if (in.read() < 0) {
+                        return;
+                    }
+                    skipped = 1;
                 }
-                skipped = 1;
+                left -= skipped;
             }
-            left -= skipped;
+        } catch (IOException e) {
+            // the client stopped sending (or timed out): the answer is the 413 all the same
         }
     }
 

@@ -441,6 +441,15 @@ class ServeTest {
             out.flush();
             assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
         }
+        // a client that waits for "100 Continue" before sending is told 413 at once, never asked for the body
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /api/sessions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes());
+            socket.getOutputStream().flush();
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream())).readLine())
+                    .isEqualTo("HTTP/1.1 413 Payload Too Large");
+        }
     }
 
     @Test
