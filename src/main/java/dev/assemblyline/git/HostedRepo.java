@@ -428,9 +428,10 @@ public final class HostedRepo implements RepoSource {
 
     /**
      * Merges the packs the pushes left into one (JGit's garbage collection; unreachable objects younger than
-     * two weeks are kept). Runs on its own thread, one at a time, while fetches and pushes go on.
+     * two weeks are kept). Runs on its own thread, one at a time, while fetches and pushes go on; public
+     * for tests that need a repack at a given point.
      */
-    void repack() {
+    public void repack() {
         long t0 = System.nanoTime();
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         // pack.threads is 1: the repack's work is this thread's; without thread CPU times, its wall time

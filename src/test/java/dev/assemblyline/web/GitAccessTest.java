@@ -206,6 +206,57 @@ class GitAccessTest {
     }
 
     @Test
+    void aFetchSendsWhatCameSinceTheRepackAsADeltaOfItsPreviousVersion() throws Exception {
+        start(Map.of("ASSEMBLY_WRITEBACK", "0"));
+        Path work = seeded();
+        String session = url("builder-1", "token-builder-1-abcdef");
+        // ten versions of one large file: the repack stores most of them as deltas
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 400; i++) {
+            lines.append("line ").append(i).append(" of a long generated file\n");
+        }
+        String body = lines.toString();
+        for (int i = 0; i < 10; i++) {
+            Files.writeString(work.resolve("SERVICES/hello/big.txt"), body + "version " + i + "\n");
+            Tools.ok(work, "git", "add", ".");
+            Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "v" + i);
+        }
+        assertThat(git(work, "push", "-q", session, "HEAD:main").exit()).isZero();
+        ((dev.assemblyline.git.HostedRepo) server.source).repack();
+        // after the repack: the file changed at its top on main and at its bottom in an older clone, landed by the
+        // server's content merge, whose blob is a new (loose) object much like the packed ones
+        Path b = tmp.resolve("b");
+        assertThat(git(tmp, "clone", "-q", session, b.toString()).exit()).isZero();
+        Files.writeString(work.resolve("SERVICES/hello/big.txt"), "a new first line\n" + body + "version 9\n");
+        Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "top");
+        assertThat(git(work, "push", "-q", session, "HEAD:main").exit()).isZero();
+        Files.writeString(b.resolve("SERVICES/hello/big.txt"), body + "version 9, and a last line\n");
+        Tools.ok(b, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "bottom");
+        Tools.Result landed = git(b, "push", session, "HEAD:refs/for/main");
+        assertThat(landed.exit()).as(landed.err()).isZero();
+
+        Path clone = tmp.resolve("clone");
+        assertThat(git(tmp, "clone", "-q", session, clone.toString()).exit()).isZero();
+        String merged = Tools.ok(clone, "git", "rev-parse", "HEAD:SERVICES/hello/big.txt").strip();
+        assertThat(Tools.ok(clone, "git", "show", merged)).startsWith("a new first line\n").endsWith("version 9, and a last line\n");
+        Path idx;
+        try (var files = Files.list(clone.resolve(".git/objects/pack"))) {
+            idx = files.filter(f -> f.toString().endsWith(".idx")).findFirst().orElseThrow();
+        }
+        String verify = Tools.ok(clone, "git", "verify-pack", "-v", idx.toString());
+        long deltas = verify.lines().filter(l -> l.matches("^[0-9a-f]{40} blob .* [0-9a-f]{40}$")).count();
+        assertThat(deltas).as("the repack's deltas go as they are\n" + verify).isGreaterThanOrEqualTo(8);
+        // the object made since the repack is related by a delta to the file's earlier versions (in one direction or
+        // the other): a fetch searches deltas for new objects, so a session behind the status write-back does not
+        // fetch whole copies of a large registry
+        String line = verify.lines().filter(l -> l.startsWith(merged)).findFirst().orElseThrow();
+        boolean isDelta = line.matches("^[0-9a-f]{40} blob .* [0-9a-f]{40}$");
+        boolean isBase = verify.lines().anyMatch(l -> l.endsWith(" " + merged));
+        assertThat(isDelta || isBase).as("a delta either way\n" + verify).isTrue();
+        assertThat(Tools.run(clone, List.of("git", "fsck", "--strict")).exit()).isZero();
+    }
+
+    @Test
     void publicReadOpensFetchesOnly() throws Exception {
         start(Map.of("ASSEMBLY_PUBLIC_READ", "1"));
         Path work = seeded();
