@@ -6,14 +6,12 @@ import java.io.InputStream;
 import java.util.Map;
 
 /**
- * The one size check for request bodies: a declared length over the limit is refused from the headers,
- * unread; a body that turns out longer than the limit is refused after reading one byte past it. Each
- * route has its own limit (webhooks 25 MB, Slack 1 MB, the REST API 64 KB).
- *
- * <p>A refused body of at most {@link #DRAIN} bytes is still read to its end, and thrown away, before
- * the answer: a client that is still sending would otherwise see the connection reset under it and never
- * read the 413 (TCP resets a socket closed with unread data). Anything larger is refused unread and the
- * connection closed, as before.
+ * The one size check for request bodies (each route has its own limit: webhooks 25 MB, Slack 1 MB, the
+ * REST API 64 KB): a declared length over the limit is refused from the headers, and a body that turns
+ * out longer than the limit after reading one byte past it. A refused body of at most {@link #DRAIN}
+ * bytes is first read to its end and thrown away: a client still sending would otherwise see the
+ * connection reset under it and never read the 413 (TCP resets a socket closed with unread data).
+ * Anything larger is refused unread and the connection closed (docs/security.md, "Request bodies").
  */
 final class Bodies {
     /** Refused bodies up to this size are drained so the client reads the 413. */

@@ -68,6 +68,16 @@ class GitAccessTest {
         return Tools.run(dir, cmd);
     }
 
+    /** A commit in {@code dir} by a test author; fails the test if git does. */
+    static String commit(Path dir, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-c", "user.name=T", "-c", "user.email=t@x", "commit"));
+        cmd.addAll(List.of(args));
+        return Tools.ok(dir, cmd.toArray(String[]::new));
+    }
+
+    /** A line of {@code git verify-pack -v} for a blob stored as a delta (it ends with its base's id). */
+    static final String DELTA_BLOB = "^[0-9a-f]{40} blob .* [0-9a-f]{40}$";
+
     String head() throws Exception {
         return Tools.ok(tmp, "git", "ls-remote", Tools.gitUrl(server), "refs/heads/main").split("\\s")[0];
     }
@@ -91,7 +101,7 @@ class GitAccessTest {
         assertThat(push.exit()).isNotZero();
         assertThat(push.err()).as("git was asked for credentials (401)").contains("could not read Username");
         assertThat(git(work, "reset", "-q", "--hard", "HEAD~1").exit()).isZero();
-        Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "--allow-empty", "-m", "rewritten");
+        commit(work, "-q", "--allow-empty", "-m", "rewritten");
         Tools.Result force = git(work, "push", "-f", url(null, null), "HEAD:main");
         assertThat(force.exit()).isNotZero();
         assertThat(force.err()).contains("could not read Username");
@@ -119,12 +129,12 @@ class GitAccessTest {
         Files.createDirectories(work.resolve("SERVICES/other"));
         Files.writeString(work.resolve("SERVICES/other/SPEC.md"), TestRepos.completeSpec());
         Tools.ok(work, "git", "add", ".");
-        Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "other");
+        commit(work, "-qm", "other");
         assertThat(git(work, "push", "-q", session, "HEAD:main").exit()).isZero();
         await().atMost(Duration.ofSeconds(10)).until(() -> server.reconciler.states().containsKey("other"));
         String landed = head();
 
-        Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "--amend", "-m", "rewritten");
+        commit(work, "-q", "--amend", "-m", "rewritten");
         Tools.Result force = git(work, "push", "-f", session, "HEAD:main");
         assertThat(force.exit()).isNotZero();
         assertThat(force.err()).contains("only admin may force-push main");
@@ -147,7 +157,7 @@ class GitAccessTest {
         Files.createDirectories(a.resolve("SERVICES/alpha"));
         Files.writeString(a.resolve("SERVICES/alpha/SPEC.md"), TestRepos.completeSpec());
         Tools.ok(a, "git", "add", ".");
-        Tools.ok(a, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "alpha");
+        commit(a, "-qm", "alpha");
         Tools.Result first = git(a, "push", session, "HEAD:refs/for/main");
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(first.err()).contains("(fast-forward)");
@@ -158,7 +168,7 @@ class GitAccessTest {
         Files.createDirectories(b.resolve("SERVICES/beta"));
         Files.writeString(b.resolve("SERVICES/beta/SPEC.md"), TestRepos.completeSpec());
         Tools.ok(b, "git", "add", ".");
-        Tools.ok(b, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "beta");
+        commit(b, "-qm", "beta");
         assertThat(git(b, "push", session, "HEAD:main").exit()).as("a plain push of a stale head is refused").isNotZero();
         Tools.Result second = git(b, "push", "--progress", session, "HEAD:refs/for/main");
         assertThat(second.exit()).as(second.err()).isZero();
@@ -180,10 +190,10 @@ class GitAccessTest {
         Tools.ok(a, "git", "merge", "-q", "--ff-only", merged);
         String spec = TestRepos.completeSpec();
         Files.writeString(a.resolve("SERVICES/hello/SPEC.md"), spec + "\nA last line, from a.\n");
-        Tools.ok(a, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "a's last line");
+        commit(a, "-qam", "a's last line");
         assertThat(git(a, "push", "-q", session, "HEAD:refs/for/main").exit()).isZero();
         Files.writeString(b.resolve("SERVICES/hello/SPEC.md"), spec.replaceFirst("(?m)^# .*$", "# hello, from b"));
-        Tools.ok(b, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "b's title");
+        commit(b, "-qam", "b's title");
         Tools.Result both = git(b, "push", session, "HEAD:refs/for/main");
         assertThat(both.exit()).as(both.err()).isZero();
         Tools.ok(a, "git", "fetch", "-q", session, "main");
@@ -191,7 +201,7 @@ class GitAccessTest {
 
         // the same line changed on both sides: refused, and main stays
         Files.writeString(a.resolve("SERVICES/hello/SPEC.md"), spec.replaceFirst("(?m)^# .*$", "# hello, from a") + "\nA last line, from a.\n");
-        Tools.ok(a, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "a's title");
+        commit(a, "-qam", "a's title");
         String before = head();
         Tools.Result conflict = git(a, "push", session, "HEAD:refs/for/main");
         assertThat(conflict.exit()).isNotZero();
@@ -219,7 +229,7 @@ class GitAccessTest {
         for (int i = 0; i < 10; i++) {
             Files.writeString(work.resolve("SERVICES/hello/big.txt"), body + "version " + i + "\n");
             Tools.ok(work, "git", "add", ".");
-            Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "v" + i);
+            commit(work, "-qm", "v" + i);
         }
         assertThat(git(work, "push", "-q", session, "HEAD:main").exit()).isZero();
         ((dev.assemblyline.git.HostedRepo) server.source).repack();
@@ -228,10 +238,10 @@ class GitAccessTest {
         Path b = tmp.resolve("b");
         assertThat(git(tmp, "clone", "-q", session, b.toString()).exit()).isZero();
         Files.writeString(work.resolve("SERVICES/hello/big.txt"), "a new first line\n" + body + "version 9\n");
-        Tools.ok(work, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "top");
+        commit(work, "-qam", "top");
         assertThat(git(work, "push", "-q", session, "HEAD:main").exit()).isZero();
         Files.writeString(b.resolve("SERVICES/hello/big.txt"), body + "version 9, and a last line\n");
-        Tools.ok(b, "git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qam", "bottom");
+        commit(b, "-qam", "bottom");
         Tools.Result landed = git(b, "push", session, "HEAD:refs/for/main");
         assertThat(landed.exit()).as(landed.err()).isZero();
 
@@ -244,13 +254,13 @@ class GitAccessTest {
             idx = files.filter(f -> f.toString().endsWith(".idx")).findFirst().orElseThrow();
         }
         String verify = Tools.ok(clone, "git", "verify-pack", "-v", idx.toString());
-        long deltas = verify.lines().filter(l -> l.matches("^[0-9a-f]{40} blob .* [0-9a-f]{40}$")).count();
+        long deltas = verify.lines().filter(l -> l.matches(DELTA_BLOB)).count();
         assertThat(deltas).as("the repack's deltas go as they are\n" + verify).isGreaterThanOrEqualTo(8);
         // the object made since the repack is related by a delta to the file's earlier versions (in one direction or
         // the other): a fetch searches deltas for new objects, so a session behind the status write-back does not
         // fetch whole copies of a large registry
         String line = verify.lines().filter(l -> l.startsWith(merged)).findFirst().orElseThrow();
-        boolean isDelta = line.matches("^[0-9a-f]{40} blob .* [0-9a-f]{40}$");
+        boolean isDelta = line.matches(DELTA_BLOB);
         boolean isBase = verify.lines().anyMatch(l -> l.endsWith(" " + merged));
         assertThat(isDelta || isBase).as("a delta either way\n" + verify).isTrue();
         assertThat(Tools.run(clone, List.of("git", "fsck", "--strict")).exit()).isZero();
