@@ -3,6 +3,7 @@ package dev.assemblyline.app;
 import dev.assemblyline.sim.Simulation;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,6 +43,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--no-trouble", description = "leave out the scripted trouble")
     boolean noTrouble;
 
+    @Option(names = "--coordinator-jvm", paramLabel = "OPTIONS",
+            description = "the coordinator's JVM options, space-separated (default: the README's, ${DEFAULT-VALUE}); to compare JVM settings")
+    String coordinatorJvm = String.join(" ", Simulation.COORDINATOR_JVM);
+
     @Override
     public Integer call() throws Exception {
         if (services < 1 || services > 5000) {
@@ -53,6 +58,6 @@ final class SimulateCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         return new Simulation(new Simulation.Options(services, sessions, failureRate, speed, seed, json, keep, Duration.ofSeconds(timeoutSeconds),
-                !noTrouble), System.out).run();
+                !noTrouble, coordinatorJvm.isBlank() ? List.of() : List.of(coordinatorJvm.trim().split("\\s+"))), System.out).run();
     }
 }

@@ -50,9 +50,16 @@ public final class Simulation {
     private static final Pattern PASSED_TREE = Pattern.compile("tests of tree ([0-9a-f]{12}) passed");
     private static final String[] KINDS = {"billing", "search", "auth", "email", "chat", "match", "orders", "notify", "media", "users"};
 
-    /** What to simulate. */
+    /**
+     * The JVM options the coordinator is served with: the README's first command and {@code bin/assembly serve}
+     * say the same (SimulationTest checks). The client compiler only: C2 spent 40–50 CPU-s compiling in a
+     * five-minute run for code hardly faster here (docs/ARCHITECTURE.md, "The JVM options").
+     */
+    public static final List<String> COORDINATOR_JVM = List.of("-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1");
+
+    /** What to simulate; {@code coordinatorJvm} are the coordinator's JVM options. */
     public record Options(int services, int sessions, double failureRate, double speed, long seed, boolean json, Path keep,
-                          Duration timeout, boolean trouble) {
+                          Duration timeout, boolean trouble, List<String> coordinatorJvm) {
     }
 
     private final Options o;
@@ -246,8 +253,10 @@ public final class Simulation {
         startFakeSlack();
         Path jar = jar();
         Files.writeString(dir.resolve("sessions.json"), "[]");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseParallelGC", "-jar",
-                jar.toString(), "serve");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(o.coordinatorJvm());
+        cmd.addAll(List.of("-jar", jar.toString(), "serve"));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("coordinator.log").toFile());
         Map<String, String> env = pb.environment();
