@@ -266,7 +266,8 @@ public final class HostedRepo implements RepoSource {
                 ObjectId result;
                 String how;
                 try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r);
-                     org.eclipse.jgit.lib.ObjectInserter ins = r.newObjectInserter()) { // the pusher's content: JGit's collision-checked hashing
+                     // small objects into a pack, large ones loose: LandingInserter says why; JGit's collision-checked hashing either way
+                     org.eclipse.jgit.lib.ObjectInserter ins = new LandingInserter((org.eclipse.jgit.internal.storage.file.ObjectDirectory) r.getObjectDatabase())) {
                     org.eclipse.jgit.revwalk.RevCommit pushed = walk.parseCommit(commit);
                     if (head == null) {
                         result = pushed;

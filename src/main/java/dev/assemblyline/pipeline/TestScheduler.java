@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class TestScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TestScheduler.class);
 
-    private record Running(String tree, AtomicBoolean cancelled) {
+    /** A run asked for: {@code started} once it has a runner (before that it waits in the pool's queue). */
+    private record Running(String tree, AtomicBoolean cancelled, AtomicBoolean started) {
     }
 
     private final ServiceTrees trees;
@@ -40,20 +41,23 @@ public final class TestScheduler implements AutoCloseable {
     private final Map<String, String> progress = new ConcurrentHashMap<>();
     private final Consumer<dev.assemblyline.model.LogEntry> log;
 
-    /** Whether a run of the service's suite is under way. */
+    /** Whether a run of the service's suite is under way or waiting for a runner. */
     public boolean running(String service) {
         return running.containsKey(service);
     }
 
-    /** "12 passed, 1 failed so far (40%)" while a service's suite runs and its runner tells; null otherwise. */
-    public String progress(String service) {
-        return running.containsKey(service) ? progress.get(service) : null;
-    }
-
-    /** The suites running now, each with its progress ("starting" before pytest printed a line). */
+    /**
+     * The suites running now, each with its progress ("starting" before pytest printed a line). A run still
+     * waiting for a free runner is not among them: the dashboard and {@code Why} say its service waits for
+     * its tests.
+     */
     public Map<String, String> runningProgress() {
         Map<String, String> out = new java.util.HashMap<>();
-        running.keySet().forEach(s -> out.put(s, progress.getOrDefault(s, "starting")));
+        running.forEach((s, r) -> {
+            if (r.started().get()) {
+                out.put(s, progress.getOrDefault(s, "starting"));
+            }
+        });
         return out;
     }
 
@@ -94,14 +98,10 @@ public final class TestScheduler implements AutoCloseable {
             if (r != null && r.tree().equals(s.tree()) || results.has(s.service(), s.tree())) {
                 continue;
             }
-            Running mine = new Running(s.tree(), new AtomicBoolean());
+            Running mine = new Running(s.tree(), new AtomicBoolean(), new AtomicBoolean());
             running.put(s.service(), mine);
             pool.submit(() -> run(s.service(), s.tree(), head, config, mine));
         }
-    }
-
-    public boolean isRunning(String service) {
-        return running.containsKey(service);
     }
 
     private void run(String service, String tree, ObjectId head, RepoConfig config, Running mine) {
@@ -113,6 +113,7 @@ public final class TestScheduler implements AutoCloseable {
             if (s == null || !s.treeId().equals(tree)) {
                 return;
             }
+            mine.started().set(true);
             LOG.info("running the tests of {} (tree {})", service, tree.substring(0, 12));
             TestRun r = Verification.runTests(sandbox, trees.repo(), s, config, null, mine.cancelled()::get, p -> progress.put(service, p));
             if (r == null) {

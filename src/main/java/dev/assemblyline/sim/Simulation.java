@@ -602,11 +602,12 @@ public final class Simulation {
                     ws.commit(Map.of(folder + "BUILD/tests/test_main.py", SimFiles.testPy(failing.contains(service), slow ? SLOW_TEST_S : 0, 1),
                             folder + "BUILD/tests/__init__.py", ""), service + ": tests");
                     if (slow) {
-                        // wait until the coordinator is running this suite, then push again: the run must be cancelled
-                        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                        // wait until the coordinator is running this suite (not only waiting for a free runner, which can
+                        // take minutes with many services in TESTING), then push again: the run must be cancelled
+                        long until = System.nanoTime() + Duration.ofSeconds(180).toNanos();
                         while (System.nanoTime() < until && !running(service)) {
                             beat();
-                            Thread.sleep(50);
+                            Thread.sleep(250);
                         }
                         ws.commit(Map.of(folder + "BUILD/tests/test_main.py", SimFiles.testPy(false, 0, 2)), service + ": tests, quicker");
                         say(service + ": a push while its tests run (scripted trouble)");

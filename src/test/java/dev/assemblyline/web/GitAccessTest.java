@@ -220,9 +220,9 @@ class GitAccessTest {
         start(Map.of("ASSEMBLY_WRITEBACK", "0"));
         Path work = seeded();
         String session = url("builder-1", "token-builder-1-abcdef");
-        // ten versions of one large file: the repack stores most of them as deltas
+        // ten versions of one large file (over LandingInserter.SMALL): the repack stores most of them as deltas
         StringBuilder lines = new StringBuilder();
-        for (int i = 0; i < 400; i++) {
+        for (int i = 0; i < 2000; i++) {
             lines.append("line ").append(i).append(" of a long generated file\n");
         }
         String body = lines.toString();
@@ -244,6 +244,17 @@ class GitAccessTest {
         commit(b, "-qam", "bottom");
         Tools.Result landed = git(b, "push", session, "HEAD:refs/for/main");
         assertThat(landed.exit()).as(landed.err()).isZero();
+        // on the server, the merge's small objects (its commit, its trees) are in the landing's pack, so fetches send
+        // them as they are; the large merged file is a loose object, which fetches send as a delta
+        Path objects = ((dev.assemblyline.git.HostedRepo) server.source).repo().location().resolve("objects");
+        String landing = head();
+        Path hosted = objects.getParent();
+        String mergedOnServer = Tools.ok(hosted, "git", "rev-parse", landing + ":SERVICES/hello/big.txt").strip();
+        for (String small : List.of(landing, landing + "^{tree}", landing + ":SERVICES", landing + ":SERVICES/hello")) {
+            String id = Tools.ok(hosted, "git", "rev-parse", small).strip();
+            assertThat(objects.resolve(id.substring(0, 2)).resolve(id.substring(2))).as(small + " is not loose").doesNotExist();
+        }
+        assertThat(objects.resolve(mergedOnServer.substring(0, 2)).resolve(mergedOnServer.substring(2))).as("the large merged file").exists();
 
         Path clone = tmp.resolve("clone");
         assertThat(git(tmp, "clone", "-q", session, clone.toString()).exit()).isZero();

@@ -204,6 +204,43 @@ class ServeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> "READY_FOR_BUILD".equals(phase("x")));
     }
 
+    /** The card of a service in the board's answer, found by name. */
+    JsonNode card(String service) throws Exception {
+        for (JsonNode c : get("/api/board?limit=500&name=" + service).path("columns")) {
+            for (JsonNode card : c.path("cards")) {
+                if (card.path("service").asText().equals(service)) {
+                    return card;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aRunWaitingForAFreeRunnerIsNotShownAsRunningAndARunningOneIsCancelledByANewTree() throws Exception {
+        server = start(Map.of("ASSEMBLY_TEST_PARALLELISM", "1"), true);
+        Path work = tmp.resolve("work");
+        Tools.ok(tmp, "git", "clone", "-q", Tools.gitUrl(server), work.toString());
+        TestRepos.writePythonService(work, "slow");
+        TestRepos.commitAndPush(work, "SERVICES/slow/BUILD/tests/test_slow.py", "import time\nfrom src.main import GREETING\ndef test_slow():\n    time.sleep(60)\n", "main");
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.tests.runningProgress().containsKey("slow"));
+        assertThat(card("slow").path("tests_running").asBoolean()).isTrue();
+
+        TestRepos.writePythonService(work, "quick");
+        TestRepos.commitAndPush(work, "SERVICES/quick/BUILD/tests/test_quick.py", "from src.main import GREETING\ndef test_ok():\n    assert 2 * 2 == 4\n", "main");
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.tests.running("quick")); // asked for: waits for the one runner
+        assertThat(server.tests.runningProgress()).as("waiting is not running").doesNotContainKey("quick");
+        JsonNode quick = card("quick");
+        assertThat(quick.path("phase").asText()).isEqualTo("TESTING");
+        assertThat(quick.path("tests_running").asBoolean()).isFalse();
+        assertThat(quick.path("why").asText()).contains("waits for its tests to run");
+
+        // a new tree of the running suite: that run is cancelled (and says so), the runner is free, quick runs
+        TestRepos.commitAndPush(work, "SERVICES/slow/BUILD/tests/test_slow.py", "from src.main import GREETING\ndef test_slow():\n    assert True\n", "main");
+        await().atMost(Duration.ofSeconds(60)).until(() -> "READY_FOR_DEPLOY".equals(phase("quick")) && "READY_FOR_DEPLOY".equals(phase("slow")));
+        assertThat(get("/api/services/slow").toString()).contains("was cancelled: a newer tree arrived");
+    }
+
     @Test
     void testsRunByThemselvesPerTreeAndAPushElsewhereRerunsNothing() throws Exception {
         Files.writeString(tmp.resolve("sessions.json"), "{\"b1\": {\"session_id\": \"b1\", \"name\": \"b1\", \"capabilities\": [\"builder\"]}}");
