@@ -385,8 +385,22 @@ public final class HostedRepo implements RepoSource {
         }
         java.util.Set<ObjectId> ids = new java.util.LinkedHashSet<>();
         try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r)) {
+            org.eclipse.jgit.revwalk.RevCommit tip = walk.parseCommit(current.getObjectId());
+            if (known != null && tip.getParentCount() > 0 && tip.getParent(0).equals(known.getKey())) {
+                // one commit on from the last head (a push, a landing, a write-back): that list, one longer at the front
+                ids.add(tip.copy());
+                for (ObjectId id : known.getValue()) {
+                    if (ids.size() >= ADVERTISED_HAVES) {
+                        break;
+                    }
+                    ids.add(id);
+                }
+                java.util.Set<ObjectId> frozen = java.util.Collections.unmodifiableSet(ids);
+                recentHeads = java.util.Map.entry(current.getObjectId().copy(), frozen);
+                return frozen;
+            }
             walk.setFirstParent(true);
-            walk.markStart(walk.parseCommit(current.getObjectId()));
+            walk.markStart(tip);
             for (org.eclipse.jgit.revwalk.RevCommit c : walk) {
                 ids.add(c.copy());
                 if (ids.size() >= ADVERTISED_HAVES) {
