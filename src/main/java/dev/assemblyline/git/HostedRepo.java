@@ -88,6 +88,9 @@ public final class HostedRepo implements RepoSource {
             // a fetch's delta search in the request's own thread: JGit otherwise starts a pool of threads for each
             // pack it writes (a thousand threads in a 200-service simulation), for no gain on a busy server
             c.setInt("pack", null, "threads", 1);
+            // the repacks are this class's (pushesPerRepack): JGit's own after a push, when packs pass gc.autoPackLimit
+            // (each push leaves one and each landing's merge another), would repack again on a thread of its own
+            c.setBoolean("receive", null, "autogc", false);
             c.save();
             return new HostedRepo(GitRepo.wrap(r), branch);
         } catch (IOException e) {

@@ -31,6 +31,8 @@ final class LandingInserter extends ObjectInserter {
     LandingInserter(ObjectDirectory objects) {
         this.loose = objects.newInserter();
         this.packed = objects.newPackInserter();
+        // compressed, although the repository's loose objects are not (core.compression 0): fetches copy them as they are
+        this.packed.setCompressionLevel(java.util.zip.Deflater.DEFAULT_COMPRESSION);
     }
 
     @Override

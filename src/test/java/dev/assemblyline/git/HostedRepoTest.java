@@ -2,10 +2,29 @@ package dev.assemblyline.git;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import org.eclipse.jgit.lib.StoredConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** What a landing's refusal may print on the pusher's terminal. */
+/** The hosted repository's settings and repack cadence, and what a landing's refusal may print on the pusher's terminal. */
 class HostedRepoTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theRepositoryIsRepackedOnlyByItsOwnCadence() throws Exception {
+        try (HostedRepo hosted = HostedRepo.open(tmp.resolve("services.git"), "main")) {
+            StoredConfig c = hosted.repo().repository().getConfig();
+            // a push leaves a pack and a landing another: JGit's automatic gc after a push would repack behind the cadence
+            assertThat(c.getBoolean("receive", null, "autogc", true)).isFalse();
+            assertThat(c.getInt("pack", null, "threads", 0)).isEqualTo(1);
+        }
+        try (HostedRepo again = HostedRepo.open(tmp.resolve("services.git"), "main")) { // opened again: the settings stay
+            assertThat(again.repo().repository().getConfig().getBoolean("receive", null, "autogc", true)).isFalse();
+        }
+    }
+
     @Test
     void repacksComeSoonerWhileTheyAreCheap() {
         assertThat(HostedRepo.pushesPerRepack(0)).isEqualTo(10);
