@@ -30,9 +30,20 @@ final class LandingInserter extends ObjectInserter {
 
     LandingInserter(ObjectDirectory objects) {
         this.loose = objects.newInserter();
-        this.packed = objects.newPackInserter();
-        // compressed, although the repository's loose objects are not (core.compression 0): fetches copy them as they are
-        this.packed.setCompressionLevel(java.util.zip.Deflater.DEFAULT_COMPRESSION);
+        this.packed = smallObjectPack(objects);
+    }
+
+    /**
+     * A pack for small objects the coordinator makes (a landing's, a status write-back's): compressed,
+     * although the repository's loose objects are not ({@code core.compression} 0), since fetches copy them
+     * as they are; and written even when the object is there already, so a repack that drops it as
+     * unreachable meanwhile cannot take it from under the commit about to name it.
+     */
+    static PackInserter smallObjectPack(ObjectDirectory objects) {
+        PackInserter p = objects.newPackInserter();
+        p.setCompressionLevel(java.util.zip.Deflater.DEFAULT_COMPRESSION);
+        p.checkExisting(false);
+        return p;
     }
 
     @Override

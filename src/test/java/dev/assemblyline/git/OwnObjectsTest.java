@@ -41,12 +41,23 @@ class OwnObjectsTest {
             assertThat(bigId).isEqualTo(jgit.idFor(Constants.OBJ_BLOB, big));
             assertThat(textId).isEqualTo(jgit.idFor(Constants.OBJ_BLOB, text));
             assertThat(emptyId).isEqualTo(jgit.idFor(Constants.OBJ_BLOB, new byte[0]));
-            assertThat(own.insert(Constants.OBJ_BLOB, text)).isEqualTo(textId); // again: found, not written twice
-            // found again long after: touched, so that a prune of old unreachable objects leaves it to the commit naming it
-            Path loose = repo.getDirectory().toPath().resolve("objects/" + textId.name().substring(0, 2) + "/" + textId.name().substring(2));
+            assertThat(own.insert(Constants.OBJ_BLOB, text)).isEqualTo(textId); // again: the same id
+            // a large object is loose; found again long after, it is touched, so that a prune of old unreachable
+            // objects leaves it to the commit naming it
+            Path loose = repo.getDirectory().toPath().resolve("objects/" + bigId.name().substring(0, 2) + "/" + bigId.name().substring(2));
             Files.setLastModifiedTime(loose, java.nio.file.attribute.FileTime.fromMillis(1_000_000L));
-            assertThat(own.insert(Constants.OBJ_BLOB, text)).isEqualTo(textId);
+            assertThat(own.insert(Constants.OBJ_BLOB, big)).isEqualTo(bigId);
             assertThat(Files.getLastModifiedTime(loose).toMillis()).isGreaterThan(System.currentTimeMillis() - 60_000);
+            try (var before = own.newReader()) { // the small ones, readable before the flush
+                assertThat(before.open(textId).getBytes()).isEqualTo(text);
+            }
+            own.flush();
+        }
+        // the small objects are in one pack, not loose: fetches send them as they are (LandingInserter)
+        Path objects = repo.getDirectory().toPath().resolve("objects");
+        assertThat(objects.resolve(textId.name().substring(0, 2)).resolve(textId.name().substring(2))).doesNotExist();
+        try (var packs = Files.list(objects.resolve("pack"))) {
+            assertThat(packs.filter(p -> p.toString().endsWith(".pack")).count()).isEqualTo(1);
         }
         try (var reader = repo.newObjectReader()) {
             assertThat(reader.open(bigId).getBytes()).isEqualTo(big);
