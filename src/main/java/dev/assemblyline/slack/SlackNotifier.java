@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,25 +98,30 @@ public final class SlackNotifier implements Notifier {
         Session who = t.assignee() == null ? null : sessions.session(t.assignee()).orElse(null);
         Optional<OutboxStore.Message> announcement = outbox.latestAnnouncement(t.service());
         String ticketText = ticketText(t, phase, who);
+        List<OutboxStore.Draft> drafts = new ArrayList<>(3); // queued together: one commit for the change
         if (announcement.isEmpty() && t.state() == Ticket.State.QUEUED) {
             // no announcement (the service came in a digest, or before a restart) and no one to offer it to:
             // it waits quietly (status, why and the API show it) instead of one channel message per ticket
         } else if (announcement.isEmpty()) {
             // no announcement of this service yet (opened after a restart, say): the ticket gets its own
-            outbox.add(channel, "announce", "ticket/" + t.id() + "/" + t.state().label(), null, t.service(), t.id(), ticketText,
-                    blocks(ticketText, t, phase, who), now);
+            drafts.add(new OutboxStore.Draft(channel, "announce", "ticket/" + t.id() + "/" + t.state().label(), null, t.service(), t.id(),
+                    ticketText, blocks(ticketText, t, phase, who)));
         } else {
             OutboxStore.Message a = announcement.get();
             String text = a.text().split("\n", 2)[0] + "\n" + ticketText;
-            outbox.add(a.channel(), "update", null, a.id(), t.service(), t.id(), text, blocks(a.text().split("\n", 2)[0], t, phase, who), now);
+            drafts.add(new OutboxStore.Draft(a.channel(), "update", null, a.id(), t.service(), t.id(), text,
+                    blocks(a.text().split("\n", 2)[0], t, phase, who)));
             // the thread line is the template of the ticket's new state: wording stays in templates/
-            outbox.add(a.channel(), "thread", null, a.id(), t.service(), t.id(),
-                    messages.format("assignment." + t.state().label(), values(t, phase, who)), null, now);
+            drafts.add(new OutboxStore.Draft(a.channel(), "thread", null, a.id(), t.service(), t.id(),
+                    messages.format("assignment." + t.state().label(), values(t, phase, who)), null));
         }
         boolean assigned = t.state() == Ticket.State.OFFERED || t.state() == Ticket.State.CLAIMED && line.contains("start now");
         if (assigned && who != null && who.slackUser() != null) {
-            outbox.add(who.slackUser(), "post", "dm/" + t.id() + "/" + t.state().label() + "/" + who.id(), null, t.service(), t.id(),
-                    messages.format("dm.offered", values(t, phase, who)), null, now);
+            drafts.add(new OutboxStore.Draft(who.slackUser(), "post", "dm/" + t.id() + "/" + t.state().label() + "/" + who.id(), null,
+                    t.service(), t.id(), messages.format("dm.offered", values(t, phase, who)), null));
+        }
+        if (!drafts.isEmpty()) {
+            outbox.addAll(drafts, now);
         }
     }
 

@@ -52,6 +52,38 @@ public final class OutboxStore {
         return added;
     }
 
+    /**
+     * Queues the messages of one change (a ticket's announcement update, its thread line, a DM) in one
+     * transaction: one durable commit instead of one each. A message whose dedup key was queued before is
+     * left out, as by {@link #add}; returns how many were added. Should a concurrent writer queue one of them
+     * between the check and the insert, they are queued one by one instead.
+     */
+    public int addAll(List<Draft> drafts, Instant now) {
+        int added;
+        try {
+            added = db.transaction("queueing Slack messages", c -> {
+                int n = 0;
+                for (Draft d : drafts) {
+                    n += insert(c, d, now) ? 1 : 0;
+                }
+                return n;
+            });
+        } catch (StoreException e) {
+            if (!(e.getCause() instanceof SQLException s && Jdbc.uniqueViolation(s))) {
+                throw e;
+            }
+            added = 0;
+            for (Draft d : drafts) {
+                added += add(d.channel(), d.op(), d.dedupKey(), d.parentId(), d.service(), d.ticketId(), d.text(), d.blocks(), now) ? 1 : 0;
+            }
+            return added;
+        }
+        if (added > 0) {
+            queued.run();
+        }
+        return added;
+    }
+
     private volatile Runnable queued = () -> { };
 
     /** Called after each message this store queues on its own ({@link #add}, {@link #addEphemeral}): the sender looks at once. */

@@ -154,6 +154,17 @@ class StoresTest {
             assertThat(outbox.pending(10)).extracting(OutboxStore.Message::text).contains("second");
             outbox.failed(pending.get(1).id(), "gone");
             assertThat(outbox.depth()).isEqualTo(1);
+
+            // one change's messages in one transaction: in order, a key queued before left out
+            int added = outbox.addAll(List.of(new OutboxStore.Draft("C3", "update", null, first, "billing", 7L, "u", "[]"),
+                    new OutboxStore.Draft("C3", "announce", "billing/READY/t1", null, "billing", null, "dup", null),
+                    new OutboxStore.Draft("C3", "thread", null, first, "billing", 7L, "t", null)), T0.plusSeconds(7));
+            assertThat(added).isEqualTo(2);
+            assertThat(outbox.depth()).isEqualTo(3);
+            OutboxStore.Message u = outbox.pending(10).stream().filter(x -> x.channel().equals("C3")).findFirst().orElseThrow();
+            assertThat(u.text()).as("the first of the change comes first").isEqualTo("u");
+            outbox.sent(u.id(), "1700000000.000200", T0.plusSeconds(8));
+            assertThat(outbox.pending(10)).extracting(OutboxStore.Message::text).contains("t");
         }
     }
 
