@@ -93,7 +93,7 @@ final class HealthWatch {
         for (int from = 0; from < due.size(); from += AT_ONCE) { // AT_ONCE GETs in flight at most
             List<java.util.concurrent.CompletableFuture<OpsStore.NewCheck>> checks = new java.util.ArrayList<>();
             for (Due d : due.subList(from, Math.min(due.size(), from + AT_ONCE))) {
-                checks.add(check(d.state().service(), head, d.config()));
+                checks.add(check(d.state(), head, d.config()));
             }
             for (var f : checks) {
                 done.add(f.join()); // never fails and always ends (CHECK_LIMIT): an error is a failed check
@@ -123,8 +123,9 @@ final class HealthWatch {
     }
 
     /** One check, not yet recorded: up or down, the status code and the time (nothing the answer says comes back). */
-    private java.util.concurrent.CompletableFuture<OpsStore.NewCheck> check(String service, ObjectId head, RepoConfig.Service sc) {
-        String url = healthUrl(service, head, sc);
+    private java.util.concurrent.CompletableFuture<OpsStore.NewCheck> check(ServiceState state, ObjectId head, RepoConfig.Service sc) {
+        String service = state.service();
+        String url = cachedUrl(state, head, sc);
         String host = url == null ? null : hostOf(url);
         if (url == null) {
             return java.util.concurrent.CompletableFuture.completedFuture(new OpsStore.NewCheck(service, false,
@@ -139,6 +140,9 @@ final class HealthWatch {
                     "health URL refused: its host is not in ASSEMBLY_HEALTH_HOSTS"));
         }
         long t0 = System.nanoTime();
+        if (url.startsWith("http://")) {
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> plainGet(service, url, t0), plain);
+        }
         try {
             return http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
                     HttpResponse.BodyHandlers.discarding()).orTimeout(CHECK_LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).handle((r, e) -> {
@@ -154,6 +158,98 @@ final class HealthWatch {
             return java.util.concurrent.CompletableFuture.completedFuture(new OpsStore.NewCheck(service, false,
                     "unreachable after " + (System.nanoTime() - t0) / 1_000_000 + " ms"));
         }
+    }
+
+    /**
+     * A check of a plain-HTTP URL: one GET on its own connection, read up to the status line; the rest of
+     * the answer is never read. The JDK's HttpClient spent several times the CPU per check on the same
+     * (docs/ARCHITECTURE.md, "Threads"; BENCHMARKS.md, issue 13, seventh pass), and a coordinator with
+     * hundreds of services checks each every few seconds. No redirect is followed, as with the HttpClient; HTTPS goes through the HttpClient.
+     */
+    static OpsStore.NewCheck plainGet(String service, String url, long t0) {
+        long deadline = t0 + CHECK_LIMIT.toNanos();
+        try {
+            URI u = URI.create(url);
+            String host = u.getHost();
+            int port = u.getPort() < 0 ? 80 : u.getPort();
+            String path = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
+                    + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(host, port), (int) TIMEOUT.toMillis());
+                socket.setTcpNoDelay(true);
+                String hostHeader = (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + (u.getPort() < 0 ? "" : ":" + port);
+                socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader
+                        + "\r\nUser-Agent: assembly-line\r\nAccept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                java.io.InputStream in = socket.getInputStream();
+                byte[] line = new byte[256];
+                int n = 0;
+                while (n < line.length) {
+                    long left = Math.min(TIMEOUT.toNanos(), deadline - System.nanoTime());
+                    if (left <= 0) {
+                        throw new java.net.SocketTimeoutException();
+                    }
+                    socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                    int b = in.read();
+                    if (b < 0 || b == '\n') {
+                        break;
+                    }
+                    line[n++] = (byte) b;
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                Matcher m = STATUS_LINE.matcher(new String(line, 0, n, StandardCharsets.ISO_8859_1));
+                if (!m.lookingAt()) {
+                    return new OpsStore.NewCheck(service, false, "unreachable after " + ms + " ms"); // not an HTTP answer
+                }
+                int code = Integer.parseInt(m.group(1));
+                return new OpsStore.NewCheck(service, code / 100 == 2, "answered " + code + " in " + ms + " ms");
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            return new OpsStore.NewCheck(service, false, "no answer in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        } catch (java.io.IOException | RuntimeException e) {
+            return new OpsStore.NewCheck(service, false, "unreachable after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
+    }
+
+    private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3})(?: |\r|$)");
+    /** The wait for a connection, and for each part of the answer. */
+    static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    /** The plain-HTTP checks' threads, as many as checks in flight ({@link #AT_ONCE}); they end after a minute idle. */
+    private final java.util.concurrent.ThreadPoolExecutor plain = plainPool();
+
+    private static java.util.concurrent.ThreadPoolExecutor plainPool() {
+        var pool = new java.util.concurrent.ThreadPoolExecutor(AT_ONCE, AT_ONCE, 60, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "health-checks");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** A health URL found in a service's folder, kept while the folder's tree and the layout are the same. */
+    private record Found(String tree, dev.assemblyline.model.Layout layout, String url) {
+    }
+
+    private final Map<String, Found> urls = new ConcurrentHashMap<>();
+
+    /**
+     * {@link #healthUrl}, read from the repository once per version of the service's folder: the deploy.json
+     * or SPEC.md it comes from is in the folder, whose tree is the service's state.
+     */
+    private String cachedUrl(ServiceState state, ObjectId head, RepoConfig.Service sc) {
+        if (sc.health() != null || state.tree() == null) {
+            return healthUrl(state.service(), head, sc);
+        }
+        dev.assemblyline.model.Layout l = layout.get();
+        Found f = urls.get(state.service());
+        if (f != null && f.tree().equals(state.tree()) && f.layout().equals(l)) {
+            return f.url();
+        }
+        String url = healthUrl(state.service(), head, sc);
+        urls.put(state.service(), new Found(state.tree(), l, url));
+        return url;
     }
 
     /** Runs the restart command of a service that just became UNHEALTHY (once per outage). */
