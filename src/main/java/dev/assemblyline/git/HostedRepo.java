@@ -53,6 +53,24 @@ public final class HostedRepo implements RepoSource {
     });
 
     private final Object landing = new Object();
+    /**
+     * Read-held from writing a commit's objects (a landing's merge, a status commit) until the branch names
+     * it; write-held by a repack, which deletes the packs it merged at once (gc.prunePackExpire now) and
+     * would otherwise take a new pack whose commit no ref names yet. A push's own pack is kept by
+     * receive-pack's .keep file until its refs have moved.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock packs = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    /** Whether a repack waits for a {@link #holdNewObjects()} to end (for tests). */
+    boolean repackWaiting() {
+        return packs.hasQueuedThreads();
+    }
+
+    @Override
+    public Hold holdNewObjects() {
+        packs.readLock().lock();
+        return packs.readLock()::unlock;
+    }
     private volatile java.util.Map.Entry<ObjectId, java.util.Set<ObjectId>> recentHeads;
 
     private HostedRepo(GitRepo repo, String branch) {
@@ -125,7 +143,7 @@ public final class HostedRepo implements RepoSource {
             org.eclipse.jgit.lib.RefUpdate.Result r = ru.update();
             return switch (r) {
                 case FAST_FORWARD, NEW -> {
-                    pushed(); // the bot's commits are loose objects: packed like pushes
+                    pushed(); // the bot's commits leave a pack and loose objects: repacked like pushes
                     yield new Publication(Outcome.PUBLISHED, r.name());
                 }
                 case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH, REJECTED_MISSING_OBJECT, REJECTED_OTHER_REASON, NOT_ATTEMPTED, IO_FAILURE,
@@ -264,71 +282,82 @@ public final class HostedRepo implements RepoSource {
         String ref = Constants.R_HEADS + branch;
         synchronized (landing) {
             for (int attempt = 1; ; attempt++) {
-                org.eclipse.jgit.lib.Ref current = r.exactRef(ref);
-                ObjectId head = current == null ? null : current.getObjectId();
-                ObjectId result;
-                String how;
-                try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r);
-                     // small objects into a pack, large ones loose: LandingInserter says why; JGit's collision-checked hashing either way
-                     org.eclipse.jgit.lib.ObjectInserter ins = new LandingInserter((org.eclipse.jgit.internal.storage.file.ObjectDirectory) r.getObjectDatabase())) {
-                    org.eclipse.jgit.revwalk.RevCommit pushed = walk.parseCommit(commit);
-                    if (head == null) {
-                        result = pushed;
-                        how = "landed " + pushed.abbreviate(10).name() + " as the first commit of " + branch;
-                    } else {
-                        org.eclipse.jgit.revwalk.RevCommit tip = walk.parseCommit(head);
-                        if (walk.isMergedInto(pushed, tip)) {
-                            return new Landing(head, head, pushed.abbreviate(10).name() + " is on " + branch + " already", null);
-                        }
-                        walk.reset();
-                        if (walk.isMergedInto(tip, pushed)) {
-                            result = pushed;
-                            how = "landed " + pushed.abbreviate(10).name() + " on " + branch + " (fast-forward)";
-                        } else {
-                            Merged merged = merge(walk, ins, tip, pushed);
-                            if (merged.tree() == null) {
-                                List<String> paths = merged.conflicts();
-                                return new Landing(head, null, null, "conflicts with " + branch + " in " + String.join(", ", paths.subList(0,
-                                        Math.min(5, paths.size()))) + (paths.size() > 5 ? " and " + (paths.size() - 5) + " more" : "")
-                                        + ": fetch, rebase and push again");
-                            }
-                            org.eclipse.jgit.lib.CommitBuilder cb = new org.eclipse.jgit.lib.CommitBuilder();
-                            cb.setTreeId(merged.tree());
-                            cb.setParentIds(tip, pushed);
-                            cb.setAuthor(new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line"));
-                            cb.setCommitter(new org.eclipse.jgit.lib.PersonIdent("assembly-line", "assembly-line@localhost"));
-                            cb.setMessage("Land " + pushed.abbreviate(10).name() + " from " + pusher + ": " + pushed.getShortMessage() + "\n");
-                            result = ins.insert(cb);
-                            ins.flush();
-                            how = "landed " + pushed.abbreviate(10).name() + " on " + branch + " as " + result.abbreviate(10).name()
-                                    + " (merged with what landed since you fetched)";
-                        }
+                try (Hold hold = holdNewObjects()) { // no repack between the merge's pack and main naming it
+                    Landing done = landOnce(r, ref, commit, pusher, attempt);
+                    if (done != null) {
+                        return done;
                     }
                 }
-                org.eclipse.jgit.lib.RefUpdate ru = r.updateRef(ref);
-                ru.setExpectedOldObjectId(head == null ? ObjectId.zeroId() : head);
-                ru.setNewObjectId(result);
-                ru.setRefLogIdent(new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line"));
-                ru.setRefLogMessage("assembly-line: landed " + commit.name(), false);
-                switch (ru.update()) {
-                    case NEW, FAST_FORWARD -> {
-                        return new Landing(head == null ? ObjectId.zeroId() : head, result, how, null);
-                    }
-                    case LOCK_FAILURE -> {
-                        if (attempt >= 50) {
-                            throw new IOException(branch + " kept moving; push again");
-                        }
-                        // a write-back or a plain push moved the branch (or holds its lock): a moment, then merge again with its head
-                        try {
-                            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(5, 25));
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new IOException("interrupted while landing");
-                        }
-                    }
-                    default -> throw new IOException("updating " + branch + ": " + ru.getResult());
+                // a write-back or a plain push moved the branch (or holds its lock): a moment, then merge again with its head
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(5, 25));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while landing");
                 }
             }
+        }
+    }
+
+    /** One try of {@link #land}: the landing, or null when the branch moved meanwhile (try again). */
+    private Landing landOnce(Repository r, String ref, ObjectId commit, String pusher, int attempt) throws IOException {
+        org.eclipse.jgit.lib.Ref current = r.exactRef(ref);
+        ObjectId head = current == null ? null : current.getObjectId();
+        ObjectId result;
+        String how;
+        try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r);
+             // small objects into a pack, large ones loose: LandingInserter says why; JGit's collision-checked hashing either way
+             org.eclipse.jgit.lib.ObjectInserter ins = new LandingInserter((org.eclipse.jgit.internal.storage.file.ObjectDirectory) r.getObjectDatabase())) {
+            org.eclipse.jgit.revwalk.RevCommit pushed = walk.parseCommit(commit);
+            if (head == null) {
+                result = pushed;
+                how = "landed " + pushed.abbreviate(10).name() + " as the first commit of " + branch;
+            } else {
+                org.eclipse.jgit.revwalk.RevCommit tip = walk.parseCommit(head);
+                if (walk.isMergedInto(pushed, tip)) {
+                    return new Landing(head, head, pushed.abbreviate(10).name() + " is on " + branch + " already", null);
+                }
+                walk.reset();
+                if (walk.isMergedInto(tip, pushed)) {
+                    result = pushed;
+                    how = "landed " + pushed.abbreviate(10).name() + " on " + branch + " (fast-forward)";
+                } else {
+                    Merged merged = merge(walk, ins, tip, pushed);
+                    if (merged.tree() == null) {
+                        List<String> paths = merged.conflicts();
+                        return new Landing(head, null, null, "conflicts with " + branch + " in " + String.join(", ", paths.subList(0,
+                                Math.min(5, paths.size()))) + (paths.size() > 5 ? " and " + (paths.size() - 5) + " more" : "")
+                                + ": fetch, rebase and push again");
+                    }
+                    org.eclipse.jgit.lib.CommitBuilder cb = new org.eclipse.jgit.lib.CommitBuilder();
+                    cb.setTreeId(merged.tree());
+                    cb.setParentIds(tip, pushed);
+                    cb.setAuthor(new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line"));
+                    cb.setCommitter(new org.eclipse.jgit.lib.PersonIdent("assembly-line", "assembly-line@localhost"));
+                    cb.setMessage("Land " + pushed.abbreviate(10).name() + " from " + pusher + ": " + pushed.getShortMessage() + "\n");
+                    result = ins.insert(cb);
+                    ins.flush();
+                    how = "landed " + pushed.abbreviate(10).name() + " on " + branch + " as " + result.abbreviate(10).name()
+                            + " (merged with what landed since you fetched)";
+                }
+            }
+        }
+        org.eclipse.jgit.lib.RefUpdate ru = r.updateRef(ref);
+        ru.setExpectedOldObjectId(head == null ? ObjectId.zeroId() : head);
+        ru.setNewObjectId(result);
+        ru.setRefLogIdent(new org.eclipse.jgit.lib.PersonIdent(pusher, pusher + "@assembly-line"));
+        ru.setRefLogMessage("assembly-line: landed " + commit.name(), false);
+        switch (ru.update()) {
+            case NEW, FAST_FORWARD -> {
+                return new Landing(head == null ? ObjectId.zeroId() : head, result, how, null);
+            }
+            case LOCK_FAILURE -> {
+                if (attempt >= 50) {
+                    throw new IOException(branch + " kept moving; push again");
+                }
+                return null;
+            }
+            default -> throw new IOException("updating " + branch + ": " + ru.getResult());
         }
     }
 
@@ -455,6 +484,7 @@ public final class HostedRepo implements RepoSource {
         // pack.threads is 1: the repack's work is this thread's; without thread CPU times, its wall time
         boolean cpuTimes = threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
         long cpu0 = cpuTimes ? threads.getCurrentThreadCpuTime() : t0;
+        packs.writeLock().lock(); // no commit between its pack and its ref (see packs)
         try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.wrap(repo.repository())) {
             git.gc().call();
             long cpuMillis = ((cpuTimes ? threads.getCurrentThreadCpuTime() : System.nanoTime()) - cpu0) / 1_000_000;
@@ -463,6 +493,8 @@ public final class HostedRepo implements RepoSource {
                     (System.nanoTime() - t0) / 1_000_000, cpuMillis, repackEvery);
         } catch (Exception e) {
             org.slf4j.LoggerFactory.getLogger(HostedRepo.class).warn("repacking the hosted repository failed: {}", e.getMessage());
+        } finally {
+            packs.writeLock().unlock();
         }
     }
 

@@ -11,6 +11,21 @@ public interface RepoSource extends AutoCloseable {
 
     String trackedBranch();
 
+    /**
+     * Held from writing a commit's objects until the branch names it (or the commit is dropped): the hosted
+     * repository's repack waits meanwhile, since it deletes the packs it merged and would take a pack whose
+     * commit no ref names yet. Nothing for a followed repository.
+     */
+    default Hold holdNewObjects() {
+        return () -> { };
+    }
+
+    /** A {@link #holdNewObjects()}, released by close. */
+    interface Hold extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Brings the local copy up to date (a fetch in follow mode; nothing for the hosted repository). */
     void refresh();
 

@@ -141,7 +141,9 @@ final class HealthWatch {
         }
         long t0 = System.nanoTime();
         if (url.startsWith("http://")) {
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> plainGet(service, url, t0), plain);
+            // its time counts from when a thread takes it: rounds side by side share the pool, and a check waiting
+            // behind slow ones must not start with its deadline spent
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> plainGet(service, url, System.nanoTime()), plain);
         }
         try {
             return http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
@@ -175,7 +177,7 @@ final class HealthWatch {
             String path = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
                     + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
             try (java.net.Socket socket = new java.net.Socket()) {
-                socket.connect(new java.net.InetSocketAddress(host, port), (int) TIMEOUT.toMillis());
+                socket.connect(new java.net.InetSocketAddress(host, port), (int) Math.max(1, Math.min(TIMEOUT.toNanos(), deadline - System.nanoTime()) / 1_000_000));
                 socket.setTcpNoDelay(true);
                 String hostHeader = (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + (u.getPort() < 0 ? "" : ":" + port);
                 socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader
@@ -201,12 +203,26 @@ final class HealthWatch {
                     return new OpsStore.NewCheck(service, false, "unreachable after " + ms + " ms"); // not an HTTP answer
                 }
                 int code = Integer.parseInt(m.group(1));
+                drain(socket, in); // closed with the answer unread, the connection would be reset under the service
                 return new OpsStore.NewCheck(service, code / 100 == 2, "answered " + code + " in " + ms + " ms");
             }
         } catch (java.net.SocketTimeoutException e) {
             return new OpsStore.NewCheck(service, false, "no answer in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         } catch (java.io.IOException | RuntimeException e) {
             return new OpsStore.NewCheck(service, false, "unreachable after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
+    }
+
+    /** Reads what is left of a short answer (64 KB, a quarter of a second at most), so the close is a clean one. */
+    private static void drain(java.net.Socket socket, java.io.InputStream in) {
+        try {
+            socket.setSoTimeout(250);
+            byte[] buf = new byte[8192];
+            for (int total = 0, n; total < 64 * 1024 && (n = in.read(buf)) >= 0; total += n) {
+                // thrown away: only the status line counts
+            }
+        } catch (java.io.IOException e) {
+            // the verdict is known; the rest does not matter
         }
     }
 

@@ -301,20 +301,23 @@ public final class WriteBack extends Worker {
             }
             edit.put(Registry.PATH, registry.renderCached(rows(want, held)));
             ObjectId commit;
-            try {
-                PersonIdent bot = new PersonIdent(settings.bot(), clock.instant(), java.time.ZoneOffset.UTC);
-                commit = edit.commit(source.repo().repository(), head, bot, message(changed));
-            } catch (java.io.IOException e) {
-                throw new dev.assemblyline.git.GitException("writing the status commit", e);
+            RepoSource.Publication p;
+            try (RepoSource.Hold hold = source.holdNewObjects()) { // no repack between the commit's pack and the branch naming it
+                try {
+                    PersonIdent bot = new PersonIdent(settings.bot(), clock.instant(), java.time.ZoneOffset.UTC);
+                    commit = edit.commit(source.repo().repository(), head, bot, message(changed));
+                } catch (java.io.IOException e) {
+                    throw new dev.assemblyline.git.GitException("writing the status commit", e);
+                }
+                if (commit == null) { // the repository already says so
+                    written.putAll(changed);
+                    return false;
+                }
+                if (!mayAct.getAsBoolean()) {
+                    return false; // no longer sure to lead (docs/SCALING.md): the next leader writes it
+                }
+                p = source.publish(head, commit);
             }
-            if (commit == null) { // the repository already says so
-                written.putAll(changed);
-                return false;
-            }
-            if (!mayAct.getAsBoolean()) {
-                return false; // no longer sure to lead (docs/SCALING.md): the next leader writes it
-            }
-            RepoSource.Publication p = source.publish(head, commit);
             switch (p.outcome()) {
                 case PUBLISHED -> {
                     written.putAll(changed);

@@ -26,6 +26,22 @@ class HostedRepoTest {
     }
 
     @Test
+    void aRepackWaitsWhileACommitsObjectsAreWrittenButNotYetNamedByTheBranch() throws Exception {
+        try (HostedRepo hosted = HostedRepo.open(tmp.resolve("services.git"), "main")) {
+            Thread repack;
+            try (RepoSource.Hold hold = hosted.holdNewObjects()) {
+                repack = new Thread(hosted::repack);
+                repack.start();
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(hosted::repackWaiting);
+                assertThat(repack.isAlive()).as("it deletes the packs it merged: not while a new one is unnamed").isTrue();
+            }
+            repack.join(10_000);
+            assertThat(repack.isAlive()).isFalse();
+            assertThat(hosted.repackWaiting()).isFalse();
+        }
+    }
+
+    @Test
     void repacksComeSoonerWhileTheyAreCheap() {
         assertThat(HostedRepo.pushesPerRepack(0)).isEqualTo(10);
         assertThat(HostedRepo.pushesPerRepack(25)).isEqualTo(10);
