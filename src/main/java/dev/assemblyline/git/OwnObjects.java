@@ -126,7 +126,7 @@ public final class OwnObjects extends ObjectInserter {
             Files.setLastModifiedTime(loose, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
             return true;
         } catch (NoSuchFileException e) {
-            return objects.has(id); // packed (a repack loosens what it drops, with a new time), or pruned just now
+            return objects.has(id); // packed, or pruned just now (written again)
         }
     }
 
