@@ -17,9 +17,12 @@ import org.junit.jupiter.api.Test;
 class HealthCheckTest {
     ServerSocket server;
     final AtomicReference<String> request = new AtomicReference<>();
+    /** Counted down when the test ends: a silent server keeps its connection open until then. */
+    final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
     @AfterEach
     void stop() throws Exception {
+        done.countDown();
         if (server != null) {
             server.close();
         }
@@ -41,7 +44,7 @@ class HealthCheckTest {
                 }
                 request.set(head.toString());
                 if (answer == null) {
-                    Thread.sleep(3000);
+                    done.await(); // says nothing until the test has its verdict
                     return;
                 }
                 s.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
